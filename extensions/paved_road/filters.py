@@ -1,0 +1,67 @@
+"""Small pure Jinja filters: derive names and escape answers for the format they land in."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from .answers import RESERVED_PACKAGES, SLUG_MAX
+
+
+def slugify(value: str) -> str:
+    """'Payments API (v2)' -> 'payments-api-v2': a DNS-label-safe default for the slug."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:SLUG_MAX].rstrip("-")
+    if slug and not slug[0].isalpha():
+        slug = f"p-{slug}"[:SLUG_MAX].rstrip("-")
+    return slug
+
+
+def pkgify(slug: str) -> str:
+    """'payments-api' -> 'payments_api'; a reserved name gets a suffix so the default is valid."""
+    name = re.sub(r"[^a-z0-9_]", "_", slug.lower()) or "product"
+    if name[0].isdigit():
+        name = f"p_{name}"
+    if name in RESERVED_PACKAGES:
+        name = f"{name}_app"
+    return name
+
+
+def toml_str(value: str) -> str:
+    """A TOML basic string, quotes included. JSON string escapes are valid TOML escapes."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def yaml_str(value: str) -> str:
+    """A YAML double-quoted scalar, quotes included (YAML 1.2 is a superset of JSON)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def py_str(value: str) -> str:
+    """A Python string literal in double quotes, as ruff's formatter would write it."""
+    body = value.replace("\\", "\\\\").replace('"', '\\"')
+    body = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in body)
+    return f'"{body}"'
+
+
+def py_docstring(value: str) -> str:
+    """A one-line Python docstring: every quote and backslash escaped, so nothing can close it."""
+    return f'"""{py_str(value)[1:-1]}"""'
+
+
+def env_prefix(package: str) -> str:
+    """The environment-variable prefix of a product's settings: 'payments_api' -> 'PAYMENTS_API_'."""
+    return f"{package.upper()}_"
+
+
+FILTERS = {
+    "slugify": slugify,
+    "pkgify": pkgify,
+    "toml_str": toml_str,
+    "yaml_str": yaml_str,
+    "py_str": py_str,
+    "py_docstring": py_docstring,
+    "env_prefix": env_prefix,
+}

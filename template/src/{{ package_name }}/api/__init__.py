@@ -1,0 +1,1 @@
+"""HTTP layer: routes grouped by responsibility."""
