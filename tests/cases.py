@@ -1,0 +1,48 @@
+"""Named answer combinations: every supported product is one case, and tests refer to them by name.
+
+``ALL_CASES`` is the full product of the choices; ``CHECK_CASES`` is the default plus each
+non-default value of each question, the set whose generated ``make check`` runs for real.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+BASE_ANSWERS: dict[str, str] = {
+    "product_name": "Demo Shop",
+    "description": "Sells demos to the demo-curious.",
+    "owner_team": "shop-team",
+}
+
+# question -> its choices, the default first.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "python_version": ("3.12", "3.11", "3.13"),
+    "database": ("sqlite", "postgres"),
+    "ui": ("server", "spa", "none"),
+    "deploy_target": ("kubernetes", "fly", "none"),
+    "ci": ("github",),
+}
+
+DEFAULTS = {question: values[0] for question, values in CHOICES.items()}
+
+
+def _name(answers: dict[str, str]) -> str:
+    return "-".join(answers[question] for question in CHOICES)
+
+
+def _case(overrides: dict[str, str]) -> dict[str, str]:
+    return {**BASE_ANSWERS, **DEFAULTS, **overrides}
+
+
+ALL_CASES: dict[str, dict[str, str]] = {
+    _name(combo): _case(combo)
+    for combo in (
+        dict(zip(CHOICES, values, strict=True)) for values in itertools.product(*CHOICES.values())
+    )
+}
+
+CHECK_CASES: dict[str, dict[str, str]] = {"default": _case({})} | {
+    f"{question}={value}": _case({question: value})
+    for question, values in CHOICES.items()
+    for value in values[1:]
+}

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import snapshot_template
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Copier reads a user settings file; tests must not see (or crash on) the machine's own."""
+    settings = tmp_path_factory.mktemp("copier-settings") / "settings.yml"
+    settings.write_text("{}\n")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COPIER_SETTINGS_PATH", str(settings))
+    mp.setenv("UV_PYTHON_DOWNLOADS", "never")
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout as a committed git repo (one per test session / xdist worker)."""
+    return snapshot_template(tmp_path_factory.mktemp("template"))

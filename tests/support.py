@@ -1,0 +1,109 @@
+"""Helpers shared by the template's tests: render products with the real copier, run their tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import copier
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PYTHONS_ON_THIS_MACHINE = "3.11.7:3.12.1:3.13.0"
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """The environment for running uv, make and generated products: no interpreter downloads,
+    every pyenv Python visible, this venv's tools (uv, copier) on PATH."""
+    env = dict(os.environ)
+    env.setdefault("UV_PYTHON_DOWNLOADS", "never")
+    env.setdefault("PYENV_VERSION", PYTHONS_ON_THIS_MACHINE)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    for leak in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH"):
+        env.pop(leak, None)
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True, **extra_env: str):
+    """Run a command, capturing output; on failure the assertion shows what it printed."""
+    result = subprocess.run(
+        cmd, cwd=cwd, env=tool_env(**extra_env), capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} exited {result.returncode} in {cwd}\n"
+            f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}"
+        )
+    return result
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run(["git", *args], cwd=cwd, check=check)
+
+
+def snapshot_template(dst: Path, tag: str | None = None) -> Path:
+    """A committed git copy of this checkout as it is now (uncommitted edits included), so
+    products record a ``_commit`` that exists and can be re-rendered and updated."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for raw in filter(None, files):
+        source = REPO_ROOT / os.fsdecode(raw)
+        if source.is_file():
+            target = dst / os.fsdecode(raw)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    init_repo(dst)
+    if tag:
+        git(dst, "tag", tag)
+    return dst
+
+
+def init_repo(path: Path, message: str = "initial") -> None:
+    git(path, "init", "--quiet", "--initial-branch=main")
+    commit_all(path, message)
+
+
+def commit_all(path: Path, message: str) -> None:
+    git(path, "add", "--all")
+    git(
+        path,
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.com",
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "--allow-empty",
+        "-m",
+        message,
+    )
+
+
+def copy_product(
+    template: Path,
+    dst: Path,
+    answers: dict[str, str],
+    *,
+    skip_tasks: bool = False,
+    vcs_ref: str | None = "HEAD",
+) -> Path:
+    """Render a product with the real copier, non-interactively."""
+    copier.run_copy(
+        str(template),
+        dst,
+        data=answers,
+        vcs_ref=vcs_ref,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        skip_tasks=skip_tasks,
+    )
+    return dst
