@@ -41,7 +41,7 @@ class AnswerError(ValueError):
 
 def _product_name(value: str) -> str:
     if not value.strip():
-        raise AnswerError("must not be empty: give the product's human-readable name")
+        raise AnswerError("is empty: give the product's human-readable name")
     if len(value) > 80:
         raise AnswerError(f"is {len(value)} characters long; use at most 80")
     if any(ord(ch) < 32 for ch in value):
@@ -116,13 +116,15 @@ QUESTIONS = tuple(name for name in Answers.model_fields if name != "extra")
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     name = str(first["loc"][0]) if first["loc"] else "answers"
+    value = first["input"]
+    if not isinstance(value, str):
+        return f"{name}: expected text (quote it in YAML), got {type(value).__name__} {value!r}"
     if first["type"] == "literal_error":
-        allowed = first["ctx"]["expected"]
-        return f"answer {name!r}: {first['input']!r} is not allowed; choose one of {allowed}"
-    if first["type"] == "string_type":
-        return f"answer {name!r}: expected text, got {type(first['input']).__name__}"
+        return f"{name}: {value!r} is not allowed; choose one of {first['ctx']['expected']}"
     message = str(first["msg"]).removeprefix("Value error, ")
-    return f"answer {name!r} {message}"
+    if message.startswith(("is ", "must ")):
+        message = f"{first['input']!r} {message}"
+    return f"{name}: {message}"
 
 
 def answer_error(name: str, value: object) -> str:
@@ -142,4 +144,4 @@ def validate_answers(answers: dict[str, Any]) -> None:
         if name in answers:
             message = answer_error(name, answers[name])
             if message:
-                raise AnswerError(f"Invalid {message}")
+                raise AnswerError(f"Invalid answer for {message}")

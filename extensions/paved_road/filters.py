@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import keyword
 import re
 import unicodedata
 
@@ -14,7 +14,9 @@ def slugify(value: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     slug = slug[:SLUG_MAX].rstrip("-")
-    if slug and not slug[0].isalpha():
+    if not slug:
+        return "product"
+    if not slug[0].isalpha():
         slug = f"p-{slug}"[:SLUG_MAX].rstrip("-")
     return slug
 
@@ -24,19 +26,39 @@ def pkgify(slug: str) -> str:
     name = re.sub(r"[^a-z0-9_]", "_", slug.lower()) or "product"
     if name[0].isdigit():
         name = f"p_{name}"
-    if name in RESERVED_PACKAGES:
+    if name in RESERVED_PACKAGES or keyword.iskeyword(name) or keyword.issoftkeyword(name):
         name = f"{name}_app"
     return name
 
 
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
+def _double_quoted(value: str) -> str:
+    """A double-quoted string whose escapes TOML basic strings and YAML double-quoted scalars
+    share: the usual backslash escapes, and \\uXXXX / \\UXXXXXXXX for anything unprintable
+    (TOML forbids raw control characters, YAML raw non-printables)."""
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def toml_str(value: str) -> str:
-    """A TOML basic string, quotes included. JSON string escapes are valid TOML escapes."""
-    return json.dumps(value, ensure_ascii=False)
+    """A TOML basic string, quotes included."""
+    return _double_quoted(value)
 
 
 def yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar, quotes included (YAML 1.2 is a superset of JSON)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML double-quoted scalar, quotes included."""
+    return _double_quoted(value)
 
 
 def py_str(value: str) -> str:

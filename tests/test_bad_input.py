@@ -1,0 +1,58 @@
+"""Bad answers given on the command line fail before anything is written, in one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import tool_env
+
+BAD_DATA = [
+    ("project_slug=Bad Slug", "Invalid answer for project_slug: 'Bad Slug' is not DNS-label safe"),
+    ("package_name=json", "Invalid answer for package_name: 'json' would shadow the stdlib"),
+    ("package_name=lambda", "Invalid answer for package_name: 'lambda' is a Python keyword"),
+    ("database=mysql", "Invalid answer for database: 'mysql' is not allowed; choose one of"),
+    ("python_version=2.7", "Invalid answer for python_version: '2.7' is not allowed"),
+    ("owner_team=The A Team", "Invalid answer for owner_team: 'The A Team' is not a team handle"),
+    ("ui=flash", "Invalid answer for ui: 'flash' is not allowed; choose one of"),
+    ("deploy_target=heroku", "Invalid answer for deploy_target: 'heroku' is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), BAD_DATA, ids=[d for d, _ in BAD_DATA])
+def test_bad_data_fails_cleanly_and_writes_nothing(
+    template_repo: Path, tmp_path: Path, data: str, message: str
+) -> None:
+    dst = tmp_path / "product"
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
+         "-r", "HEAD", "--data", "product_name=Demo", "--data", data,
+         str(template_repo), str(dst)],
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+        check=False,
+    )
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        line for line in result.stderr.splitlines() if "Invalid answer" in line
+    ]
+    assert not dst.exists()
+
+
+def test_bad_data_does_not_touch_an_existing_folder(template_repo: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "existing"
+    dst.mkdir()
+    (dst / "keep.txt").write_text("mine\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", "-r", "HEAD",
+         "--data", "product_name=Demo", "--data", "project_slug=NO", str(template_repo), str(dst)],
+        capture_output=True, text=True, env=tool_env(), check=False,
+    )
+    assert result.returncode == 1
+    assert sorted(p.name for p in dst.iterdir()) == ["keep.txt"]
