@@ -1,0 +1,123 @@
+"""Copier migration (``after`` stage): carry a product's edits along when the template moves files.
+
+Usage, from copier.yml ``_migrations``::
+
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/template_migrations/move_files.py",
+              "{{ _copier_conf.answers_file }}", "OLD_PATH", "NEW_PATH", ...]
+
+Why a migration: copier's update diffs the old render against the product file by file. When the
+template moves OLD to NEW, copier deletes OLD (it is not in the new render) and writes the
+template's NEW, so a product's edits to OLD silently disappear. This script runs after copier and
+3-way merges them into NEW: ours = the product's committed OLD (``git show HEAD:OLD``; the update
+starts from a clean tree), base = OLD as the template rendered it at the product's old version
+(a fresh render of that version with the recorded answers), theirs = NEW as copier just wrote it.
+A clean merge lands in NEW; an overlap leaves copier's own inline markers, so ``paved-road update``
+and the product's checks report it like any other conflict.
+
+Idempotent (copier may be re-run): a pair whose OLD is absent from HEAD, unedited, or already
+merged into NEW is left alone. Runs with the Python running copier (``_copier_python``), which
+always has copier installed; the product's own environment may not exist yet.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MARKER_LABELS = ("before updating", "last update", "after updating")
+
+
+def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], capture_output=True, check=check)
+
+
+def _committed(path: str) -> bytes | None:
+    """The product's version of ``path`` before the update, or None if it had none."""
+    shown = _git("show", f"HEAD:{path}", check=False)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def _old_render(template: str, version: str, answers_file: str) -> Path:
+    """Render the template at the product's old version with its recorded answers."""
+    import copier  # the interpreter running copier always has it
+    import yaml
+
+    recorded = yaml.safe_load(_committed(answers_file) or b"{}") or {}
+    data = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    target = Path(tempfile.mkdtemp(prefix="paved-road-migration-"))
+    copier.run_copy(
+        template,
+        target,
+        data=data,
+        vcs_ref=version,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        skip_tasks=True,
+    )
+    return target
+
+
+def _merge(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
+    """3-way merge with copier's labels; returns (result, conflicted)."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name, content in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder, name)
+            path.write_bytes(content)
+            paths.append(str(path))
+        labels = [arg for label in MARKER_LABELS for arg in ("-L", label)]
+        merged = _git("merge-file", "--stdout", *labels, *paths, check=False)
+        if merged.returncode < 0 or merged.returncode > 127:
+            raise SystemExit(f"move_files: git merge-file failed: {merged.stderr.decode()}")
+        return merged.stdout, merged.returncode > 0
+
+
+def move(pairs: list[tuple[str, str]], template: str, version: str, answers_file: str) -> int:
+    old_render: Path | None = None
+    conflicts = 0
+    for old, new in pairs:
+        ours = _committed(old)
+        new_path = Path(new)
+        if ours is None or not new_path.is_file():
+            continue  # the product never had OLD (or deleted it), or the template has no NEW
+        theirs = new_path.read_bytes()
+        if old_render is None:
+            old_render = _old_render(template, version, answers_file)
+        base_path = old_render / old
+        base = base_path.read_bytes() if base_path.is_file() else b""
+        if ours == base:
+            print(f"move_files: {old} -> {new}: not edited in the product, nothing to carry")
+            continue
+        merged, conflicted = _merge(ours, base, theirs)
+        if merged != theirs:
+            new_path.write_bytes(merged)
+        Path(old).unlink(missing_ok=True)
+        if conflicted:
+            conflicts += 1
+            print(f"move_files: {old} -> {new}: your edits overlap the template's; resolve the markers")
+        else:
+            print(f"move_files: {old} -> {new}: your edits were carried over")
+    return conflicts
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 3 or len(argv) % 2 == 0:
+        print("usage: move_files.py ANSWERS_FILE OLD NEW [OLD NEW ...]", file=sys.stderr)
+        return 2
+    answers_file, paths = argv[0], argv[1:]
+    pairs = list(zip(paths[::2], paths[1::2], strict=True))
+    # This script runs from copier's clone of the template at the new version; that clone
+    # also holds the old version. Copier sets VERSION_FROM (the product's old `_commit`).
+    template = str(Path(__file__).resolve().parents[1])
+    move(pairs, template, os.environ["VERSION_FROM"], answers_file)
+    # Conflicts are not a failure of the migration: copier must finish the update, and the
+    # markers are then reported by `paved-road update` and refused by the product's checks.
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
