@@ -1,0 +1,153 @@
+"""Comparing a product with its template re-render, file by file, as the policy says."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from . import parts
+from .answers_file import ANSWERS_FILE
+from .policy import Policy, Shared
+from .report import Finding, Kind, Severity
+
+MAX_DIFF_LINES = 200
+
+
+def unified_diff(path: str, template: str, product: str) -> str:
+    lines = list(
+        difflib.unified_diff(
+            template.splitlines(keepends=True),
+            product.splitlines(keepends=True),
+            fromfile=f"template/{path}",
+            tofile=f"product/{path}",
+        )
+    )
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[:MAX_DIFF_LINES], f"... {len(lines) - MAX_DIFF_LINES} more lines\n"]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _text(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _file_diff(path: str, template: bytes, product: bytes) -> str | None:
+    old, new = _text(template), _text(product)
+    return None if old is None or new is None else unified_diff(path, old, new)
+
+
+def _part_findings(path: str, entry: Shared, template: bytes, product: bytes) -> list[Finding]:
+    old_text, new_text = _text(template), _text(product)
+    try:
+        old = parts.parse(path, old_text or "")
+    except ValueError:
+        return []  # the template's own file does not parse: nothing to hold the product to
+    try:
+        new = parts.parse(path, new_text if new_text is not None else "\0")
+    except ValueError as error:
+        return [
+            Finding(
+                kind=Kind.PART_MODIFIED,
+                severity=Severity.ERROR,
+                path=path,
+                part=part,
+                ownership="shared",
+                message=f"{error}, so its guarded part {part} cannot be checked: fix the syntax",
+            )
+            for part in entry.parts
+        ]
+    findings = []
+    for part in entry.parts:
+        expected, actual = parts.lookup(old, part), parts.lookup(new, part)
+        if expected != actual:
+            findings.append(
+                Finding(
+                    kind=Kind.PART_MODIFIED,
+                    severity=Severity.ERROR,
+                    path=path,
+                    part=part,
+                    ownership="shared",
+                    message=f"guarded part {part} differs from the template: restore it",
+                    diff=unified_diff(f"{path}#{part}", parts.show(expected), parts.show(actual)),
+                )
+            )
+    return findings
+
+
+def compare_file(
+    policy: Policy, path: str, template: bytes, product: bytes | None
+) -> list[Finding]:
+    owner = policy.owner(path)
+    if owner is None:
+        return [
+            Finding(
+                kind=Kind.UNDECLARED,
+                severity=Severity.INFO,
+                path=path,
+                message="rendered by the template but not in its ownership policy "
+                "(a template bug: tell the platform team)",
+            )
+        ]
+    kind, entry = owner
+    if product is None:
+        fails = kind == "guarded" or bool(getattr(entry, "parts", None))
+        fails = fails or bool(getattr(entry, "required", False))
+        if kind == "seeded" and not fails:
+            return []
+        return [
+            Finding(
+                kind=Kind.MISSING,
+                severity=Severity.ERROR if fails else Severity.INFO,
+                path=path,
+                ownership=kind,
+                message=f"{kind} file deleted: restore it from the template"
+                if fails
+                else "shared file deleted (allowed)",
+            )
+        ]
+    if product == template or kind == "seeded":
+        return []
+    if kind == "guarded":
+        return [
+            Finding(
+                kind=Kind.MODIFIED,
+                severity=Severity.ERROR,
+                path=path,
+                ownership=kind,
+                message="guarded file differs from the template: restore it",
+                diff=_file_diff(path, template, product),
+            )
+        ]
+    assert isinstance(entry, Shared)
+    findings = _part_findings(path, entry, template, product)
+    if not findings:
+        findings.append(
+            Finding(
+                kind=Kind.SHARED_MODIFIED,
+                severity=Severity.INFO,
+                path=path,
+                ownership=kind,
+                message="shared file edited outside guarded parts (allowed)",
+                diff=_file_diff(path, template, product),
+            )
+        )
+    return findings
+
+
+def compare(policy: Policy, render: Path, product: Path, files: list[str]) -> list[Finding]:
+    """Findings for every file the template renders (the answers file is input, not output)."""
+    findings = []
+    for path in files:
+        if path == ANSWERS_FILE:
+            continue
+        mine = product / path
+        findings += compare_file(
+            policy,
+            path,
+            (render / path).read_bytes(),
+            mine.read_bytes() if mine.is_file() else None,
+        )
+    return findings

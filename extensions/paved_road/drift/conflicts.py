@@ -1,0 +1,103 @@
+"""Unresolved update conflicts anywhere in the product: what ``copier update`` leaves behind
+while still exiting 0 (conflict markers, ``*.rej`` files, unmerged index entries)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from .report import Finding, Kind, Severity
+
+MARKER_RE = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
+MAX_SCAN_BYTES = 2_000_000
+_GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def _git(product: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    result = subprocess.run(
+        ["git", *args], cwd=product, capture_output=True, env=_GIT_ENV, check=False
+    )
+    return result if result.returncode == 0 else None
+
+
+def _is_git_worktree(product: Path) -> bool:
+    result = _git(product, "rev-parse", "--is-inside-work-tree")
+    return result is not None and result.stdout.strip() == b"true"
+
+
+def product_files(product: Path, git: bool) -> list[str]:
+    """The product's files: tracked and untracked-but-not-ignored, or a walk without git."""
+    if git:
+        listed = _git(product, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        if listed is not None:
+            names = {os.fsdecode(raw) for raw in listed.stdout.split(b"\0") if raw}
+            return sorted(name for name in names if (product / name).is_file())
+    found = []
+    for root, dirs, files in os.walk(product):
+        dirs[:] = [name for name in dirs if name not in SKIP_DIRS]
+        found += [(Path(root) / name).relative_to(product).as_posix() for name in files]
+    return sorted(found)
+
+
+def _marker_line(path: Path) -> int | None:
+    try:
+        if path.stat().st_size > MAX_SCAN_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    match = MARKER_RE.search(data)
+    return None if match is None else data.count(b"\n", 0, match.start()) + 1
+
+
+def find_conflicts(product: Path) -> list[Finding]:
+    git = _is_git_worktree(product)
+    findings = []
+    for name in product_files(product, git):
+        if name.endswith(".rej"):
+            findings.append(
+                Finding(
+                    kind=Kind.REJECT_FILE,
+                    severity=Severity.ERROR,
+                    path=name,
+                    message="rejected hunks of an update: apply them by hand, then delete it",
+                )
+            )
+        elif (line := _marker_line(product / name)) is not None:
+            findings.append(
+                Finding(
+                    kind=Kind.CONFLICT_MARKER,
+                    severity=Severity.ERROR,
+                    path=name,
+                    line=line,
+                    message=f"unresolved conflict markers from line {line}: resolve them",
+                )
+            )
+    unmerged = _git(product, "ls-files", "-u", "-z") if git else None
+    if unmerged is not None:
+        paths = sorted(
+            {os.fsdecode(raw.split(b"\t", 1)[1]) for raw in unmerged.stdout.split(b"\0") if raw}
+        )
+        findings += [
+            Finding(
+                kind=Kind.UNMERGED,
+                severity=Severity.ERROR,
+                path=name,
+                message="unmerged in the git index: resolve, then `git add` it",
+            )
+            for name in paths
+        ]
+    return findings

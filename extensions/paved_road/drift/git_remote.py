@@ -1,0 +1,51 @@
+"""Talking to the template's git repository without cloning it: reachability and tags."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from .errors import CannotCheck
+
+TIMEOUT_SECONDS = 60
+
+
+def git_url(src_path: str) -> str:
+    """Copier's ``gh:``/``gl:`` shortcuts as the URLs git understands."""
+    for prefix, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if src_path.startswith(prefix):
+            repo = src_path.removeprefix(prefix)
+            return f"{host}{repo}" if repo.endswith(".git") else f"{host}{repo}.git"
+    return src_path.removeprefix("git+")
+
+
+def remote_tags(src_path: str) -> dict[str, str]:
+    """Every tag of the template repository (name -> commit), which also proves it is reachable."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        result = subprocess.run(
+            ["git", "ls-remote", "--tags", git_url(src_path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise CannotCheck(
+            f"template source {src_path} is unreachable: no answer in {TIMEOUT_SECONDS} s"
+        ) from None
+    if result.returncode != 0:
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        why = lines[0].removeprefix("fatal: ") if lines else f"git exited {result.returncode}"
+        raise CannotCheck(f"template source {src_path} is unreachable: {why}")
+    tags: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        # An annotated tag appears twice; the peeled (^{}) line names the commit.
+        if name.endswith("^{}"):
+            tags[name.removesuffix("^{}")] = sha
+        else:
+            tags.setdefault(name, sha)
+    return tags

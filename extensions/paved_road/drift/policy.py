@@ -1,0 +1,138 @@
+"""The ownership policy: who owns each file the template renders.
+
+The policy is ``.paved-road/policy.yml`` in the *re-render* of the template at the product's
+recorded commit, so it carries the product's answers and a product cannot weaken it by
+editing its own copy. See docs/ownership.md for the format.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from .errors import CannotCheck
+
+POLICY_FILE = ".paved-road/policy.yml"
+
+Ownership = Literal["guarded", "shared", "seeded"]
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob: ``*`` and ``?`` stay within one segment, ``**`` spans any number of them."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _entry(value: Any) -> Any:
+    """An entry may be just its path: ``- alembic.ini`` means ``- path: alembic.ini``."""
+    return {"path": value} if isinstance(value, str) else value
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(min_length=1)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return glob_regex(self.path)
+
+    def matches(self, path: str) -> bool:
+        return self.regex.match(path) is not None
+
+    @property
+    def is_glob(self) -> bool:
+        return any(ch in self.path for ch in "*?")
+
+
+class Guarded(_Entry):
+    pass
+
+
+class Shared(_Entry):
+    parts: list[str] = Field(default_factory=list)
+
+
+class Seeded(_Entry):
+    required: bool = False
+
+
+class BehindLimits(BaseModel):
+    """How far behind the newest release a product may be (None: no limit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_major: int | None = Field(default=0, ge=0)
+    max_minor: int | None = Field(default=None, ge=0)
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    behind: BehindLimits = Field(default_factory=BehindLimits)
+    guarded: list[Annotated[Guarded, BeforeValidator(_entry)]] = Field(default_factory=list)
+    shared: list[Annotated[Shared, BeforeValidator(_entry)]] = Field(default_factory=list)
+    seeded: list[Annotated[Seeded, BeforeValidator(_entry)]] = Field(default_factory=list)
+
+    def owner(self, path: str) -> tuple[Ownership, Guarded | Shared | Seeded] | None:
+        """The strictest entry that matches ``path``: guarded, then shared, then seeded."""
+        for kind, entries in (
+            ("guarded", self.guarded),
+            ("shared", self.shared),
+            ("seeded", self.seeded),
+        ):
+            for entry in entries:
+                if entry.matches(path):
+                    return kind, entry  # type: ignore[return-value]
+        return None
+
+
+def parse_policy(text: str) -> Policy:
+    """The policy from its YAML text; ValueError with one line when it is not a valid one."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(f"{POLICY_FILE} does not parse as YAML: {error}") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top level"
+        raise ValueError(
+            f"{POLICY_FILE} is not a valid policy at {where}: {first['msg']}"
+        ) from None
+
+
+def load_policy(render: Path, commit: str) -> Policy:
+    path = render / POLICY_FILE
+    if not path.is_file():
+        raise CannotCheck(
+            f"the template at {commit} renders no {POLICY_FILE}: it predates drift checks"
+        )
+    try:
+        return parse_policy(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise CannotCheck(f"template at {commit}: {error}") from None

@@ -1,0 +1,113 @@
+"""Re-rendering the template at a product's recorded commit, once per (source, commit, answers).
+
+A check of fifty products made from the same version with the same answers renders once: the
+in-process cache maps the key to a directory kept until the process exits. With a cache
+directory (``--cache-dir`` or ``PAVED_ROAD_CACHE_DIR``), renders also persist across runs;
+the key then uses the commit SHA, so a moved tag is never served stale.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+from .answers_file import Recorded
+from .errors import CannotCheck
+from .versions import DESCRIBE_RE
+
+_RENDERS: dict[str, Path] = {}
+
+
+def _scratch() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="paved-road-drift-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def _immutable_commit(commit: str, tags: dict[str, str]) -> str | None:
+    """A SHA naming exactly what ``commit`` names, or None when it cannot be pinned."""
+    if commit in tags:
+        return tags[commit]
+    if (match := DESCRIBE_RE.match(commit)) is not None:
+        return match["sha"]
+    if all(ch in "0123456789abcdef" for ch in commit) and len(commit) >= 7:
+        return commit
+    return None
+
+
+def cache_key(recorded: Recorded, commit: str) -> str:
+    payload = json.dumps([recorded.src_path, commit, recorded.answers], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _copier_render(recorded: Recorded, dst: Path) -> None:
+    import copier  # noqa: PLC0415 - about 0.6 s; only a check that renders pays it
+    from copier.errors import CopierError  # noqa: PLC0415
+
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            copier.run_copy(
+                recorded.src_path,
+                dst,
+                data=recorded.answers,
+                vcs_ref=recorded.commit,
+                defaults=True,
+                unsafe=True,
+                skip_tasks=True,
+                quiet=True,
+                overwrite=True,
+            )
+    except CopierError as error:
+        raise CannotCheck(f"cannot re-render the template at {recorded.commit}: {error}") from None
+    except Exception as error:  # git and plumbum errors of a clone or checkout
+        text = " ".join(str(error).split())
+        if "revision" in text.lower() or "pathspec" in text or "checkout" in text.lower():
+            raise CannotCheck(
+                f"template commit {recorded.commit!r} does not exist in {recorded.src_path} "
+                "(was the product rendered from uncommitted template changes?)"
+            ) from None
+        raise CannotCheck(
+            f"cannot re-render the template at {recorded.commit}: {text[:300]}"
+        ) from None
+
+
+def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = None) -> Path:
+    """The template rendered at the recorded commit with the recorded answers (read-only)."""
+    memory_key = cache_key(recorded, recorded.commit)
+    if memory_key in _RENDERS:
+        return _RENDERS[memory_key]
+    pinned = _immutable_commit(recorded.commit, tags)
+    if cache_dir is not None and pinned is not None:
+        stored = cache_dir / cache_key(recorded, pinned)
+        if not stored.is_dir():
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            fresh = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
+            _copier_render(recorded, fresh / "render")
+            with contextlib.suppress(OSError):  # another process stored it first: keep theirs
+                (fresh / "render").rename(stored)
+            shutil.rmtree(fresh, ignore_errors=True)
+        _RENDERS[memory_key] = stored
+        return stored
+    dst = _scratch() / "render"
+    _copier_render(recorded, dst)
+    _RENDERS[memory_key] = dst
+    return dst
+
+
+def clear_memory_cache() -> None:
+    _RENDERS.clear()
+
+
+def rendered_files(root: Path) -> list[str]:
+    """Every file of a render, as sorted POSIX paths relative to it."""
+    return sorted(
+        path.relative_to(root).as_posix() for path in root.rglob("*") if not path.is_dir()
+    )

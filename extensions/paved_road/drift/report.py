@@ -1,0 +1,70 @@
+"""The drift report: pydantic models, the source of the JSON output and its schema.
+
+The schema is versioned: ``schema_version`` is "1" and stays so while changes only add
+optional fields. Regenerate the committed schema with ``python -m paved_road.drift.schema``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .versions import Behind
+from .waivers import WaiverStatus
+
+SCHEMA_VERSION = "1"
+
+
+class Kind(StrEnum):
+    MODIFIED = "modified"
+    MISSING = "missing"
+    PART_MODIFIED = "part-modified"
+    SHARED_MODIFIED = "shared-modified"
+    UNDECLARED = "undeclared"
+    CONFLICT_MARKER = "conflict-marker"
+    REJECT_FILE = "reject-file"
+    UNMERGED = "unmerged"
+    BEHIND = "behind"
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # fails the check
+    WAIVED = "waived"  # would fail; an active waiver covers it
+    INFO = "info"  # reported, never fails
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(use_enum_values=False)
+
+    kind: Kind
+    severity: Severity
+    path: str | None = Field(description="Product-relative POSIX path; None for `behind`.")
+    part: str | None = Field(default=None, description="Dotted key path of a guarded part.")
+    line: int | None = Field(default=None, description="1-based line, where one applies.")
+    ownership: Literal["guarded", "shared", "seeded"] | None = None
+    message: str
+    diff: str | None = Field(default=None, description="Unified diff, template -> product.")
+    waiver: str | None = Field(default=None, description="Reason of the waiver that covers it.")
+
+
+class Template(BaseModel):
+    src_path: str
+    commit: str
+    versions: Behind
+
+
+class Report(BaseModel):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    product: str
+    status: Literal["ok", "violations", "error"]
+    exit_code: Literal[0, 1, 2]
+    error: str | None = Field(default=None, description="Why the check could not run (exit 2).")
+    template: Template | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    waivers: list[WaiverStatus] = Field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity is Severity.ERROR]
