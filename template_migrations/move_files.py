@@ -2,8 +2,12 @@
 
 Usage, from copier.yml ``_migrations``::
 
-    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/template_migrations/move_files.py",
-              "{{ _copier_conf.answers_file }}", "OLD_PATH", "NEW_PATH", ...]
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/template_migrations/move_files.py"
+      - "{{ _copier_conf.answers_file }}"
+      - OLD_PATH
+      - NEW_PATH  # more OLD NEW pairs may follow
 
 Why a migration: copier's update diffs the old render against the product file by file. When the
 template moves OLD to NEW, copier deletes OLD (it is not in the new render) and writes the
@@ -27,6 +31,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+import copier  # the interpreter running copier (``_copier_python``) always has both
+import yaml
+
 MARKER_LABELS = ("before updating", "last update", "after updating")
 
 
@@ -42,9 +49,6 @@ def _committed(path: str) -> bytes | None:
 
 def _old_render(template: str, version: str, answers_file: str) -> Path:
     """Render the template at the product's old version with its recorded answers."""
-    import copier  # the interpreter running copier always has it
-    import yaml
-
     recorded = yaml.safe_load(_committed(answers_file) or b"{}") or {}
     data = {key: value for key, value in recorded.items() if not key.startswith("_")}
     target = Path(tempfile.mkdtemp(prefix="paved-road-migration-"))
@@ -98,7 +102,7 @@ def move(pairs: list[tuple[str, str]], template: str, version: str, answers_file
         Path(old).unlink(missing_ok=True)
         if conflicted:
             conflicts += 1
-            print(f"move_files: {old} -> {new}: your edits overlap the template's; resolve the markers")
+            print(f"move_files: {old} -> {new}: your edits overlap the template's: resolve")
         else:
             print(f"move_files: {old} -> {new}: your edits were carried over")
     return conflicts

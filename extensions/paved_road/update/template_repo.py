@@ -1,0 +1,91 @@
+"""The template side: where its git repository is, whether it is reachable, reading a file at a ref.
+
+A local template repository is read in place; anything else is cloned once, blobs on demand,
+into a temporary directory that lives as long as the update.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .product import Refused
+
+TIMEOUT_SECONDS = 120
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def resolve_src(src_path: str, product: Path) -> str:
+    """Copier stores ``_src_path`` as typed; a relative local path means relative to the product."""
+    if "://" in src_path or src_path.startswith(("gh:", "gl:", "git@", "git+")):
+        return src_path
+    path = Path(src_path).expanduser()
+    return str(path if path.is_absolute() else (product / path).resolve())
+
+
+def git_url(src_path: str) -> str:
+    """Copier's ``gh:``/``gl:`` shortcuts as URLs git understands."""
+    for prefix, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if src_path.startswith(prefix):
+            repo = src_path.removeprefix(prefix)
+            return f"{host}{repo}" if repo.endswith(".git") else f"{host}{repo}.git"
+    return src_path.removeprefix("git+")
+
+
+def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            env={**os.environ, **_GIT_ENV},
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise Refused(f"git {args[0]} got no answer in {TIMEOUT_SECONDS} s") from None
+
+
+def _why(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    return lines[0].removeprefix("fatal: ") if lines else f"git exited {result.returncode}"
+
+
+@contextmanager
+def open_template(src: str) -> Iterator[Path]:
+    """A local git directory holding the template's history (the repository itself if local)."""
+    local = Path(src)
+    if "://" not in src and ":" not in src.split("/", maxsplit=1)[0] and local.exists():
+        top = _git("rev-parse", "--show-toplevel", cwd=local)
+        if top.returncode != 0:
+            raise Refused(
+                f"template source {src} is not a git repository: updates need a template "
+                "versioned with git tags"
+            )
+        yield local
+        return
+    with tempfile.TemporaryDirectory(prefix="paved-road-template-") as folder:
+        clone = _git(
+            "clone", "--quiet", "--no-checkout", "--filter=blob:none", git_url(src), folder
+        )
+        if clone.returncode != 0:
+            raise Refused(
+                f"template source {src} is unreachable: {_why(clone)} "
+                "(check the network, or the _src_path in .copier-answers.yml)"
+            )
+        yield Path(folder)
+
+
+def has_commit(repo: Path, ref: str) -> bool:
+    return _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo).returncode == 0
+
+
+def read_at(repo: Path, ref: str, path: str) -> str | None:
+    """The text of ``path`` at ``ref``, or None when the template has no such file there."""
+    shown = _git("show", f"{ref}:{path}", cwd=repo)
+    return shown.stdout if shown.returncode == 0 else None
