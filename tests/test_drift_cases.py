@@ -1,0 +1,108 @@
+"""Every supported answers combination: a fresh product is in policy, and every guarded file
+and guarded part the policy names for that combination is caught when changed or deleted.
+
+The list of what to mutate comes from the product's own rendered policy, never from this file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cases import ALL_CASES
+from tests.drift_support import change_part, drift, flip_one_byte, product_policy, rendered
+from tests.support import copy_product, snapshot_template
+
+
+@pytest.fixture(scope="session")
+def tagged_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return snapshot_template(tmp_path_factory.mktemp("drift-template"), tag="v1.0.0")
+
+
+@pytest.mark.parametrize("case", sorted(ALL_CASES))
+def test_every_guarded_file_and_part_is_caught(
+    case: str, tagged_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    product = copy_product(
+        tagged_template, tmp_path / "product", ALL_CASES[case], skip_tasks=True, vcs_ref="v1.0.0"
+    )
+    code, out, _ = drift(capsys, product, "--format", "json")
+    fresh_findings = json.loads(out)["findings"]
+    assert code == 0, f"a fresh product must be in policy:\n{out}"
+
+    policy = product_policy(product)
+    files = rendered(product)
+    owned = {path: policy.owner(path) for path in files}
+    guarded = [path for path, owner in owned.items() if owner and owner[0] == "guarded"]
+    required = [
+        path
+        for path, owner in owned.items()
+        if owner and owner[0] == "seeded" and getattr(owner[1], "required", False)
+    ]
+    parts = [
+        (path, part)
+        for path, owner in owned.items()
+        if owner and owner[0] == "shared"
+        for part in getattr(owner[1], "parts", [])
+    ]
+    assert guarded, "the policy guards nothing in this product"
+    assert ".paved-road/policy.yml" in guarded
+
+    for path in guarded:
+        original = (product / path).read_bytes()
+        flip_one_byte(product / path)
+        code, out, _ = drift(capsys, product)
+        assert code == 1, f"one changed byte in guarded {path} went unnoticed:\n{out}"
+        assert f"modified        {path}" in out
+        (product / path).unlink()
+        code, out, _ = drift(capsys, product)
+        assert code == 1, f"deleting guarded {path} went unnoticed:\n{out}"
+        assert f"missing         {path}" in out
+        (product / path).write_bytes(original)
+
+    for path in required:
+        original = (product / path).read_bytes()
+        (product / path).unlink()
+        code, out, _ = drift(capsys, product)
+        assert (code, f"missing         {path}" in out) == (1, True), out
+        (product / path).write_bytes(original)
+
+    for path, part in parts:
+        original = (product / path).read_bytes()
+        change_part(product / path, part)
+        code, out, _ = drift(capsys, product)
+        assert code == 1, f"changing guarded part {part} of {path} went unnoticed:\n{out}"
+        assert f"part-modified   {path} [{part}]" in out
+        (product / path).write_bytes(original)
+
+    code, out, _ = drift(capsys, product)
+    assert code == 0, f"restoring every file must bring the product back in policy:\n{out}"
+
+    # The product's own edits: seeded files and unguarded parts of shared files are its business.
+    seeded = [path for path, owner in owned.items() if owner and owner[0] == "seeded"]
+    for path in seeded:
+        if path.endswith(".py"):
+            with (product / path).open("a") as handle:
+                handle.write("\n# the product's own change\n")
+    optional = [path for path in seeded if path not in required]
+    if optional:
+        (product / optional[0]).unlink()
+    shared_edits = 0
+    for path, owner in owned.items():
+        if owner and owner[0] == "shared" and path.endswith(".toml"):
+            with (product / path).open("a") as handle:
+                handle.write('\n[tool.product-own]\nnote = "ours"\n')
+            shared_edits += 1
+    shutil.rmtree(product / ".pytest_cache", ignore_errors=True)
+    code, out, _ = drift(capsys, product, "--format", "json")
+    assert code == 0, out
+    kinds = {finding["kind"] for finding in json.loads(out)["findings"]}
+    assert kinds <= {"shared-modified", "undeclared"}
+    assert ("shared-modified" in kinds) == (shared_edits > 0)
+
+    # Last, so the mutations above are checked even while the policy has gaps: every file the
+    # template renders for this combination is declared, and nothing else is reported.
+    assert fresh_findings == [], "\n".join(f"{f['kind']}: {f['path']}" for f in fresh_findings)
