@@ -159,7 +159,9 @@ def themes(tokens: dict[str, Token]) -> tuple[dict[str, str], dict[str, str]]:
         target["--" + "-".join(path)] = css_value(token)
     unknown = sorted(set(dark) - set(light))
     if unknown:
-        raise TokenError(f"dark tokens without a light token of the same name: {', '.join(unknown)}")
+        raise TokenError(
+            f"dark tokens without a light token of the same name: {', '.join(unknown)}"
+        )
     return light, dark
 
 
@@ -181,7 +183,9 @@ def css_value(token: Token) -> str:
 
 
 def colours(theme: dict[str, str]) -> dict[str, str]:
-    return {name.removeprefix("--color-"): v for name, v in theme.items() if name.startswith("--color-")}
+    return {
+        name.removeprefix("--color-"): v for name, v in theme.items() if name.startswith("--color-")
+    }
 
 
 # --------------------------------------------------------------------------- contrast
