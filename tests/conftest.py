@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures of a throwaway PostgreSQL 15 server (postgres_cluster, postgres_env_for).
+from tests.postgres import postgres_cluster, postgres_env_for  # noqa: F401
 from tests.support import snapshot_template
 
 
