@@ -39,10 +39,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     report = run_check(args.path, cache_dir=args.cache_dir)
-    sys.stdout.write(FORMATS[args.format](report))
+    if report.error is None or args.format != "text":
+        sys.stdout.write(FORMATS[args.format](report))
     if args.summary is not None:
         with args.summary.open("a", encoding="utf-8") as summary:
             summary.write(FORMATS["markdown"](report))
-    if report.error is not None and args.format != "text":
+    if report.error is not None:  # one clear line, whatever the format
         print(cannot_check_line(report), file=sys.stderr)
     return report.exit_code

@@ -1,0 +1,353 @@
+"""`paved-road drift` against real template repositories, tags and `copier update` runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import copier
+import jsonschema
+import pytest
+from paved_road.drift.schema import SCHEMA_FILE, schema_text
+
+from tests.cases import CHECK_CASES
+from tests.drift_support import drift, fingerprint, flip_one_byte
+from tests.support import REPO_ROOT, commit_all, copy_product, git, init_repo, snapshot_template
+
+ANSWERS = CHECK_CASES["default"]
+
+
+@pytest.fixture(scope="module")
+def template_v1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return snapshot_template(tmp_path_factory.mktemp("drift-v1"), tag="v1.0.0")
+
+
+@pytest.fixture
+def product(template_v1: Path, tmp_path: Path) -> Path:
+    """A fresh default product from v1.0.0, committed in its own git repository."""
+    made = copy_product(
+        template_v1, tmp_path / "product", ANSWERS, skip_tasks=True, vcs_ref="v1.0.0"
+    )
+    init_repo(made)
+    return made
+
+
+def release(template: Path, tag: str, edit: str | None = None) -> None:
+    """A new commit of the template (appending `edit` to the README template) tagged `tag`."""
+    if edit is not None:
+        readme = template / "template" / "README.md.jinja"
+        lines = readme.read_text().splitlines(keepends=True)
+        lines[0] = lines[0].rstrip("\n") + f" {edit}\n"
+        readme.write_text("".join(lines))
+    commit_all(template, f"release {tag}")
+    git(template, "tag", tag)
+
+
+# --- conflicts left by a real `copier update` ----------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["inline", "rej"])
+def test_conflicts_from_a_real_copier_update_fail(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = snapshot_template(tmp_path / "template", tag="v1.0.0")
+    made = copy_product(template, tmp_path / "product", ANSWERS, skip_tasks=True, vcs_ref="v1.0.0")
+    init_repo(made)
+    readme = made / "README.md"
+    readme.write_text(readme.read_text().replace("# Demo Shop", "# Demo Shop (our edition)", 1))
+    commit_all(made, "product edits its README title")
+    release(template, "v1.1.0", edit="(platform edition)")
+
+    copier.run_update(
+        made,
+        vcs_ref="v1.1.0",
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        skip_tasks=True,
+        quiet=True,
+        conflict=mode,
+    )
+
+    code, out, _ = drift(capsys, made, "--format", "json")
+    findings = {(f["kind"], f["path"]) for f in json.loads(out)["findings"]}
+    assert code == 1, out
+    if mode == "inline":
+        assert ("conflict-marker", "README.md") in findings
+        assert ("unmerged", "README.md") in findings
+    else:
+        assert ("reject-file", "README.md.rej") in findings
+
+
+def test_conflict_markers_in_any_file_and_untracked_rej_files(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = next((product / "src").rglob("main.py"))
+    app.write_text(app.read_text() + "<<<<<<< before updating\nx = 1\n=======\n>>>>>>> after\n")
+    (product / "notes.txt.rej").write_text("@@ -1 +1 @@\n")
+    code, out, _ = drift(capsys, product)
+    assert code == 1
+    relative = app.relative_to(product).as_posix()
+    assert f"conflict-marker {relative}:" in out
+    assert "reject-file     notes.txt.rej" in out
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+def test_outdated_product_is_reported_behind_by_the_number_of_releases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = snapshot_template(tmp_path / "template", tag="v1.0.0")
+    old = copy_product(template, tmp_path / "old", ANSWERS, skip_tasks=True, vcs_ref="v1.0.0")
+    release(template, "v1.1.0")
+    release(template, "v1.2.0-rc.1")  # a pre-release is no release
+    between = copy_product(template, tmp_path / "between", ANSWERS, skip_tasks=True, vcs_ref="HEAD")
+    release(template, "v1.2.0")
+    release(template, "v1.3.0")
+
+    code, out, _ = drift(capsys, old, "--format", "json")
+    versions = json.loads(out)["template"]["versions"]
+    assert versions == {
+        "current": "1.0.0",
+        "latest": "1.3.0",
+        "versions": 3,
+        "majors": 0,
+        "minors": 3,
+    }
+    assert code == 1  # the policy allows 2 minor versions
+    assert "is 3 release(s) behind 1.3.0" in out
+
+    # An untagged commit records `git describe` output; it sits after v1.2.0-rc.1, before v1.2.0.
+    code, out, _ = drift(capsys, between, "--format", "json")
+    report = json.loads(out)
+    assert report["template"]["commit"].startswith("v1.2.0-rc.1")
+    assert report["template"]["versions"]["versions"] == 2
+    assert code == 0, out
+
+    release(template, "v2.0.0")
+    code, out, _ = drift(capsys, between)
+    assert code == 1
+    assert "3 release(s) behind 2.0.0 (1 major" in out
+
+
+# --- cannot check: exit 2, one line, product untouched -------------------------------------
+
+
+def _break_answers(product: Path, template: Path, how: str) -> str:  # noqa: PLR0911
+    answers = product / ".copier-answers.yml"
+    text = answers.read_text()
+    if how == "missing":
+        answers.unlink()
+        return "no .copier-answers.yml in"
+    if how == "unparseable":
+        answers.write_text(text + "broken: [unclosed\n")
+        return "does not parse as YAML"
+    if how == "no-src-path":
+        answers.write_text("\n".join(x for x in text.splitlines() if "_src_path" not in x))
+        return "has no _src_path"
+    if how == "no-commit":
+        answers.write_text("\n".join(x for x in text.splitlines() if "_commit" not in x))
+        return "has no _commit"
+    if how == "unknown-commit":
+        answers.write_text(text.replace("_commit: v1.0.0", "_commit: v9.9.9"))
+        return "template commit 'v9.9.9' does not exist"
+    if how == "unreachable":
+        shutil.move(template, template.with_name("moved-away"))
+        return "is unreachable"
+    if how == "bad-waivers":
+        (product / ".paved-road" / "waivers.yml").write_text("waivers:\n  - path: Makefile\n")
+        return "waivers.yml at waivers.0.reason: Field required"
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "missing",
+        "unparseable",
+        "no-src-path",
+        "no-commit",
+        "unknown-commit",
+        "unreachable",
+        "bad-waivers",
+    ],
+)
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_cannot_check_exits_2_with_one_line_and_changes_nothing(
+    how: str, output: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = snapshot_template(tmp_path / "template", tag="v1.0.0")
+    made = copy_product(template, tmp_path / "product", ANSWERS, skip_tasks=True, vcs_ref="v1.0.0")
+    init_repo(made)
+    expected = _break_answers(made, template, how)
+    before = fingerprint(made)
+
+    code, out, err = drift(capsys, made, "--format", output)
+
+    assert code == 2
+    assert fingerprint(made) == before, "the check changed the product"
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("paved-road drift: cannot check ")
+    assert expected in err
+    if output == "json":
+        report = json.loads(out)
+        assert (report["status"], report["exit_code"]) == ("error", 2)
+        assert expected in report["error"]
+        jsonschema.validate(report, json.loads(SCHEMA_FILE.read_text()))
+
+
+def test_a_normal_check_changes_nothing_in_the_product(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    before = fingerprint(product)
+    code, _, _ = drift(capsys, product)
+    assert code == 1
+    assert fingerprint(product) == before
+
+
+# --- waivers -------------------------------------------------------------------------------
+
+
+def _waive(product: Path, expires: dt.date, part: str | None = None) -> None:
+    lines = [
+        "waivers:",
+        "  - path: pyproject.toml" if part else "  - path: .pre-commit-config.yaml",
+        f"    part: {part}" if part else "",
+        "    reason: PLAT-42 trying a new hook before it lands in the template",
+        f"    expires: {expires.isoformat()}",
+    ]
+    (product / ".paved-road" / "waivers.yml").write_text("\n".join(filter(None, lines)) + "\n")
+
+
+def test_an_active_waiver_covers_a_guarded_file_and_is_listed(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    _waive(product, dt.date.today() + dt.timedelta(days=30))
+    code, out, _ = drift(capsys, product, "--format", "json")
+    report = json.loads(out)
+    assert code == 0
+    [finding] = [f for f in report["findings"] if f["path"] == ".pre-commit-config.yaml"]
+    assert finding["severity"] == "waived"
+    assert "PLAT-42" in finding["waiver"]
+    assert [w["status"] for w in report["waivers"]] == ["active"]
+
+
+def test_an_expired_waiver_no_longer_applies_but_is_still_listed(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    _waive(product, dt.date.today() - dt.timedelta(days=1))
+    code, out, _ = drift(capsys, product)
+    assert code == 1
+    assert "waiver expired .pre-commit-config.yaml" in out
+
+
+def test_a_waiver_for_a_part_covers_that_part_only(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = product / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace("[tool.ruff]\n", "[tool.ruff]\nfix = true\n")
+    )
+    _waive(product, dt.date.today() + dt.timedelta(days=1), part="tool.ruff")
+    assert drift(capsys, product)[0] == 0
+    pyproject.write_text(
+        pyproject.read_text().replace("[tool.mypy]\n", "[tool.mypy]\nstrict = false\n")
+    )
+    code, out, _ = drift(capsys, product)
+    assert code == 1
+    assert "part-modified   pyproject.toml [tool.mypy]" in out
+
+
+# --- output formats ------------------------------------------------------------------------
+
+
+def test_json_output_validates_against_the_committed_schema(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    (product / "pyproject.toml").unlink()
+    _waive(product, dt.date.today() - dt.timedelta(days=3))
+    code, out, _ = drift(capsys, product, "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    jsonschema.validate(report, json.loads(SCHEMA_FILE.read_text()))
+    assert report["schema_version"] == "1"
+    assert {f["kind"] for f in report["findings"]} >= {"modified", "missing"}
+
+
+def test_committed_schema_is_generated_from_the_models() -> None:
+    assert SCHEMA_FILE.read_text() == schema_text(), (
+        "run `python -m paved_road.drift.schema` and commit the schema"
+    )
+
+
+def test_text_shows_a_unified_diff_for_each_guarded_violation(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = product / ".pre-commit-config.yaml"
+    config.write_text(config.read_text().replace("--maxkb=500", "--maxkb=5000"))
+    code, out, _ = drift(capsys, product)
+    assert code == 1
+    assert "--- template/.pre-commit-config.yaml" in out
+    assert "-        entry: uv run --locked check-added-large-files --maxkb=500" in out
+    assert "+        entry: uv run --locked check-added-large-files --maxkb=5000" in out
+
+
+def test_github_annotations_point_at_the_offending_files(
+    product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    summary = tmp_path / "step-summary.md"
+    code, out, _ = drift(capsys, product, "--format", "github", "--summary", str(summary))
+    assert code == 1
+    assert "::error file=.pre-commit-config.yaml,title=paved-road drift%3A modified::" in out
+    markdown = summary.read_text()
+    assert markdown.startswith("### ❌ paved-road drift: 1 violation(s)")
+    assert "| FAIL | `modified` | `.pre-commit-config.yaml` |" in markdown
+    assert "```diff" in markdown
+
+
+def test_markdown_of_a_clean_product(product: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = drift(capsys, product, "--format", "markdown")
+    assert code == 0
+    assert out.startswith("### ✅ paved-road drift: 0 violation(s)")
+
+
+# --- where it runs -------------------------------------------------------------------------
+
+
+def test_console_script_exit_codes(product: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("paved-road")
+    ok = subprocess.run(
+        [script, "drift", str(product)], capture_output=True, text=True, check=False
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "result: in policy" in ok.stdout
+    nowhere = subprocess.run(
+        [script, "drift", str(tmp_path / "nowhere")], capture_output=True, text=True, check=False
+    )
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.strip().endswith("is not a directory")
+
+
+def test_pre_commit_hook_manifest_is_valid() -> None:
+    result = subprocess.run(
+        [
+            Path(sys.executable).with_name("pre-commit"),
+            "validate-manifest",
+            ".pre-commit-hooks.yaml",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
