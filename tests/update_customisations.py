@@ -1,0 +1,185 @@
+"""What a product team does to its product between two template releases, done for real.
+
+A new route with its model and its own Alembic migration, an edited README, a dependency added
+with ``uv add``, a changed setting in a shared file (the Makefile), a new test, and edits to the
+file the template moves in 0.1.0. ``check_customised`` asserts every one survived an update.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support import commit_all, run
+from tests.update_support import MOVED_FROM, MOVED_TO
+
+README_NOTE = "## Orders\n\nOrders are the product's own resource: `/api/orders`.\n"
+PORT_LINE = "PORT ?= 8080"
+ITEMS_EDIT = ('"First"', '"Primero"')
+
+ORDER_MODEL = '''"""Orders: the product's own resource."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from {pkg}.models.base import Base
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int] = mapped_column(default=1)
+'''
+
+ORDER_MIGRATION = '''"""Orders table.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=40), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("orders")
+'''
+
+ORDER_ROUTE = '''"""Orders API: the product's own route."""
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from {pkg}.api.deps import SessionDep
+from {pkg}.models.order import Order
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+class OrderIn(BaseModel):
+    reference: str = Field(min_length=1, max_length=40)
+    quantity: int = Field(default=1, ge=1)
+
+
+class OrderOut(OrderIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+@router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED)
+def create_order(session: SessionDep, data: OrderIn) -> Order:
+    order = Order(reference=data.reference, quantity=data.quantity)
+    session.add(order)
+    session.commit()
+    session.refresh(order)
+    return order
+'''
+
+ORDER_TEST = """from fastapi.testclient import TestClient
+
+
+def test_orders_are_created(client: TestClient) -> None:
+    response = client.post("/api/orders", json={"reference": "A-1", "quantity": 2})
+    assert response.status_code == 201
+    assert response.json() == {"reference": "A-1", "quantity": 2, "id": 1}
+"""
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
+
+
+def customise(product: Path, package: str) -> None:
+    """Apply every customisation and commit, as the product team would."""
+    src = product / "src" / package
+    (src / "models" / "order.py").write_text(ORDER_MODEL.format(pkg=package))
+    _edit(
+        src / "models" / "__init__.py",
+        f"from {package}.models.item import Item\n",
+        f"from {package}.models.item import Item\nfrom {package}.models.order import Order\n",
+    )
+    _edit(src / "models" / "__init__.py", '"Item"]', '"Item", "Order"]')
+    (src / "migrations" / "versions" / "0002_orders.py").write_text(ORDER_MIGRATION)
+    (src / "api" / "routes" / "orders.py").write_text(ORDER_ROUTE.format(pkg=package))
+    _edit(src / "main.py", "import health, items", "import health, items, orders")
+    _edit(
+        src / "main.py",
+        "    app.state.settings = settings\n",
+        "    app.state.settings = settings\n    app.include_router(orders.router)\n",
+    )
+    (product / "tests" / "test_orders.py").write_text(ORDER_TEST)
+    (product / "README.md").write_text((product / "README.md").read_text() + "\n" + README_NOTE)
+    _edit(product / "Makefile", "PORT ?= 8000", PORT_LINE)
+    _edit(product / MOVED_FROM, *ITEMS_EDIT, count=-1)
+    run(["uv", "add", "--quiet", "--no-sync", "httpx>=0.28"], cwd=product)
+    commit_all(product, "product work: orders, README, httpx, port, tests")
+
+
+# Paths the customisations touch: every other file must equal a fresh render of the new version.
+CUSTOMISED = {
+    "README.md",
+    "Makefile",
+    "pyproject.toml",
+    "uv.lock",
+    "tests/test_orders.py",
+    MOVED_TO,
+}
+
+
+def customised_src(package: str) -> set[str]:
+    base = f"src/{package}"
+    return {
+        f"{base}/models/order.py",
+        f"{base}/models/__init__.py",
+        f"{base}/migrations/versions/0002_orders.py",
+        f"{base}/api/routes/orders.py",
+        f"{base}/main.py",
+    }
+
+
+def check_customised(product: Path, package: str) -> None:
+    """Every customisation is still there after the update."""
+    src = product / "src" / package
+    assert "class Order(Base)" in (src / "models" / "order.py").read_text()
+    assert (
+        f"from {package}.models.order import Order" in (src / "models" / "__init__.py").read_text()
+    )
+    assert (
+        'down_revision: str | None = "0001"'
+        in (src / "migrations" / "versions" / "0002_orders.py").read_text()
+    )
+    main = (src / "main.py").read_text()
+    assert "import health, items, orders" in main
+    assert "app.include_router(orders.router)" in main
+    assert (product / "tests" / "test_orders.py").read_text() == ORDER_TEST
+    assert README_NOTE in (product / "README.md").read_text()
+    assert PORT_LINE in (product / "Makefile").read_text()
+    assert (
+        '"httpx>=0.28"' in (product / "pyproject.toml").read_text().split("[dependency-groups]")[0]
+    )
+    assert 'name = "httpx"' in (product / "uv.lock").read_text()
+    moved = (product / MOVED_TO).read_text()
+    assert ITEMS_EDIT[1] in moved and ITEMS_EDIT[0] not in moved
+    assert not (product / MOVED_FROM).exists()

@@ -1,0 +1,149 @@
+"""Template versions built from this repo's history, realistic product customisations, and
+running ``paved-road update`` the way people and bots do (a subprocess, no terminal)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from tests.support import REPO_ROOT, commit_all, git, run, snapshot_template, tool_env
+
+MIGRATION_SCRIPT = "template_migrations/move_files.py"
+MOVED_FROM, MOVED_TO = "tests/test_items.py", "tests/api/test_items.py"
+PAVED_ROAD = str(Path(sys.executable).parent / "paved-road")
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+
+@dataclass(frozen=True)
+class Versions:
+    repo: Path
+    old: str  # tag of the previous release
+    new: str  # tag of this checkout, released with scripts/release
+
+
+def _repo_git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def before_the_move() -> str:
+    """The commit just before 0.1.0 moved tests/test_items.py: a synthetic previous release."""
+    added = _repo_git("log", "--diff-filter=A", "--format=%H", "--", MIGRATION_SCRIPT)
+    return _repo_git("rev-parse", f"{added.splitlines()[-1]}^")
+
+
+def previous_release() -> tuple[str, str]:
+    """(ref in this repo, tag name): the newest release tag behind HEAD, else the synthetic one."""
+    head = _repo_git("rev-parse", "HEAD")
+    tags = [t for t in _repo_git("tag", "--list", "v*", "--merged", "HEAD").split() if t]
+    for tag in sorted(tags, key=lambda t: Version(t.removeprefix("v")), reverse=True):
+        if _repo_git("rev-list", "-n", "1", tag) != head:
+            return tag, tag
+    return before_the_move(), "v0.0.1"
+
+
+def _next_version(old_tag: str) -> str:
+    old = Version(old_tag.removeprefix("v"))
+    if old < Version("0.1.0"):
+        return "0.1.0"
+    return f"{old.major}.{old.minor}.{old.micro + 1}"
+
+
+def build_versions(dst: Path, old_ref: str, old_tag: str) -> Versions:
+    """A template repo: ``old_ref`` of this repo tagged ``old_tag``, then this checkout as it is
+    now, released with its own ``scripts/release`` (changelog moved, tag created)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", old_ref], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(dst, filter="data")
+    git(dst, "init", "--quiet", "--initial-branch=main")
+    commit_all(dst, f"previous release ({old_ref[:12]})")
+    git(dst, "tag", old_tag)
+    for child in dst.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    staging = snapshot_template(dst.parent / f"{dst.name}-head")
+    shutil.rmtree(staging / ".git")
+    shutil.copytree(staging, dst, dirs_exist_ok=True)
+    shutil.rmtree(staging)
+    commit_all(dst, "this checkout")
+    new = _next_version(old_tag)
+    release = run(
+        [sys.executable, "scripts/release", new, "--test-command", "true"],
+        cwd=dst,
+        check=False,
+        **GIT_IDENTITY,
+    )
+    if "Unreleased" in release.stderr and "empty" in release.stderr:
+        git(dst, "tag", f"v{new}")  # nothing new in the changelog since the last release
+    elif release.returncode != 0:
+        raise AssertionError(f"scripts/release failed:\n{release.stdout}\n{release.stderr}")
+    return Versions(dst, old_tag, f"v{new}")
+
+
+def update(product: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``paved-road update`` as a bot runs it: no terminal on stdin."""
+    return subprocess.run(
+        [PAVED_ROAD, "update", *args],
+        cwd=cwd or product,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def drift(product: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PAVED_ROAD, "drift", str(product)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _env() -> dict[str, str]:
+    return tool_env(**GIT_IDENTITY)
+
+
+def tree_state(product: Path) -> tuple[str, str]:
+    """HEAD and the porcelain status: equal before and after means the product is unchanged."""
+    head = git(product, "rev-parse", "HEAD").stdout.strip()
+    status = git(product, "status", "--porcelain", "--untracked-files=all", "--ignored").stdout
+    return head, status
+
+
+@pytest.fixture(scope="session")
+def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
+    """The previous release and this checkout, released, in one template repo."""
+    ref, tag = previous_release()
+    return build_versions(tmp_path_factory.mktemp("update") / "template", ref, tag)
+
+
+@pytest.fixture(scope="session")
+def migration_versions(versions: Versions, tmp_path_factory: pytest.TempPathFactory) -> Versions:
+    """A template repo that crosses the 0.1.0 move (the same as ``versions`` until a later
+    release exists)."""
+    if versions.old == "v0.0.1":
+        return versions
+    return build_versions(
+        tmp_path_factory.mktemp("migration") / "template", before_the_move(), "v0.0.1"
+    )
