@@ -1,0 +1,18 @@
+/// <reference types="vitest/config" />
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// `make dev` serves the API on :8000; `make frontend-dev` serves this app on :5173 and
+// forwards /api there. In production the API serves the built app from frontend/dist.
+const api = process.env.API_URL ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  plugins: [react()],
+  server: { port: 5173, strictPort: true, proxy: { "/api": api } },
+  build: { outDir: "dist", emptyOutDir: true },
+  test: {
+    environment: "happy-dom",
+    include: ["src/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
+    restoreMocks: true,
+  },
+});
