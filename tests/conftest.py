@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# Products rendered once per session for the delivery tests (rendered(case) -> path).
+from tests.deploy_support import rendered  # noqa: F401
+
 # Fixtures of a throwaway PostgreSQL 15 server (postgres_cluster, postgres_env_for).
 from tests.postgres import postgres_cluster, postgres_env_for  # noqa: F401
 from tests.support import snapshot_template
