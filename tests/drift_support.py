@@ -45,9 +45,7 @@ def change_part(path: Path, part: str) -> None:
     """Change the value of a TOML table or YAML key path, leaving the rest of the file be."""
     text = path.read_text()
     if path.suffix == ".toml":
-        header = f"[{part}]\n"
-        assert header in text, f"{path.name} has no [{part}] table to change"
-        path.write_text(text.replace(header, f'{header}drift-probe = "changed"\n', 1))
+        path.write_text(_change_toml_part(text, part))
         return
     data = yaml.safe_load(text)
     node = data
@@ -57,6 +55,22 @@ def change_part(path: Path, part: str) -> None:
     last = int(keys[-1]) if isinstance(node, list) else keys[-1]
     node[last] = {"drift-probe": "changed"}
     path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _change_toml_part(text: str, part: str) -> str:
+    """Add a key under the first table header inside the part (``[part]``, ``[part.sub]``,
+    ``[[part]]``), or change the value of a top-level key ``part = ...``."""
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        header = line.strip().lstrip("[").rstrip("]")
+        if line.startswith("[") and (header == part or header.startswith(f"{part}.")):
+            lines.insert(index + 1, 'drift-probe = "changed"\n')
+            return "".join(lines)
+    for index, line in enumerate(lines):
+        if "." not in part and line.split("=")[0].strip() == part:
+            lines[index] = f'{part} = "drift-probe"\n'
+            return "".join(lines)
+    raise AssertionError(f"no table or key {part} to change")
 
 
 def fingerprint(root: Path) -> dict[str, tuple[str, int]]:
