@@ -10,7 +10,6 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-
 from paved_road.answers import AnswerError, answer_error, validate_answers
 from paved_road.filters import pkgify, py_docstring, py_str, slugify, toml_str, yaml_str
 
@@ -33,7 +32,12 @@ def test_slug_default_is_derived_and_valid(name: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("slug", "expected"),
-    [("demo-shop", "demo_shop"), ("json", "json_app"), ("import", "import_app"), ("match", "match_app")],
+    [
+        ("demo-shop", "demo_shop"),
+        ("json", "json_app"),
+        ("import", "import_app"),
+        ("match", "match_app"),
+    ],
 )
 def test_package_default_is_derived_and_valid(slug: str, expected: str) -> None:
     assert pkgify(slug) == expected
@@ -43,7 +47,11 @@ def test_package_default_is_derived_and_valid(slug: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
-        ("project_slug", "Bad Slug", "is not DNS-label safe: use lowercase letters, digits and '-'"),
+        (
+            "project_slug",
+            "Bad Slug",
+            "is not DNS-label safe: use lowercase letters, digits and '-'",
+        ),
         ("project_slug", "a" * 41, "a DNS label allows at most 40"),
         ("project_slug", "ends-", "not ending with '-'"),
         ("package_name", "class", "is a Python keyword"),

@@ -28,9 +28,23 @@ def test_bad_data_fails_cleanly_and_writes_nothing(
 ) -> None:
     dst = tmp_path / "product"
     result = subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
-         "-r", "HEAD", "--data", "product_name=Demo", "--data", data,
-         str(template_repo), str(dst)],
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "-r",
+            "HEAD",
+            "--data",
+            "product_name=Demo",
+            "--data",
+            data,
+            str(template_repo),
+            str(dst),
+        ],
         capture_output=True,
         text=True,
         env=tool_env(),
@@ -50,9 +64,27 @@ def test_bad_data_does_not_touch_an_existing_folder(template_repo: Path, tmp_pat
     dst.mkdir()
     (dst / "keep.txt").write_text("mine\n")
     result = subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", "-r", "HEAD",
-         "--data", "product_name=Demo", "--data", "project_slug=NO", str(template_repo), str(dst)],
-        capture_output=True, text=True, env=tool_env(), check=False,
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "-r",
+            "HEAD",
+            "--data",
+            "product_name=Demo",
+            "--data",
+            "project_slug=NO",
+            str(template_repo),
+            str(dst),
+        ],
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+        check=False,
     )
     assert result.returncode == 1
     assert sorted(p.name for p in dst.iterdir()) == ["keep.txt"]

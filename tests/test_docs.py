@@ -26,7 +26,9 @@ def test_docs_build_strict(tmp_path: Path) -> None:
 
 def test_every_page_is_in_the_nav() -> None:
     nav = yaml.safe_load((REPO_ROOT / "mkdocs.yml").read_text())["nav"]
-    pages = {p.relative_to(REPO_ROOT / "docs").as_posix() for p in (REPO_ROOT / "docs").rglob("*.md")}
+    pages = {
+        p.relative_to(REPO_ROOT / "docs").as_posix() for p in (REPO_ROOT / "docs").rglob("*.md")
+    }
     assert pages == _nav_pages(nav)
 
 

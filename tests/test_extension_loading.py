@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import copier
-
 import paved_road
+
 from tests.support import commit_all, copy_product, git, init_repo, snapshot_template
 
 MARKER_FILTER = '\nFILTERS["version_marker"] = lambda _: "{marker}"\n'
@@ -31,13 +31,20 @@ def test_update_renders_each_version_with_its_own_extension_code(tmp_path: Path)
     git(template, "tag", "v2.0.0")
 
     answers = {"product_name": "Marker", "owner_team": "team-a"}
-    product = copy_product(template, tmp_path / "product", answers, skip_tasks=True, vcs_ref="v1.0.0")
+    product = copy_product(
+        template, tmp_path / "product", answers, skip_tasks=True, vcs_ref="v1.0.0"
+    )
     assert (product / "version-marker.txt").read_text() == "one\n"
     init_repo(product)
 
     # One process renders v1 (the old version, to diff) and v2 (the new one).
     copier.run_update(
-        product, vcs_ref="v2.0.0", defaults=True, overwrite=True, unsafe=True, quiet=True,
+        product,
+        vcs_ref="v2.0.0",
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
         skip_tasks=True,
     )
     assert (product / "version-marker.txt").read_text() == "two\n"

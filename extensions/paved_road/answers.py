@@ -39,13 +39,22 @@ class AnswerError(ValueError):
     """A bad answer: the message says what is wrong and what is allowed."""
 
 
+def _refuse_invisible(value: str) -> None:
+    """Control and invisible characters break files (YAML refuses them) and mislead readers."""
+    for position, ch in enumerate(value):
+        if not ch.isprintable():
+            raise AnswerError(
+                f"contains an invisible or control character (U+{ord(ch):04X} at position "
+                f"{position}): use printable text on one line"
+            )
+
+
 def _product_name(value: str) -> str:
     if not value.strip():
         raise AnswerError("is empty: give the product's human-readable name")
     if len(value) > 80:
         raise AnswerError(f"is {len(value)} characters long; use at most 80")
-    if any(ord(ch) < 32 for ch in value):
-        raise AnswerError("must be a single line without control characters")
+    _refuse_invisible(value)
     return value
 
 
@@ -80,6 +89,7 @@ def _description(value: str) -> str:
         raise AnswerError("must be one line: remove the line breaks")
     if len(value) > 200:
         raise AnswerError(f"is {len(value)} characters long; use at most 200")
+    _refuse_invisible(value)
     return value
 
 

@@ -31,7 +31,15 @@ def pkgify(slug: str) -> str:
     return name
 
 
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\b": "\\b",
+    "\f": "\\f",
+}
 
 
 def _double_quoted(value: str) -> str:
@@ -74,7 +82,7 @@ def py_docstring(value: str) -> str:
 
 
 def env_prefix(package: str) -> str:
-    """The environment-variable prefix of a product's settings: 'payments_api' -> 'PAYMENTS_API_'."""
+    """The prefix of a product's environment variables: 'payments_api' -> 'PAYMENTS_API_'."""
     return f"{package.upper()}_"
 
 
