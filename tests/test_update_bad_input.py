@@ -1,0 +1,115 @@
+"""`paved-road update` refuses what it cannot do cleanly: one line, exit 2, product unchanged."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cases import CHECK_CASES
+from tests.support import commit_all, copy_product, init_repo
+from tests.update_support import Versions, tree_state, update, versions  # noqa: F401
+
+
+@pytest.fixture(scope="session")
+def old_product(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    product = tmp_path_factory.mktemp("bad-input") / "product"
+    copy_product(
+        versions.repo, product, CHECK_CASES["default"], vcs_ref=versions.old, skip_tasks=True
+    )
+    init_repo(product)
+    return product
+
+
+@pytest.fixture
+def product(old_product: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(old_product, tmp_path / "product", symlinks=True))
+
+
+def _set_answer(product: Path, key: str, value: str) -> None:
+    path = product / ".copier-answers.yml"
+    lines = [
+        f"{key}: {value}" if line.startswith(f"{key}:") else line
+        for line in path.read_text().splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    commit_all(product, f"answers: {key}")
+
+
+def _refused(product: Path, *args: str, says: str) -> None:
+    before = tree_state(product)
+    result = update(product, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("paved-road update: "), lines
+    assert says in lines[0], lines[0]
+    assert tree_state(product) == before
+
+
+def test_dirty_tree_is_refused(product: Path) -> None:
+    (product / "README.md").write_text("work in progress\n")
+    (product / "notes.txt").write_text("untracked\n")
+    _refused(product, "--defaults", says="2 uncommitted change(s)")
+
+
+def test_missing_answers_file_is_refused(product: Path) -> None:
+    (product / ".copier-answers.yml").unlink()
+    commit_all(product, "lost the answers file")
+    _refused(product, "--defaults", says=".copier-answers.yml not found")
+
+
+def test_commit_not_in_template_is_refused(product: Path) -> None:
+    _set_answer(product, "_commit", "v9.9.9")
+    _refused(
+        product, "--defaults", says="_commit v9.9.9 of .copier-answers.yml is not in the template"
+    )
+
+
+def test_unreachable_template_is_refused(product: Path) -> None:
+    # Port 9 on loopback: nothing listens, the connection is refused at once (no network needed).
+    _set_answer(product, "_src_path", "http://127.0.0.1:9/paved-road.git")
+    _refused(
+        product,
+        "--defaults",
+        says="template source http://127.0.0.1:9/paved-road.git is unreachable",
+    )
+
+
+def test_missing_local_template_is_refused(product: Path, tmp_path: Path) -> None:
+    _set_answer(product, "_src_path", str(tmp_path / "moved-away"))
+    _refused(product, "--defaults", says="is unreachable")
+
+
+def test_not_a_git_repository_is_refused(product: Path) -> None:
+    shutil.rmtree(product / ".git")
+    result = update(product, "--defaults")
+    assert result.returncode == 2
+    assert "is not in a git repository" in result.stderr
+    assert not (product / ".git").exists()
+
+
+def test_no_terminal_without_defaults_is_refused(product: Path) -> None:
+    _refused(product, says="pass --defaults")
+
+
+def test_unknown_target_version_is_refused(product: Path) -> None:
+    _refused(product, "--defaults", "--vcs-ref", "v7.7.7", says="--vcs-ref v7.7.7 is not a tag")
+
+
+def test_relative_template_path_is_read_from_the_product(
+    product: Path,
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """Copier records `_src_path` as typed; a relative one means relative to the product, also
+    when the update is started from elsewhere."""
+    _set_answer(product, "_src_path", os.path.relpath(versions.repo, product))
+    result = update(product, "--defaults", "--no-drift", str(product), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"-> {versions.new}" in result.stdout
