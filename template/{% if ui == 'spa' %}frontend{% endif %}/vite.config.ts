@@ -12,7 +12,7 @@ export default defineConfig({
   build: { outDir: "dist", emptyOutDir: true },
   test: {
     environment: "happy-dom",
-    include: ["src/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
   },
 });

@@ -9,12 +9,13 @@ import { tokens } from "./tokens";
 // createTheme types its result as the plain Theme; with cssVariables it also has the schemes.
 const theme = themeWithVars as typeof themeWithVars & CssVarsTheme;
 
+// The design system's source, read directly: the theme must show exactly these values.
 const designTokens = JSON.parse(
   readFileSync(new URL("../../../design/tokens.json", import.meta.url), "utf8"),
 );
 
 describe("theme", () => {
-  it("takes the primary colour of each scheme from the tokens", () => {
+  it("takes the primary colour of each scheme from design/tokens.json", () => {
     expect(theme.colorSchemes.light?.palette.primary.main).toBe(designTokens.color.primary.$value);
     expect(theme.colorSchemes.dark?.palette.primary.main).toBe(
       designTokens["color-dark"].primary.$value,
@@ -23,16 +24,17 @@ describe("theme", () => {
 
   it("takes text, background and error colours from the tokens", () => {
     const light = theme.colorSchemes.light?.palette;
-    expect(light?.text.primary).toBe(tokens.color.text);
-    expect(light?.background.default).toBe(tokens.color.bg);
-    expect(light?.error.main).toBe(tokens.color.danger);
-    expect(theme.colorSchemes.dark?.palette.background.default).toBe(tokens.colorDark.bg);
+    expect(light?.text.primary).toBe(tokens.light.colorText);
+    expect(light?.background.default).toBe(tokens.light.colorBg);
+    expect(light?.error.main).toBe(tokens.light.colorDanger);
+    expect(light?.primary.contrastText).toBe(tokens.light.colorOnPrimary);
+    expect(theme.colorSchemes.dark?.palette.background.default).toBe(tokens.dark.colorBg);
   });
 
   it("takes type, radius and spacing from the tokens", () => {
-    expect(theme.typography.fontFamily).toBe(tokens.typography.fontFamily.sans);
-    expect(theme.shape.borderRadius).toBe(toPx(tokens.radius.md));
-    expect(theme.spacing(1)).toContain(`${toPx(tokens.spacing["1"])}px`);
+    expect(theme.typography.fontFamily).toBe(tokens.light.fontFamilySans);
+    expect(theme.shape.borderRadius).toBe(toPx(tokens.light.radiusMd));
+    expect(theme.spacing(1)).toContain(`${toPx(tokens.light.spacing1)}px`);
   });
 });
 

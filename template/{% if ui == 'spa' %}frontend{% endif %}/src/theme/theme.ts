@@ -1,8 +1,9 @@
-// The UI library's theme, built only from the design tokens (src/theme/tokens.ts).
-// Platform-owned: screens take colours, type and spacing from this theme, never literals.
+// The UI library's theme, built only from the design tokens: src/theme/tokens.ts, which
+// `make design` generates from design/tokens.json. Platform-owned: screens take colours, type
+// and spacing from this theme (palette names, theme.spacing), never literals.
 import { createTheme, type Shadows } from "@mui/material/styles";
 
-import { type ColorScheme, tokens } from "./tokens";
+import { type Theme as DesignTheme, tokens } from "./tokens";
 
 const ROOT_FONT_SIZE_PX = 16;
 
@@ -20,60 +21,70 @@ export function toMs(value: string): number {
   return value.endsWith("ms") ? number : number * 1000;
 }
 
-function palette(color: ColorScheme) {
+function palette(scheme: DesignTheme) {
   return {
-    primary: { main: color.primary, dark: color.primaryHover, contrastText: color.onPrimary },
-    error: { main: color.danger, contrastText: color.onDanger },
-    success: { main: color.success },
-    background: { default: color.bg, paper: color.surface },
-    text: { primary: color.text, secondary: color.textMuted },
-    divider: color.borderSubtle,
+    primary: {
+      main: scheme.colorPrimary,
+      dark: scheme.colorPrimaryHover,
+      contrastText: scheme.colorOnPrimary,
+    },
+    error: { main: scheme.colorDanger, contrastText: scheme.colorOnDanger },
+    success: { main: scheme.colorSuccess },
+    background: { default: scheme.colorBg, paper: scheme.colorSurface },
+    text: { primary: scheme.colorText, secondary: scheme.colorTextMuted },
+    divider: scheme.colorBorderSubtle,
   };
 }
 
-const { typography, radius, spacing, shadow, motion } = tokens;
+// Type, spacing, shape and motion are the same in both schemes.
+const base = tokens.light;
+const weight = (value: string) => Number(value);
 
 // MUI indexes 25 elevation levels; the design system has two shadows.
 const shadows = [
   "none",
-  ...Array.from({ length: 24 }, (_, level) => (level < 2 ? shadow.sm : shadow.md)),
+  ...Array.from({ length: 24 }, (_, level) => (level < 2 ? base.shadowSm : base.shadowMd)),
 ] as Shadows;
 
 export const theme = createTheme({
   cssVariables: { colorSchemeSelector: "data-color-scheme" },
   colorSchemes: {
-    light: { palette: palette(tokens.color) },
-    dark: { palette: palette(tokens.colorDark) },
+    light: { palette: palette(tokens.light) },
+    dark: { palette: palette(tokens.dark) },
   },
   typography: {
-    fontFamily: typography.fontFamily.sans,
-    fontSize: toPx(typography.fontSize.sm),
+    fontFamily: base.fontFamilySans,
+    fontSize: toPx(base.fontSizeSm),
     htmlFontSize: ROOT_FONT_SIZE_PX,
-    fontWeightRegular: typography.fontWeight.regular,
-    fontWeightMedium: typography.fontWeight.semibold,
-    fontWeightBold: typography.fontWeight.bold,
-    h1: { fontSize: typography.fontSize.xl, fontWeight: typography.fontWeight.bold },
-    h2: { fontSize: typography.fontSize.lg, fontWeight: typography.fontWeight.semibold },
-    body1: { fontSize: typography.fontSize.md, lineHeight: typography.lineHeight.normal },
-    body2: { fontSize: typography.fontSize.sm, lineHeight: typography.lineHeight.normal },
-    button: { fontWeight: typography.fontWeight.semibold, textTransform: "none" },
+    fontWeightRegular: weight(base.fontWeightRegular),
+    fontWeightMedium: weight(base.fontWeightSemibold),
+    fontWeightBold: weight(base.fontWeightBold),
+    h1: { fontSize: base.fontSizeXl, fontWeight: weight(base.fontWeightBold) },
+    h2: { fontSize: base.fontSizeLg, fontWeight: weight(base.fontWeightSemibold) },
+    body1: { fontSize: base.fontSizeMd, lineHeight: Number(base.lineHeightNormal) },
+    body2: { fontSize: base.fontSizeSm, lineHeight: Number(base.lineHeightNormal) },
+    button: { fontWeight: weight(base.fontWeightSemibold), textTransform: "none" },
   },
-  spacing: toPx(spacing["1"]),
-  shape: { borderRadius: toPx(radius.md) },
+  spacing: toPx(base.spacing1),
+  shape: { borderRadius: toPx(base.radiusMd) },
   shadows,
   transitions: {
     duration: {
-      shortest: toMs(motion.duration.fast),
-      shorter: toMs(motion.duration.fast),
-      short: toMs(motion.duration.normal),
-      standard: toMs(motion.duration.normal),
+      shortest: toMs(base.motionDurationFast),
+      shorter: toMs(base.motionDurationFast),
+      short: toMs(base.motionDurationNormal),
+      standard: toMs(base.motionDurationNormal),
     },
-    easing: { easeInOut: motion.easing.standard },
+    easing: { easeInOut: base.motionEasingStandard },
   },
   components: {
     MuiOutlinedInput: {
       styleOverrides: {
-        notchedOutline: ({ theme }) => ({ borderColor: theme.vars.palette.text.secondary }),
+        // Field borders take the border token (3:1 against the background).
+        notchedOutline: ({ theme }) => ({
+          borderColor: tokens.light.colorBorder,
+          ...theme.applyStyles("dark", { borderColor: tokens.dark.colorBorder }),
+        }),
       },
     },
   },
