@@ -1,0 +1,166 @@
+"""Overlapping edits and the 0.1.0 file move: conflicts are shown, never hidden or lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cases import CHECK_CASES
+from tests.support import commit_all, copy_product, git, init_repo
+from tests.update_support import (
+    MIGRATION_SCRIPT,
+    MOVED_FROM,
+    MOVED_TO,
+    Versions,
+    drift,
+    migration_versions,  # noqa: F401
+    update,
+    versions,  # noqa: F401
+)
+
+MAKEFILE = "template/Makefile.jinja"
+
+
+def _later_release(base: Versions, tmp_path: Path, edit: tuple[str, str, str], tag: str) -> Path:
+    """A clone of ``base`` with one more template change, tagged ``tag``."""
+    repo = tmp_path / "template"
+    git(tmp_path, "clone", "--quiet", str(base.repo), str(repo))
+    git(repo, "checkout", "--quiet", base.new)
+    path, old, new = edit
+    text = (repo / path).read_text()
+    assert old in text
+    (repo / path).write_text(text.replace(old, new))
+    commit_all(repo, f"template change in {path}")
+    git(repo, "tag", tag)
+    return repo
+
+
+def _product(template: Path, at: str, dst: Path) -> Path:
+    product = copy_product(template, dst, CHECK_CASES["default"], vcs_ref=at)
+    init_repo(product)
+    return product
+
+
+@pytest.mark.slow
+def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    template = _later_release(
+        versions, tmp_path, (MAKEFILE, "PORT ?= 8000", "PORT ?= 8001"), "v99.0.0"
+    )
+    product = _product(template, versions.new, tmp_path / "product")
+    makefile = product / "Makefile"
+    makefile.write_text(makefile.read_text().replace("PORT ?= 8000", "PORT ?= 8080"))
+    commit_all(product, "serve on 8080")
+
+    result = update(product, "--defaults")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "CONFLICTS (1)" in result.stdout
+    assert "  Makefile\n" in result.stdout.split("CONFLICTS")[1]
+    text = makefile.read_text()
+    assert "<<<<<<< before updating" in text and ">>>>>>> after updating" in text
+    assert "PORT ?= 8080" in text and "PORT ?= 8001" in text
+    assert "Makefile" in git(product, "ls-files", "-u").stdout
+    unresolved = drift(product)
+    assert unresolved.returncode == 1, unresolved.stdout
+    assert "Makefile" in unresolved.stdout
+
+    # Resolve: keep the product's port, drop the markers, mark it resolved.
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
+    end = next(i for i, line in enumerate(lines) if line.startswith(">>>>>>>"))
+    makefile.write_text("".join([*lines[:start], "PORT ?= 8080\n", *lines[end + 1 :]]))
+    git(product, "add", "Makefile")
+    resolved = drift(product)
+    assert resolved.returncode == 0, resolved.stdout + resolved.stderr
+
+
+@pytest.mark.slow
+def test_moved_file_keeps_the_products_edits(
+    migration_versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    product = _product(migration_versions.repo, migration_versions.old, tmp_path / "product")
+    moved = product / MOVED_FROM
+    moved.write_text(moved.read_text().replace('"First"', '"Primero"') + "\n# ours\n")
+    commit_all(product, "our items tests")
+    ours = moved.read_text()
+
+    result = update(product, "--defaults")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "your edits were carried over" in result.stdout + result.stderr
+    assert not moved.exists()
+    assert (product / MOVED_TO).read_text() == ours  # the move changed no content
+    assert "  tests/test_items.py" in result.stdout.split("Removed")[1].split("Merged")[0]
+
+    # Idempotent: running the migration again (copier may re-run) changes nothing.
+    before = (product / MOVED_TO).read_bytes()
+    again = subprocess.run(
+        [
+            sys.executable,
+            str(migration_versions.repo / MIGRATION_SCRIPT),
+            ".copier-answers.yml",
+            MOVED_FROM,
+            MOVED_TO,
+        ],
+        cwd=product,
+        env={**os.environ, "VERSION_FROM": migration_versions.old},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert (product / MOVED_TO).read_bytes() == before
+
+
+@pytest.mark.slow
+def test_unedited_moved_file_just_moves(
+    migration_versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    product = _product(migration_versions.repo, migration_versions.old, tmp_path / "product")
+    fresh = copy_product(
+        migration_versions.repo,
+        tmp_path / "fresh",
+        CHECK_CASES["default"],
+        vcs_ref=migration_versions.new,
+        skip_tasks=True,
+    )
+    result = update(product, "--defaults", "--no-drift")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (product / MOVED_FROM).exists()
+    assert (product / MOVED_TO).read_bytes() == (fresh / MOVED_TO).read_bytes()
+
+
+@pytest.mark.slow
+def test_moved_file_edit_overlapping_the_template_gives_markers(
+    migration_versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """The template moved the file and changed a line the product also changed."""
+    template = _later_release(
+        migration_versions,
+        tmp_path,
+        (f"template/{MOVED_TO}", '"First"', '"Initial"'),
+        "v99.0.0",
+    )
+    product = _product(template, migration_versions.old, tmp_path / "product")
+    moved = product / MOVED_FROM
+    moved.write_text(moved.read_text().replace('"First"', '"Primero"'))
+    commit_all(product, "our items tests")
+
+    result = update(product, "--defaults", "--no-drift")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"  {MOVED_TO}\n" in result.stdout.split("CONFLICTS")[1]
+    text = (product / MOVED_TO).read_text()
+    assert "<<<<<<< before updating" in text
+    assert '"Primero"' in text and '"Initial"' in text
+    assert not moved.exists()
