@@ -1,0 +1,183 @@
+"""The `ui: spa` option: what a product gets, the locked npm dependencies, the typed theme kept
+in step with the tokens, and a token release reaching the SPA in the browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import copier
+import pytest
+import yaml
+
+from tests.cases import CHECK_CASES
+from tests.design_support import build_cli, chromium_path
+from tests.spa_support import FRONTEND, SPA_ANSWERS, TYPED_THEME, release_tokens
+from tests.support import REPO_ROOT, commit_all, copy_product, init_repo, run, snapshot_template
+
+PACKAGE = "demo_shop"
+SPA_ONLY = [
+    "frontend/package.json",
+    "frontend/package-lock.json",
+    "frontend/index.html",
+    "frontend/biome.json",
+    "frontend/tsconfig.json",
+    "frontend/vite.config.ts",
+    "frontend/src/theme/tokens.ts",
+    "frontend/src/theme/theme.ts",
+    "frontend/src/screens/ItemForm.tsx",
+    f"src/{PACKAGE}/spa.py",
+    "tests/test_spa_serving.py",
+    "tests/test_spa_browser.py",
+]
+HOSTILE_NAME = 'Tom\'s "<Shop>" & Co {{ x }}'
+NEW_PRIMARY = "#0b6e4f"  # keeps AA contrast with white text, as design/build.py demands
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, template_repo: Path) -> dict[str, Path]:
+    """One product per ui answer, rendered without tasks (file layout only)."""
+    root = tmp_path_factory.mktemp("spa-render")
+    products = {
+        ui: copy_product(
+            template_repo, root / ui, {**CHECK_CASES["default"], "ui": ui}, skip_tasks=True
+        )
+        for ui in ("spa", "server", "none")
+    }
+    products["hostile"] = copy_product(
+        template_repo,
+        root / "hostile",
+        {**CHECK_CASES["default"], "ui": "spa", "product_name": HOSTILE_NAME},
+        skip_tasks=True,
+    )
+    return products
+
+
+def test_spa_product_gets_the_frontend_wired_into_make(rendered: dict[str, Path]) -> None:
+    product = rendered["spa"]
+    for path in SPA_ONLY:
+        assert (product / path).is_file(), path
+    makefile = (product / "Makefile").read_text()
+    assert "check: design-check frontend-check" in makefile
+    assert "test: frontend-build" in makefile
+    assert "design/build.py --ts frontend/src/theme/tokens.ts" in makefile
+    # The product's copy of the typed theme is the one design/build.py makes from its tokens.
+    check = run(
+        ["python3", "design/build.py", "--ts", "frontend/src/theme/tokens.ts", "--check"],
+        cwd=product,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "frontend_dist: Path" in (product / f"src/{PACKAGE}/core/config.py").read_text()
+    assert (
+        "mount_spa(app, settings.frontend_dist)" in (product / f"src/{PACKAGE}/main.py").read_text()
+    )
+
+
+@pytest.mark.parametrize("ui", ["server", "none"])
+def test_other_products_get_no_spa(rendered: dict[str, Path], ui: str) -> None:
+    product = rendered[ui]
+    for path in SPA_ONLY:
+        assert not (product / path).exists(), path
+    assert not (product / "frontend").exists()
+    makefile = (product / "Makefile").read_text()
+    assert "frontend" not in makefile
+    assert "frontend" not in (product / f"src/{PACKAGE}/core/config.py").read_text()
+    assert "spa" not in (product / f"src/{PACKAGE}/main.py").read_text()
+
+
+def test_product_name_reaches_the_page_escaped(rendered: dict[str, Path]) -> None:
+    html = (rendered["hostile"] / "frontend/index.html").read_text()
+    title = re.search(r"<title>(.*)</title>", html)
+    assert title is not None
+    assert title.group(1) == "Tom&#39;s &#34;&lt;Shop&gt;&#34; &amp; Co {{ x }}"
+
+
+def test_policy_guards_the_theme_and_seeds_the_screens(rendered: dict[str, Path]) -> None:
+    policy = yaml.safe_load((rendered["spa"] / ".paved-road/policy.yml").read_text())
+    for path in (
+        "design/tokens.json",
+        "design/build.py",
+        "frontend/src/theme/tokens.ts",
+        "frontend/src/theme/theme.ts",
+        "frontend/biome.json",
+        f"src/{PACKAGE}/spa.py",
+    ):
+        assert path in policy["guarded"], path
+    assert {"frontend/package.json", "frontend/package-lock.json"} <= {
+        entry["path"] for entry in policy["shared"]
+    }
+    assert "frontend/src/**" in {entry["path"] for entry in policy["seeded"]}
+    server_policy = yaml.safe_load((rendered["server"] / ".paved-road/policy.yml").read_text())
+    assert not any(path.startswith("frontend/") for path in server_policy["guarded"])
+
+
+def test_committed_typed_theme_is_fresh() -> None:
+    """The template ships the SPA's theme built from its own tokens; a release rebuilds both."""
+    check = build_cli(REPO_ROOT, "--ts", TYPED_THEME, "--check")
+    assert check.returncode == 0, (
+        f"{check.stderr}\nrebuild it: python template/design/build.py --ts '{TYPED_THEME}'"
+    )
+
+
+def test_lock_matches_package_json_and_pins_every_package() -> None:
+    """npm ci installs exactly the lock: every package by version and sha512, from the npm
+    registry (the lock names no other source; npm here omits the registry's own URLs)."""
+    frontend = REPO_ROOT / FRONTEND
+    package = json.loads((frontend / "package.json").read_text())
+    lock = json.loads((frontend / "package-lock.json").read_text())
+    root = lock["packages"][""]
+    assert root.get("dependencies") == package["dependencies"]
+    assert root.get("devDependencies") == package["devDependencies"]
+    installed = {path: entry for path, entry in lock["packages"].items() if path}
+    assert len(installed) > 50, "the lock names too few packages to be the SPA's"
+    for path, entry in installed.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+\S*", entry["version"]), path
+        assert entry["integrity"].startswith("sha512-"), path
+        assert entry.get("resolved", "https://registry.npmjs.org/").startswith(
+            "https://registry.npmjs.org/"
+        ), path
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(tmp_path: Path) -> None:
+    if chromium_path() is None:
+        pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
+    template = snapshot_template(tmp_path / "template", tag="v1.0.0")
+    release_tokens(template, ("color", "primary"), NEW_PRIMARY, tag="v1.1.0")
+    product = copy_product(template, tmp_path / "product", SPA_ANSWERS, vcs_ref="v1.0.0")
+    init_repo(product)
+
+    # The product's whole check at v1.0.0: design-check, biome, tsc, vitest, the SPA build, and
+    # its Python tests, the browser ones included (they take the screenshots the docs show).
+    shots = Path(os.environ.get("PAVED_ROAD_SCREENSHOTS", tmp_path / "shots")).resolve()
+    shots.mkdir(parents=True, exist_ok=True)
+    checked = run(["make", "check"], cwd=product, SPA_SCREENSHOT_DIR=str(shots))
+    assert "test_spa_browser.py ...." in checked.stdout
+    assert "Test Files  3 passed" in re.sub(r"\x1b\[[0-9;]*m", "", checked.stdout)
+    assert (shots / "spa-list-dark.png").read_bytes().startswith(b"\x89PNG")
+    assert (shots / "spa-create-error.png").is_file()
+
+    copier.run_update(
+        str(product), vcs_ref="v1.1.0", defaults=True, overwrite=True, unsafe=True, quiet=True
+    )
+    assert run(["git", "ls-files", "-u"], cwd=product).stdout == ""  # no conflicts
+    assert (
+        f'"colorPrimary": "{NEW_PRIMARY}"' in (product / "frontend/src/theme/tokens.ts").read_text()
+    )
+    commit_all(product, "Update to the v1.1.0 design system")
+    run(["make", "design-check", "frontend-build"], cwd=product)
+    assert any(NEW_PRIMARY in js.read_text() for js in (product / "frontend/dist").rglob("*.js"))
+    # The product's browser test compares the button with its own (now updated) tokens.json.
+    seen = run(
+        ["uv", "run", "--locked", "pytest", "-q", "tests/test_spa_browser.py", "-k", "primary"],
+        cwd=product,
+    )
+    assert "1 passed" in seen.stdout
+    assert (
+        json.loads((product / "design/tokens.json").read_text())["color"]["primary"]["$value"]
+        == NEW_PRIMARY
+    )
