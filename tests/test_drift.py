@@ -26,14 +26,23 @@ def template_v1(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("drift-v1"), tag="v1.0.0")
 
 
-@pytest.fixture
-def product(template_v1: Path, tmp_path: Path) -> Path:
-    """A fresh default product from v1.0.0, committed in its own git repository."""
+@pytest.fixture(scope="module")
+def pristine_product(template_v1: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     made = copy_product(
-        template_v1, tmp_path / "product", ANSWERS, skip_tasks=True, vcs_ref="v1.0.0"
+        template_v1,
+        tmp_path_factory.mktemp("drift-pristine") / "product",
+        ANSWERS,
+        skip_tasks=True,
+        vcs_ref="v1.0.0",
     )
     init_repo(made)
     return made
+
+
+@pytest.fixture
+def product(pristine_product: Path, tmp_path: Path) -> Path:
+    """A fresh default product from v1.0.0, committed in its own git repository (a copy)."""
+    return Path(shutil.copytree(pristine_product, tmp_path / "product", symlinks=True))
 
 
 def release(template: Path, tag: str, edit: str | None = None) -> None:
@@ -157,7 +166,7 @@ def _break_answers(product: Path, template: Path, how: str) -> str:  # noqa: PLR
         answers.write_text(text.replace("_commit: v1.0.0", "_commit: v9.9.9"))
         return "template commit 'v9.9.9' does not exist"
     if how == "unreachable":
-        shutil.move(template, template.with_name("moved-away"))
+        answers.write_text(text.replace(str(template), str(template.with_name("moved-away"))))
         return "is unreachable"
     if how == "bad-waivers":
         (product / ".paved-road" / "waivers.yml").write_text("waivers:\n  - path: Makefile\n")
@@ -179,12 +188,10 @@ def _break_answers(product: Path, template: Path, how: str) -> str:  # noqa: PLR
 )
 @pytest.mark.parametrize("output", ["text", "json"])
 def test_cannot_check_exits_2_with_one_line_and_changes_nothing(
-    how: str, output: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    how: str, output: str, product: Path, template_v1: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    template = snapshot_template(tmp_path / "template", tag="v1.0.0")
-    made = copy_product(template, tmp_path / "product", ANSWERS, skip_tasks=True, vcs_ref="v1.0.0")
-    init_repo(made)
-    expected = _break_answers(made, template, how)
+    made = product
+    expected = _break_answers(made, template_v1, how)
     before = fingerprint(made)
 
     code, out, err = drift(capsys, made, "--format", output)
