@@ -18,6 +18,7 @@ from tests.update_support import (
     Versions,
     drift,
     migration_versions,  # noqa: F401
+    tree_state,
     update,
     versions,  # noqa: F401
 )
@@ -164,3 +165,32 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
     assert "<<<<<<< before updating" in text
     assert '"Primero"' in text and '"Initial"' in text
     assert not moved.exists()
+
+
+@pytest.mark.slow
+def test_failure_half_way_leaves_the_product_unchanged(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """A migration that changes a file and then fails: copier stops half-way; the product
+    is put back exactly as it was (HEAD, index, working tree)."""
+    broken = (
+        '  - version: "99.0.0"\n'
+        "    when: \"{{ _stage == 'before' }}\"\n"
+        "    command:\n"
+        '      - "{{ _copier_python }}"\n'
+        "      - -c\n"
+        "      - \"import pathlib; pathlib.Path('README.md').write_text('half'); "
+        "pathlib.Path('stray.txt').write_text('x'); raise SystemExit(3)\"\n"
+    )
+    template = _later_release(
+        versions, tmp_path, ("copier.yml", "_migrations:\n", f"_migrations:\n{broken}"), "v99.0.0"
+    )
+    product = _product(template, versions.new, tmp_path / "product")
+    before = tree_state(product)
+
+    result = update(product, "--defaults")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "copier update failed, product left unchanged" in result.stderr
+    assert tree_state(product) == before

@@ -1,0 +1,135 @@
+"""The product's template-update workflow: least privilege, and its update step run for real.
+
+actionlint, zizmor, the schemas and the approved pins are checked for every workflow by
+tests/test_workflows.py. Here the step that runs `paved-road update` is executed with bash as
+GitHub would (its own script, the runner's variables pointed at temp files), on a product whose
+update conflicts: the step must succeed so the PR opens, and hand the PR a `[conflicts]` title
+and a non-zero exit that makes the last step fail the run and the PR's commit status.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cases import CHECK_CASES
+from tests.support import REPO_ROOT, commit_all, copy_product, git, init_repo, run
+from tests.update_support import GIT_IDENTITY, Versions, versions  # noqa: F401
+
+WORKFLOW = ".github/workflows/template-update.yml"
+UNREACHABLE = "http://127.0.0.1:9/paved-road.git"  # loopback port 9: refused at once
+
+
+def _workflow(product: Path) -> dict:
+    return yaml.safe_load((product / WORKFLOW).read_text())
+
+
+def _steps(product: Path) -> dict[str, dict]:
+    steps = _workflow(product)["jobs"]["update"]["steps"]
+    return {step.get("id", step.get("name", "")): step for step in steps}
+
+
+@pytest.fixture(scope="module")
+def fresh_product(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    product = tmp_path_factory.mktemp("workflow") / "product"
+    return copy_product(
+        versions.repo, product, CHECK_CASES["default"], vcs_ref=versions.new, skip_tasks=True
+    )
+
+
+def test_least_privilege_and_schedule(fresh_product: Path) -> None:
+    workflow = _workflow(fresh_product)
+    assert workflow["permissions"] == {}
+    assert workflow[True]["schedule"] and "workflow_dispatch" in workflow[True]  # `on:`
+    job = workflow["jobs"]["update"]
+    assert job["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+        "statuses": "write",
+    }
+    steps = job["steps"]
+    assert steps[0]["with"]["persist-credentials"] is False
+    assert "paved-road update --defaults" in _steps(fresh_product)["update"]["run"]
+    assert _steps(fresh_product)["pr"]["uses"].startswith("peter-evans/create-pull-request@")
+
+
+def _run_update_step(product: Path, runner: Path) -> tuple[int, dict[str, str], str]:
+    script = runner / "update-step.sh"
+    script.write_text(_steps(product)["update"]["run"])
+    outputs = runner / "output"
+    outputs.write_text("")
+    result = run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=product,
+        check=False,
+        GITHUB_OUTPUT=str(outputs),
+        GITHUB_STEP_SUMMARY=str(runner / "summary"),
+        RUNNER_TEMP=str(runner),
+        PAVED_ROAD_FROM=str(REPO_ROOT),  # this checkout, not a published one
+        **GIT_IDENTITY,
+    )
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    body = (runner / "body.md").read_text() if (runner / "body.md").exists() else ""
+    return result.returncode, values, body + result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_update_step_opens_a_conflicts_pr_that_fails(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "template"
+    git(tmp_path, "clone", "--quiet", str(versions.repo), str(template))
+    makefile = template / "template/Makefile.jinja"
+    makefile.write_text(makefile.read_text().replace("PORT ?= 8000", "PORT ?= 8001"))
+    commit_all(template, "template: port 8001")
+    git(template, "tag", "v99.0.0")
+    product = copy_product(
+        template, tmp_path / "product", CHECK_CASES["default"], vcs_ref=versions.new
+    )
+    init_repo(product)
+    (product / "Makefile").write_text(
+        (product / "Makefile").read_text().replace("PORT ?= 8000", "PORT ?= 8080")
+    )
+    commit_all(product, "port 8080")
+    runner = tmp_path / "runner"
+    runner.mkdir()
+
+    code, outputs, log = _run_update_step(product, runner)
+
+    assert code == 0, log  # the step succeeds so the PR is opened ...
+    assert outputs["exit"] == "1", log  # ... and the last step fails the run and the PR
+    assert outputs["title"].startswith("[conflicts] "), outputs
+    assert "CONFLICTS (1)" in log and "Makefile" in log
+    assert "<<<<<<< before updating" in (product / "Makefile").read_text()
+
+
+@pytest.mark.slow
+def test_update_step_fails_when_the_update_is_refused(fresh_product: Path, tmp_path: Path) -> None:
+    product = Path(tmp_path / "product")
+    run(["cp", "-a", str(fresh_product), str(product)], cwd=tmp_path)
+    answers = product / ".copier-answers.yml"
+    answers.write_text(
+        "\n".join(
+            "_src_path: http://127.0.0.1:9/paved-road.git"
+            if line.startswith("_src_path:")
+            else line
+            for line in answers.read_text().splitlines()
+        )
+        + "\n"
+    )
+    init_repo(product)
+    runner = tmp_path / "runner"
+    runner.mkdir()
+
+    code, outputs, log = _run_update_step(product, runner)
+
+    assert code == 2, log
+    assert outputs["exit"] == "2"
+    assert "title" not in outputs  # no pull request for a refused update
+    assert "unreachable" in log
