@@ -132,7 +132,8 @@ def customise(product: Path, package: str) -> None:
     (product / "tests" / "test_orders.py").write_text(ORDER_TEST)
     (product / "README.md").write_text((product / "README.md").read_text() + "\n" + README_NOTE)
     _edit(product / "Makefile", "PORT ?= 8000", PORT_LINE)
-    _edit(product / MOVED_FROM, *ITEMS_EDIT, count=-1)
+    items_tests = MOVED_FROM if (product / MOVED_FROM).exists() else MOVED_TO
+    _edit(product / items_tests, *ITEMS_EDIT, count=-1)
     run(["uv", "add", "--quiet", "--no-sync", "httpx>=0.28"], cwd=product)
     commit_all(product, "product work: orders, README, httpx, port, tests")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
+from paved_road.update.changelog import sections
 
 from tests.support import REPO_ROOT, commit_all, git, run, snapshot_template, tool_env
 
@@ -56,11 +57,14 @@ def previous_release() -> tuple[str, str]:
     return before_the_move(), "v0.0.1"
 
 
-def _next_version(old_tag: str) -> str:
-    old = Version(old_tag.removeprefix("v"))
-    if old < Version("0.1.0"):
+def _next_version(old_tag: str, changelog: str) -> str:
+    """The version to release this checkout as: after the old tag and after every release
+    CHANGELOG.md already names (once 0.1.0 is cut, a rehearsal is 0.1.1)."""
+    released = [Version(section.name) for section in sections(changelog) if section.version]
+    newest = max([Version(old_tag.removeprefix("v")), *released])
+    if newest < Version("0.1.0"):
         return "0.1.0"
-    return f"{old.major}.{old.minor}.{old.micro + 1}"
+    return f"{newest.major}.{newest.minor}.{newest.micro + 1}"
 
 
 def build_versions(dst: Path, old_ref: str, old_tag: str) -> Versions:
@@ -83,7 +87,7 @@ def build_versions(dst: Path, old_ref: str, old_tag: str) -> Versions:
     shutil.copytree(staging, dst, dirs_exist_ok=True)
     shutil.rmtree(staging)
     commit_all(dst, "this checkout")
-    new = _next_version(old_tag)
+    new = _next_version(old_tag, (dst / "CHANGELOG.md").read_text())
     release = run(
         [sys.executable, "scripts/release", new, "--test-command", "true"],
         cwd=dst,
