@@ -6,8 +6,10 @@ at this product's recorded commit (`uvx --from git+<_src_path>@<commit> paved-ro
 the same version of the checker as the template it compares against.
 
 Exit codes: 0 in policy, 1 violations, 2 cannot check (one line on stderr says why).
-DRIFT_OFFLINE=1 skips the check for a local run without access to the template (it says so,
-and it is refused when CI is set). PAVED_ROAD_FROM overrides where the checker comes from.
+In GitHub Actions the report becomes annotations (`--format github`) and the job summary
+(markdown). DRIFT_OFFLINE=1 skips the check for a local run without access to the template
+(it says so, and it is refused when CI is set). PAVED_ROAD_FROM overrides where the checker
+comes from (a local checkout of the template, when working on the checker itself).
 """
 
 from __future__ import annotations
@@ -106,6 +108,10 @@ def main(argv: list[str]) -> int:
     if install.returncode != 0:
         lines = [line.strip() for line in install.stderr.splitlines() if line.strip()]
         return fail(f"cannot install paved-road from {source}: {lines[-1] if lines else '?'}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and summary and "--format" not in argv:
+        # In GitHub Actions: annotations on the offending files, the report in the job summary.
+        argv = ["--format", "github", "--summary", summary, *argv]
     checker = ["uvx", "--quiet", "--from", source, "paved-road", "drift", ".", *argv]
     return subprocess.run(checker, env=env, check=False).returncode  # noqa: S603
 

@@ -1,0 +1,87 @@
+"""The generated product runs drift itself: `make drift` (part of `make check`) installs the
+checker from the template source and commit its answers file records, with uv, offline here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cases import CHECK_CASES
+from tests.drift_support import flip_one_byte
+from tests.support import copy_product, run, snapshot_template
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    template = snapshot_template(tmp_path_factory.mktemp("drift-make-template"))
+    # No tag: `_commit` is a bare SHA, as for every product the other tests render from HEAD.
+    return copy_product(
+        template,
+        tmp_path_factory.mktemp("drift-make") / "product",
+        CHECK_CASES["default"],
+        skip_tasks=True,
+    )
+
+
+def drift_script(product: Path, **env: str):
+    env = {"CI": "", "GITHUB_ACTIONS": "", **env}  # as on a laptop, unless a test says otherwise
+    return run(
+        ["uv", "run", "--no-project", "python", ".paved-road/drift.py"], product, False, **env
+    )
+
+
+def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(product: Path) -> None:
+    fresh = run(["make", "drift"], product, check=False, CI="", GITHUB_ACTIONS="")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert "result: in policy" in fresh.stdout
+
+    config = product / ".pre-commit-config.yaml"
+    original = config.read_bytes()
+    flip_one_byte(config)
+    try:
+        edited = drift_script(product)
+        assert edited.returncode == 1, edited.stdout + edited.stderr
+        assert "modified        .pre-commit-config.yaml" in edited.stdout
+        assert run(["make", "drift"], product, check=False).returncode == 2  # make's own code
+    finally:
+        config.write_bytes(original)
+
+
+def test_in_github_actions_it_annotates_and_writes_the_job_summary(
+    product: Path, tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.md"
+    result = drift_script(product, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "paved-road drift: 0 violation(s)" in result.stdout
+    assert summary.read_text().startswith("### ✅ paved-road drift")
+
+
+def test_unreachable_template_is_exit_2_with_one_line_unless_skipped_locally(
+    product: Path, tmp_path: Path
+) -> None:
+    answers = product / ".copier-answers.yml"
+    original = answers.read_text()
+    source = next(line for line in original.splitlines() if line.startswith("_src_path:"))
+    moved = f"_src_path: {tmp_path / 'gone'}"
+    answers.write_text(original.replace(source, moved))
+    try:
+        result = drift_script(product)
+        assert result.returncode == 2
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("paved-road drift: cannot check: template source ")
+        assert "is unreachable" in line
+        assert "DRIFT_OFFLINE=1" in line
+
+        skipped = drift_script(product, DRIFT_OFFLINE="1")  # CI unset
+        assert skipped.returncode == 0
+        assert "SKIPPED (DRIFT_OFFLINE is set)" in skipped.stdout
+
+        refused = drift_script(product, DRIFT_OFFLINE="1", CI="true")
+        assert refused.returncode == 2
+        assert "CI must always check drift" in refused.stderr
+    finally:
+        answers.write_text(original)
