@@ -32,11 +32,14 @@ def test_dockerfile_is_multistage_locked_non_root_and_pinned(rendered, case: str
     answers = DEPLOY_CASES[case]
     text = (rendered(case) / "Dockerfile").read_text()
     froms = [line for line in text.splitlines() if line.startswith("FROM ")]
-    assert len(froms) == 3, "uv, build and runtime stages"
+    spa = answers["ui"] == "spa"
+    assert len(froms) == (4 if spa else 3), "uv, (the SPA's frontend,) build and runtime stages"
     for line in froms:
         match = PINNED_IMAGE.match(line)
         assert match, f"base image not pinned to a version tag: {line}"
-    assert f"python:{answers['python_version']}." in froms[1]
+    assert f"python:{answers['python_version']}." in froms[-2]
+    if spa:
+        assert "npm ci" in text and "COPY --from=frontend /app/frontend/dist" in text
     assert "uv sync --locked --no-dev" in text
     assert re.search(r"^USER 10001:10001$", text, re.MULTILINE)
     assert "HEALTHCHECK" in text and "/healthz" in text
