@@ -10,7 +10,13 @@ import { ItemList } from "./screens/ItemList";
 export function App() {
   return (
     <>
-      <AppBar position="static" color="default" elevation={1} component="header">
+      <AppBar
+        position="static"
+        color="inherit"
+        elevation={0}
+        component="header"
+        sx={{ bgcolor: "background.paper", borderBottom: 1, borderColor: "divider" }}
+      >
         <Toolbar component="nav" aria-label="Main" sx={{ justifyContent: "space-between" }}>
           <Link component={RouterLink} to="/" color="inherit" underline="none" variant="h2">
             {productName}
