@@ -120,6 +120,8 @@ def test_ci_runs_make_check_and_builds_the_container(rendered, case: str) -> Non
     check_runs = [step.get("run") for step in ci["check"]["steps"]]
     assert "make check" in check_runs
     assert any("docker build" in str(step.get("run")) for step in ci["container"]["steps"])
+    uses_node = any("setup-node" in str(step.get("uses")) for step in ci["check"]["steps"])
+    assert uses_node == (DEPLOY_CASES[case]["ui"] != "none"), "the UI's checks need Node.js"
     services = ci["check"].get("services", {})
     if DEPLOY_CASES[case]["database"] == "postgres":
         assert services["postgres"]["image"].startswith("postgres:15.")
