@@ -12,6 +12,7 @@ from pathlib import Path
 import copier
 import jsonschema
 import pytest
+from paved_road.drift import render as render_module
 from paved_road.drift.schema import SCHEMA_FILE, schema_text
 
 from tests.cases import CHECK_CASES
@@ -142,6 +143,27 @@ def test_outdated_product_is_reported_behind_by_the_number_of_releases(
     code, out, _ = drift(capsys, between)
     assert code == 1
     assert "3 release(s) behind 2.0.0 (1 major" in out
+
+
+def test_renders_cached_on_disk_are_reused_by_a_later_process(
+    product: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = tmp_path / "cache"
+    assert drift(capsys, product, "--cache-dir", str(cache))[0] == 0
+    assert len(list(cache.iterdir())) == 1
+    render_module.clear_memory_cache()  # as a new process would start
+
+    def no_render(*_: object) -> None:
+        raise AssertionError("rendered again despite the on-disk cache")
+
+    monkeypatch.setattr(render_module, "_copier_render", no_render)
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    code, out, _ = drift(capsys, product, "--cache-dir", str(cache))
+    assert code == 1
+    assert "modified        .pre-commit-config.yaml" in out
 
 
 # --- cannot check: exit 2, one line, product untouched -------------------------------------

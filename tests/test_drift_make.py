@@ -27,14 +27,27 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def drift_script(product: Path, **env: str):
-    env = {"CI": "", "GITHUB_ACTIONS": "", **env}  # as on a laptop, unless a test says otherwise
+    env = {  # as on a laptop, unless a test says otherwise; renders cached beside the product
+        "CI": "",
+        "GITHUB_ACTIONS": "",
+        "PAVED_ROAD_CACHE_DIR": str(product.parent / "render-cache"),
+        **env,
+    }
     return run(
         ["uv", "run", "--no-project", "python", ".paved-road/drift.py"], product, False, **env
     )
 
 
 def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(product: Path) -> None:
-    fresh = run(["make", "drift"], product, check=False, CI="", GITHUB_ACTIONS="")
+    cache = str(product.parent / "render-cache")
+    fresh = run(
+        ["make", "drift"],
+        product,
+        check=False,
+        CI="",
+        GITHUB_ACTIONS="",
+        PAVED_ROAD_CACHE_DIR=cache,
+    )
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert "result: in policy" in fresh.stdout
 
@@ -45,7 +58,8 @@ def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(produc
         edited = drift_script(product)
         assert edited.returncode == 1, edited.stdout + edited.stderr
         assert "modified        .pre-commit-config.yaml" in edited.stdout
-        assert run(["make", "drift"], product, check=False).returncode == 2  # make's own code
+        made = run(["make", "drift"], product, check=False, CI="", PAVED_ROAD_CACHE_DIR=cache)
+        assert made.returncode == 2  # make's own code for a failed recipe
     finally:
         config.write_bytes(original)
 

@@ -81,6 +81,10 @@ def main(argv: list[str]) -> int:
     url = git_url(values["_src_path"])
     source = os.environ.get("PAVED_ROAD_FROM") or f"git+{url}@{git_ref(values['_commit'])}"
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    # Keep re-renders between runs (keyed by template SHA and answers): a second `make check`
+    # compares without rendering.
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    env.setdefault("PAVED_ROAD_CACHE_DIR", str(cache_home / "paved-road" / "renders"))
     try:
         reach = subprocess.run(  # noqa: S603
             ["git", "ls-remote", "--tags", url],  # noqa: S607

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import importlib.metadata
 import io
 import json
 import shutil
@@ -43,7 +44,11 @@ def _immutable_commit(commit: str, tags: dict[str, str]) -> str | None:
 
 
 def cache_key(recorded: Recorded, commit: str) -> str:
-    payload = json.dumps([recorded.src_path, commit, recorded.answers], sort_keys=True)
+    """Same source, commit, answers and copier version: the same render."""
+    copier_version = importlib.metadata.version("copier")
+    payload = json.dumps(
+        [recorded.src_path, commit, recorded.answers, copier_version], sort_keys=True, default=str
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

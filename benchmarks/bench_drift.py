@@ -1,0 +1,106 @@
+"""Benchmark of `paved-road drift` (issue 3).
+
+1. One drift check of a default product against `copier update --pretend` on the same product
+   in the same run: both are fresh processes and both re-render the recorded version.
+2. Fifty products from the same version and answers, checked in one process: the re-render
+   is computed once (in-process cache), so the marginal check is only the comparison.
+3. The same fifty with an on-disk cache, as a second process would see it.
+
+Run: `python benchmarks/bench_drift.py [--repeat 3] [--products 50]` from the repo root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from paved_road.drift import render as render_module
+from paved_road.drift.check import run_check
+
+from tests.cases import CHECK_CASES
+from tests.support import commit_all, copy_product, init_repo, snapshot_template
+
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{cmd} exited {result.returncode}: {result.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--products", type=int, default=50)
+    args = parser.parse_args()
+    os.environ.setdefault("COPIER_SETTINGS_PATH", str(Path(tempfile.mkdtemp()) / "s.yml"))
+    Path(os.environ["COPIER_SETTINGS_PATH"]).write_text("{}\n")
+
+    work = Path(tempfile.mkdtemp(prefix="bench-drift-"))
+    template = snapshot_template(work / "template", tag="v1.0.0")
+    product = copy_product(
+        template, work / "product", CHECK_CASES["default"], skip_tasks=True, vcs_ref="v1.0.0"
+    )
+    init_repo(product)
+    commit_all(template, "next release")  # so the update has somewhere to go
+    subprocess.run(["git", "tag", "v1.1.0"], cwd=template, check=True)
+
+    drift_cmd = [str(BIN / "paved-road"), "drift", "."]
+    update_cmd = [
+        str(BIN / "copier"),
+        "update",
+        "--pretend",
+        "--defaults",
+        "--trust",
+        "--skip-tasks",
+        "--quiet",
+    ]
+    drift_times = [timed(drift_cmd, product) for _ in range(args.repeat)]
+    update_times = [timed(update_cmd, product) for _ in range(args.repeat)]
+    drift_s, update_s = statistics.median(drift_times), statistics.median(update_times)
+    print(f"one product, fresh process, median of {args.repeat}:")
+    print(f"  paved-road drift          {drift_s:6.2f} s")
+    print(f"  copier update --pretend   {update_s:6.2f} s")
+    print(f"  ratio drift / update      {drift_s / update_s:6.2f}")
+
+    fleet = work / "fleet"
+    for index in range(args.products):
+        shutil.copytree(product, fleet / f"p{index:02d}", symlinks=True)
+    products = sorted(fleet.iterdir())
+
+    render_module.clear_memory_cache()
+    start = time.perf_counter()
+    codes = [run_check(path).exit_code for path in products]
+    in_process = time.perf_counter() - start
+    assert codes == [0] * len(products), codes
+    renders = len(render_module._RENDERS)
+    print(f"{len(products)} products, one process (in-memory cache):")
+    print(f"  total {in_process:6.2f} s, {in_process / len(products) * 1000:6.0f} ms/product")
+    print(f"  re-renders computed: {renders}")
+
+    cache = work / "cache"
+    render_module.clear_memory_cache()
+    run_check(products[0], cache_dir=cache)  # fills the disk cache
+    render_module.clear_memory_cache()
+    start = time.perf_counter()
+    run_check(products[1], cache_dir=cache)
+    warm = time.perf_counter() - start
+    print(f"  one check with a warm on-disk cache (no render): {warm:6.2f} s")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
