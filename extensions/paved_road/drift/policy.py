@@ -8,11 +8,16 @@ editing its own copy. See docs/ownership.md for the format.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # PyYAML without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .errors import CannotCheck
@@ -113,7 +118,7 @@ class Policy(BaseModel):
 def parse_policy(text: str) -> Policy:
     """The policy from its YAML text; ValueError with one line when it is not a valid one."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as error:
         raise ValueError(f"{POLICY_FILE} does not parse as YAML: {error}") from None
     try:
@@ -126,7 +131,9 @@ def parse_policy(text: str) -> Policy:
         ) from None
 
 
+@lru_cache(maxsize=64)
 def load_policy(render: Path, commit: str) -> Policy:
+    """The policy of a render; renders never change, so each is parsed once per process."""
     path = render / POLICY_FILE
     if not path.is_file():
         raise CannotCheck(
