@@ -156,7 +156,7 @@ def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(tmp_pa
     shots = Path(os.environ.get("PAVED_ROAD_SCREENSHOTS", tmp_path / "shots")).resolve()
     shots.mkdir(parents=True, exist_ok=True)
     checked = run(["make", "check"], cwd=product, SPA_SCREENSHOT_DIR=str(shots))
-    assert "test_spa_browser.py ...." in checked.stdout
+    assert "test_spa_browser.py ....." in checked.stdout
     assert "Test Files  3 passed" in re.sub(r"\x1b\[[0-9;]*m", "", checked.stdout)
     assert (shots / "spa-list-dark.png").read_bytes().startswith(b"\x89PNG")
     assert (shots / "spa-create-error.png").is_file()
