@@ -99,3 +99,17 @@ def test_unreachable_template_is_exit_2_with_one_line_unless_skipped_locally(
         assert "CI must always check drift" in refused.stderr
     finally:
         answers.write_text(original)
+
+
+def test_unknown_commit_is_exit_2_with_one_line(product: Path) -> None:
+    answers = product / ".copier-answers.yml"
+    original = answers.read_text()
+    commit = next(line for line in original.splitlines() if line.startswith("_commit:"))
+    answers.write_text(original.replace(commit, "_commit: deadbee"))
+    try:
+        result = drift_script(product)
+        assert result.returncode == 2
+        [line] = result.stderr.strip().splitlines()
+        assert "template commit 'deadbee' does not exist in" in line
+    finally:
+        answers.write_text(original)

@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 ANSWERS_FILE = ".copier-answers.yml"
 DESCRIBE_RE = re.compile(r"^.+-\d+-g(?P<sha>[0-9a-f]{4,40})$")
@@ -65,6 +66,17 @@ def git_ref(commit: str) -> str:
     return match["sha"] if match else commit
 
 
+def commit_exists(file_url: str, ref: str) -> bool:
+    """Whether a local template repository has the commit (a remote one is asked by uv)."""
+    repo = unquote(urlparse(file_url).path)
+    found = subprocess.run(  # noqa: S603
+        ["git", "-C", repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],  # noqa: S607
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
 def main(argv: list[str]) -> int:
     if os.environ.get("DRIFT_OFFLINE"):
         if os.environ.get("CI"):
@@ -100,6 +112,13 @@ def main(argv: list[str]) -> int:
         why = reach.stderr.strip().splitlines()[0] if reach and reach.stderr.strip() else "timeout"
         return fail(
             f"template source {values['_src_path']} is unreachable ({why}); "
+            "to skip locally only: DRIFT_OFFLINE=1 make check"
+        )
+    ref = git_ref(values["_commit"])
+    if url.startswith("file://") and not commit_exists(url, ref):
+        return fail(
+            f"template commit {values['_commit']!r} does not exist in {values['_src_path']} "
+            "(was the product rendered from uncommitted template changes?); "
             "to skip locally only: DRIFT_OFFLINE=1 make check"
         )
     install = subprocess.run(  # noqa: S603
