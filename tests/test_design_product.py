@@ -221,17 +221,17 @@ def test_a_token_release_reaches_the_product_and_the_browser(tmp_path: Path, ser
 
     product = copy_product(template, tmp_path / "product", CHECK_CASES["default"], vcs_ref="v1.0.0")
     init_repo(product)
-    # The product's own browser tests pass at v1.0.0 and take the screenshots the docs show
-    # (PAVED_ROAD_SCREENSHOTS=docs/img writes them there instead of a temp folder).
-    shots = Path(os.environ.get("PAVED_ROAD_SCREENSHOTS", tmp_path / "shots")).resolve()
-    run(["make", "node_modules/.package-lock.json"], cwd=product)
-    run(
-        ["uv", "run", "--locked", "pytest", "-q", "tests/browser"],
-        cwd=product,
-        UI_SCREENSHOT_DIR=str(shots),
-    )
-    assert (shots / "item-form-error-light.png").read_bytes().startswith(b"\x89PNG")
-    assert (shots / "items-list-dark.png").is_file()
+    shots = os.environ.get("PAVED_ROAD_SCREENSHOTS")
+    if shots:
+        # The docs' screenshots, taken by the product's own browser tests at the current tokens
+        # (PAVED_ROAD_SCREENSHOTS=docs/img). `make check` runs those tests in the product tests.
+        run(["make", "node_modules/.package-lock.json"], cwd=product)
+        run(
+            ["uv", "run", "--locked", "pytest", "-q", "tests/browser"],
+            cwd=product,
+            UI_SCREENSHOT_DIR=str(Path(shots).resolve()),
+        )
+        assert (Path(shots) / "item-form-error-light.png").read_bytes().startswith(b"\x89PNG")
     assert _primary_button_colour(serve(product)) == hex_to_rgb(old_primary)
 
     copier.run_update(
