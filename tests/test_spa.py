@@ -181,3 +181,19 @@ def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(tmp_pa
         json.loads((product / "design/tokens.json").read_text())["color"]["primary"]["$value"]
         == NEW_PRIMARY
     )
+
+    # The guardrail: a screen that hard-codes a colour, spacing or font family fails
+    # frontend-check (biome with the platform's GritQL rule), which names file, line and column.
+    screen = product / "frontend/src/screens/Promo.tsx"
+    screen.write_text(
+        'import { Box } from "@mui/material";\n\n'
+        "export function Promo() {\n"
+        '  return <Box sx={{ color: "#ff0000", margin: "13px", fontFamily: "Papyrus", p: 2 }} />;\n'
+        "}\n"
+    )
+    lint = run(["make", "frontend-check"], cwd=product, check=False)
+    report = lint.stdout + lint.stderr
+    assert lint.returncode != 0
+    for column, kind in ((28, "colour"), (47, "spacing"), (67, "font family")):
+        assert f"src/screens/Promo.tsx:4:{column}" in report, kind
+        assert f"Hard-coded {kind}" in report, kind
