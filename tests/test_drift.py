@@ -276,6 +276,10 @@ def test_an_expired_waiver_no_longer_applies_but_is_still_listed(
     code, out, _ = drift(capsys, product)
     assert code == 1
     assert "waiver expired .pre-commit-config.yaml" in out
+    code, out, _ = drift(capsys, product, "--format", "github")
+    assert (
+        "::warning file=.paved-road/waivers.yml,title=paved-road drift%3A waiver expired::" in out
+    )
 
 
 def test_a_waiver_for_a_part_covers_that_part_only(

@@ -139,6 +139,14 @@ def github(report: Report) -> str:
         if finding.waiver:
             message += f" (waived: {finding.waiver})"
         out.append(f"::{_COMMAND[finding.severity]} {','.join(props)}::{_escape_data(message)}")
+    for waiver in report.waivers:
+        command = "warning" if waiver.status == "expired" else "notice"
+        title = _escape_property(f"paved-road drift: waiver {waiver.status}")
+        part = f" [{waiver.part}]" if waiver.part else ""
+        message = f"{waiver.path}{part} until {waiver.expires}: {waiver.reason}"
+        out.append(
+            f"::{command} file=.paved-road/waivers.yml,title={title}::{_escape_data(message)}"
+        )
     out.append(f"paved-road drift: {_counts(report)} (exit {report.exit_code})")
     return "\n".join(out) + "\n"
 
