@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from paved_road.drift.policy import parse_policy
 
 from tests.deploy_support import DEPLOY_CASES, KUBERNETES_CASES, load_all_yaml, load_yaml, tool
 
@@ -241,32 +242,34 @@ def codeowners(product: Path) -> list[tuple[str, str]]:
     return rules
 
 
+def codeowners_regex(pattern: str) -> re.Pattern[str]:
+    """The gitignore-style patterns CODEOWNERS uses here: *, /anchored, dir/, ** and *."""
+    if pattern == "*":
+        return re.compile(".*")
+    body = re.escape(pattern.lstrip("/")).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+    return re.compile(f"^{body}" + (".*" if pattern.endswith("/") else "$"))
+
+
 def owner_of(rules: list[tuple[str, str]], path: str) -> str:
-    """The owner GitHub applies: the last matching rule (patterns used here: *, /file, /dir/)."""
-    owner = ""
-    for pattern, who in rules:
-        if (
-            pattern == "*"
-            or path == pattern.lstrip("/")
-            or (pattern.endswith("/") and path.startswith(pattern.lstrip("/")))
-        ):
-            owner = who
-    return owner
+    """The owner GitHub applies: that of the last matching rule."""
+    owners = [who for pattern, who in rules if codeowners_regex(pattern).match(path)]
+    return owners[-1] if owners else ""
 
 
 @pytest.mark.parametrize("case", DEPLOY_CASES)
 def test_platform_owns_every_guarded_file_and_the_team_the_rest(rendered, case: str) -> None:
     product = rendered(case)
     rules = codeowners(product)
-    guarded = load_yaml(product / ".paved-road/policy.yml")["guarded"]
-    for entry in guarded:
-        path = entry if isinstance(entry, str) else entry["path"]
-        path = path.removesuffix("**")
-        assert owner_of(rules, path) == "@acme/platform", (
-            f"{path} is guarded in the policy: give it to the platform team in .github/CODEOWNERS"
+    policy = parse_policy((product / ".paved-road/policy.yml").read_text())
+    assert policy.guarded
+    for entry in policy.guarded:
+        example = entry.path.replace("**", "any/file.yaml").replace("*", "file")
+        assert owner_of(rules, example) == "@acme/platform", (
+            f"{entry.path} is guarded in the policy, but CODEOWNERS gives it to the team"
         )
-    assert owner_of(rules, "src/demo_shop/main.py") == "@acme/shop-team"
-    assert owner_of(rules, "README.md") == "@acme/shop-team"
+    for path in ("src/demo_shop/main.py", "README.md", "tests/test_items.py"):
+        assert owner_of(rules, path) == "@acme/shop-team", path
+    assert rules[0] == ("*", "@acme/shop-team")
 
 
 @pytest.mark.parametrize("case", ["kubernetes-sqlite", "fly-postgres"])
@@ -281,3 +284,37 @@ def test_catalog_entry_names_the_owner_lifecycle_and_system(rendered, case: str)
     assert entry["spec"]["system"]
     assert entry["spec"]["type"] == "service"
     assert yaml.safe_dump(entry)
+
+
+EXPECTED_OWNERSHIP = {
+    ".github/CODEOWNERS": "guarded",
+    ".github/workflows/ci.yml": "guarded",
+    ".github/workflows/deploy.yml": "guarded",
+    ".paved-road/actions.yml": "guarded",
+    "Dockerfile": "guarded",
+    ".dockerignore": "guarded",
+    "SECURITY.md": "guarded",
+    "src/demo_shop/core/security.py": "guarded",
+    "deploy/base/deployment.yaml": "guarded",
+    "deploy/base/migrate-job.yaml": "guarded",
+    "deploy/release.sh": "guarded",
+    "deploy/overlays/production/kustomization.yaml": "seeded",
+    "compose.yaml": "shared",
+    "renovate.json": "shared",
+    "fly.toml": "shared",
+    "catalog-info.yaml": "seeded",
+    "tests/test_security.py": "seeded",
+    "tests/test_readiness.py": "seeded",
+}
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_every_delivery_file_is_declared_in_the_ownership_policy(rendered, case: str) -> None:
+    product = rendered(case)
+    policy = parse_policy((product / ".paved-road/policy.yml").read_text())
+    rendered_paths = [path for path in EXPECTED_OWNERSHIP if (product / path).exists()]
+    assert "Dockerfile" in rendered_paths
+    for path in rendered_paths:
+        owner = policy.owner(path)
+        assert owner is not None, f"{path} is not declared in .paved-road/policy.yml"
+        assert owner[0] == EXPECTED_OWNERSHIP[path], f"{path} is {owner[0]}"
