@@ -9,6 +9,7 @@ and a non-zero exit that makes the last step fail the run and the PR's commit st
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,15 @@ def test_update_step_fails_when_the_update_is_refused(fresh_product: Path, tmp_p
     assert outputs["exit"] == "2"
     assert "title" not in outputs  # no pull request for a refused update
     assert "unreachable" in log
+
+
+def test_renovate_copier_manager_is_the_switched_off_alternative(fresh_product: Path) -> None:
+    config = json.loads((fresh_product / "renovate.json").read_text())
+    rules = [rule for rule in config["packageRules"] if rule.get("matchManagers") == ["copier"]]
+    assert len(rules) == 1, rules
+    rule = rules[0]
+    # Off while the workflow runs (two bots would race); scripts allowed once switched on,
+    # since the template needs --trust for its extensions and migrations.
+    assert rule["enabled"] is False
+    assert rule["ignoreScripts"] is False
+    assert "template-update" in rule["description"]

@@ -130,7 +130,8 @@ def customise(product: Path, package: str) -> None:
         "    app.state.settings = settings\n    app.include_router(orders.router)\n",
     )
     (product / "tests" / "test_orders.py").write_text(ORDER_TEST)
-    (product / "README.md").write_text((product / "README.md").read_text() + "\n" + README_NOTE)
+    # Below the introduction, where product teams write about their product.
+    _edit(product / "README.md", "\n## Start\n", f"\n{README_NOTE}\n## Start\n")
     _edit(product / "Makefile", "PORT ?= 8000", PORT_LINE)
     items_tests = MOVED_FROM if (product / MOVED_FROM).exists() else MOVED_TO
     _edit(product / items_tests, *ITEMS_EDIT, count=-1)

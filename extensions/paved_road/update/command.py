@@ -13,6 +13,7 @@ from copier.errors import UserMessageError
 from ..drift import run_check
 from ..drift.formats import text
 from . import changelog
+from .lockfile import LOCK, PYPROJECT, relock
 from .outcome import Outcome, read_outcome
 from .product import Refused, dirty_paths, head, read_answers, restore, worktree_root
 from .template_repo import has_commit, open_template, read_at, resolve_src
@@ -79,7 +80,12 @@ def _update(product: Path, args: argparse.Namespace) -> int:
         after = read_answers(product)
         notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
     outcome = read_outcome(product)
-    _print_summary(before.commit, after.commit, outcome, notes)
+    lock = relock(product, PYPROJECT in outcome.conflicts)
+    if lock is not None:
+        outcome = read_outcome(product)
+        if not lock[1] and LOCK not in outcome.conflicts:
+            outcome.conflicts.append(LOCK)
+    _print_summary(before.commit, after.commit, outcome, notes, lock[0] if lock else None)
     if args.no_drift:
         return EXIT_CONFLICTS if outcome.conflicts else EXIT_OK
     drift_exit = _drift(product)
@@ -114,7 +120,7 @@ def _run_copier(product: Path, args: argparse.Namespace) -> None:
         raise Refused(f"copier update failed, product left unchanged: {why}") from error
 
 
-def _print_summary(old: str, new: str, outcome: Outcome, notes: str) -> None:
+def _print_summary(old: str, new: str, outcome: Outcome, notes: str, lock: str | None) -> None:
     print(f"Template {old} -> {new}" if old != new else f"Template already at {new}")
     for label, paths in (
         ("Added", outcome.added),
@@ -122,6 +128,8 @@ def _print_summary(old: str, new: str, outcome: Outcome, notes: str) -> None:
         ("Merged", outcome.merged),
     ):
         print(f"{label} ({len(paths)}):" + "".join(f"\n  {path}" for path in paths))
+    if lock:
+        print(lock)
     if outcome.conflicts:
         print(f"CONFLICTS ({len(outcome.conflicts)}): resolve, then `git add` each file:")
         print("".join(f"  {path}\n" for path in outcome.conflicts), end="")
