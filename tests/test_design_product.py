@@ -133,7 +133,7 @@ def test_make_check_guardrails_name_the_offending_line(template_repo: Path, tmp_
     assert lint.returncode != 0
     report = lint.stdout + lint.stderr
     assert f"src/{PACKAGE}/static/css/app.css" in report
-    assert f"{promo_line}:" in report and '"#ff0000"' in report and '"13px"' in report
+    assert f"{promo_line}:3" in report and '"#ff0000"' in report and '"13px"' in report
     assert f"src/{PACKAGE}/templates/items/form.html" in report and "Papyrus" in report
 
     # Token values pass.
