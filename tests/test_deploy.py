@@ -182,6 +182,7 @@ def test_release_script_sets_the_image_and_refuses_bad_input(rendered, case: str
         for container in doc["spec"]["template"]["spec"]["containers"]
     }
     assert images == {image}
+    assert not list((product / "deploy").glob(".release.*")), "the temporary overlay is removed"
     wrong = tool_bash(product, "deploy/release.sh", "qa", IMAGE=image)
     assert wrong.returncode == 2
     assert "usage: deploy/release.sh staging|production" in wrong.stderr
