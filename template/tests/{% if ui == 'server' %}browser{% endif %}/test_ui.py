@@ -44,6 +44,18 @@ def test_primary_button_and_page_use_the_tokens(
     assert computed(page, "body", "color") == token_rgb("text", color_scheme)
 
 
+def test_empty_list_offers_the_first_action(empty_page: Page, color_scheme: str) -> None:
+    empty_page.goto("/")
+    expect(empty_page.get_by_role("heading", name="No items yet")).to_be_visible()
+    action = empty_page.get_by_role("link", name="New item").last
+    assert computed(empty_page, ".empty-state .button--primary", "background-color") == token_rgb(
+        "primary", color_scheme
+    )
+    assert axe_violations(empty_page) == []
+    action.click()
+    expect(empty_page).to_have_url(re.compile(r"/items/new$"))
+
+
 def test_create_form_shows_a_field_error_then_succeeds(
     page: Page, color_scheme: str, screenshot: Screenshot
 ) -> None:
