@@ -194,3 +194,29 @@ def test_failure_half_way_leaves_the_product_unchanged(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "copier update failed, product left unchanged" in result.stderr
     assert tree_state(product) == before
+
+
+@pytest.mark.slow
+def test_conflicted_pyproject_holds_back_the_lock(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """Both sides raise the same dependency floor differently: pyproject.toml conflicts, and
+    uv.lock is listed too, since it can only be re-locked once pyproject.toml is resolved."""
+    template = _later_release(
+        versions,
+        tmp_path,
+        ("template/pyproject.toml.jinja", '"fastapi>=0.115",', '"fastapi>=0.116",'),
+        "v99.0.0",
+    )
+    product = _product(template, versions.new, tmp_path / "product")
+    pyproject = product / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"fastapi>=0.115",', '"fastapi>=0.115.6",'))
+    commit_all(product, "fastapi floor")
+
+    result = update(product, "--defaults", "--no-drift")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    conflicts = result.stdout.split("CONFLICTS")[1]
+    assert "  pyproject.toml\n" in conflicts and "  uv.lock\n" in conflicts
+    assert "resolve pyproject.toml first, then run `uv lock`" in result.stdout

@@ -79,19 +79,28 @@ def _update(product: Path, args: argparse.Namespace) -> int:
         _run_copier(product, args)
         after = read_answers(product)
         notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
-    outcome = read_outcome(product)
-    lock = relock(product, PYPROJECT in outcome.conflicts)
-    if lock is not None:
-        outcome = read_outcome(product)
-        if not lock[1] and LOCK not in outcome.conflicts:
-            outcome.conflicts.append(LOCK)
-    _print_summary(before.commit, after.commit, outcome, notes, lock[0] if lock else None)
+    outcome, lock_note = _outcome_with_lock(product)
+    _print_summary(before.commit, after.commit, outcome, notes, lock_note)
     if args.no_drift:
         return EXIT_CONFLICTS if outcome.conflicts else EXIT_OK
     drift_exit = _drift(product)
     if outcome.conflicts:
         return EXIT_CONFLICTS
     return EXIT_DRIFT if drift_exit != 0 else EXIT_OK
+
+
+def _outcome_with_lock(product: Path) -> tuple[Outcome, str | None]:
+    """What the update did, after uv.lock is re-locked; a lock that could not be re-locked
+    counts as a conflict (the product is not done)."""
+    outcome = read_outcome(product)
+    lock = relock(product, PYPROJECT in outcome.conflicts)
+    if lock is None:
+        return outcome, None
+    note, done = lock
+    outcome = read_outcome(product)
+    if not done and LOCK not in outcome.conflicts:
+        outcome.conflicts.append(LOCK)
+    return outcome, note
 
 
 def _run_copier(product: Path, args: argparse.Namespace) -> None:
