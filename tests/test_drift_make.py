@@ -3,20 +3,25 @@ checker from the template source and commit its answers file records, with uv, o
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import flip_one_byte
-from tests.support import copy_product, run, snapshot_template
+from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    template = snapshot_template(tmp_path_factory.mktemp("drift-make-template"))
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return snapshot_template(tmp_path_factory.mktemp("drift-make-template"))
+
+
+@pytest.fixture(scope="module")
+def product(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     # No tag: `_commit` is a bare SHA, as for every product the other tests render from HEAD.
     return copy_product(
         template,
@@ -113,3 +118,22 @@ def test_unknown_commit_is_exit_2_with_one_line(product: Path) -> None:
         assert "template commit 'deadbee' does not exist in" in line
     finally:
         answers.write_text(original)
+
+
+def test_pre_commit_hook_of_this_repository_checks_a_product(
+    template: Path, product: Path, tmp_path: Path
+) -> None:
+    repo = Path(shutil.copytree(product, tmp_path / "repo", symlinks=True))
+    init_repo(repo)
+    commit = git(template, "rev-parse", "HEAD").stdout.strip()
+    hook = ["pre-commit", "try-repo", str(template), "paved-road-drift", "--ref", commit]
+    env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "CI": ""}
+    clean = run([*hook, "--all-files"], repo, check=False, **env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "paved-road drift" in clean.stdout
+
+    flip_one_byte(repo / "alembic.ini")
+    commit_all(repo, "edit a guarded file")
+    drifted = run([*hook, "--all-files"], repo, check=False, **env)
+    assert drifted.returncode == 1, drifted.stdout + drifted.stderr
+    assert "modified        alembic.ini" in drifted.stdout
