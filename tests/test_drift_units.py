@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from paved_road.drift import parts
 from paved_road.drift.check import apply_waivers, behind_finding
+from paved_road.drift.compare import compare_file
 from paved_road.drift.formats import github
 from paved_road.drift.git_remote import git_url
 from paved_road.drift.policy import BehindLimits, glob_regex, parse_policy
@@ -190,3 +191,24 @@ def test_github_annotations_escape_their_properties_and_data() -> None:
 )
 def test_copier_sources_as_git_urls(src: str, url: str) -> None:
     assert git_url(src) == url
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("src/pkg/core/security.py", [("missing", "error")]),
+        ("pyproject.toml", [("missing", "error")]),  # it holds a guarded part
+        ("README.md", [("missing", "error")]),  # seeded, but required
+        ("src/pkg/main.py", []),
+        ("Makefile", [("undeclared", "info")]),
+    ],
+)
+def test_deleted_files(path: str, expected: list[tuple[str, str]]) -> None:
+    found = compare_file(parse_policy(POLICY), path, b"x = 1\n", None)
+    assert [(f.kind.value, f.severity.value) for f in found] == expected
+
+
+def test_deleted_shared_file_without_parts_is_a_note() -> None:
+    policy = parse_policy(POLICY.replace("shared:\n", "shared:\n  - path: Makefile\n"))
+    [finding] = compare_file(policy, "Makefile", b"all:\n", None)
+    assert (finding.kind, finding.severity) == (Kind.MISSING, Severity.INFO)

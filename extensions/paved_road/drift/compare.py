@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import parts
 from .answers_file import ANSWERS_FILE
-from .policy import Policy, Shared
+from .policy import Guarded, Ownership, Policy, Seeded, Shared
 from .report import Finding, Kind, Severity
 
 MAX_DIFF_LINES = 200
@@ -77,6 +77,28 @@ def _part_findings(path: str, entry: Shared, template: bytes, product: bytes) ->
     return findings
 
 
+def _missing(kind: Ownership, entry: Guarded | Shared | Seeded, path: str) -> list[Finding]:
+    """A deleted file fails when guarded, when it holds guarded parts, or when required."""
+    fails = (
+        isinstance(entry, Guarded)
+        or (isinstance(entry, Shared) and bool(entry.parts))
+        or (isinstance(entry, Seeded) and entry.required)
+    )
+    if isinstance(entry, Seeded) and not fails:
+        return []
+    return [
+        Finding(
+            kind=Kind.MISSING,
+            severity=Severity.ERROR if fails else Severity.INFO,
+            path=path,
+            ownership=kind,
+            message=f"{kind} file deleted: restore it from the template"
+            if fails
+            else "shared file deleted (allowed)",
+        )
+    ]
+
+
 def compare_file(
     policy: Policy, path: str, template: bytes, product: bytes | None
 ) -> list[Finding]:
@@ -93,21 +115,7 @@ def compare_file(
         ]
     kind, entry = owner
     if product is None:
-        fails = kind == "guarded" or bool(getattr(entry, "parts", None))
-        fails = fails or bool(getattr(entry, "required", False))
-        if kind == "seeded" and not fails:
-            return []
-        return [
-            Finding(
-                kind=Kind.MISSING,
-                severity=Severity.ERROR if fails else Severity.INFO,
-                path=path,
-                ownership=kind,
-                message=f"{kind} file deleted: restore it from the template"
-                if fails
-                else "shared file deleted (allowed)",
-            )
-        ]
+        return _missing(kind, entry, path)
     if product == template or kind == "seeded":
         return []
     if kind == "guarded":
