@@ -59,7 +59,9 @@ def cluster() -> Iterator[PostgresCluster]:
 def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
     template_repo: Path, tmp_path: Path, cluster: PostgresCluster
 ) -> None:
-    product = copy_product(template_repo, tmp_path / "product", ANSWERS)
+    # The lock task runs here rather than in copier, with this venv's uv whatever PATH says.
+    product = copy_product(template_repo, tmp_path / "product", ANSWERS, skip_tasks=True)
+    run(["uv", "lock", "--quiet"], cwd=product)
     run(["uv", "sync", "--locked", "--no-dev"], cwd=product)
     cluster.create_database("demo_shop")
     port = _free_port()
