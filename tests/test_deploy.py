@@ -117,6 +117,7 @@ def test_the_deployment_is_probed_limited_and_locked_down(
 ) -> None:
     found = objects(manifests, case, overlay)
     expected = {"Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "ConfigMap"}
+    expected |= {"PodDisruptionBudget", "ServiceAccount"}
     assert expected <= found.keys()
     assert "Secret" not in found, "secrets are referenced, never embedded"
     pod = found["Deployment"]["spec"]["template"]["spec"]
