@@ -41,8 +41,11 @@ def test_workflows_use_only_approved_pins(rendered, case: str) -> None:
             match = USES.match(line)
             if not match:
                 continue
-            seen += 1
             where = f"{workflow.name}:{number}"
+            if match["ref"].startswith("$/.github/workflows/"):  # this repository's own workflow
+                assert (product / match["ref"][2:]).is_file(), f"{where}: no such workflow"
+                continue
+            seen += 1
             action, _, ref = match["ref"].partition("@")
             assert action in pins, f"{where}: {action} is not in .paved-road/actions.yml"
             assert ref == pins[action]["sha"], (
@@ -100,6 +103,9 @@ def test_workflows_are_hardened(rendered, case: str) -> None:
         assert "concurrency" in workflow, path.name
         for name, job in workflow["jobs"].items():
             assert "permissions" in job, f"{path.name}: job {name} needs its own permissions"
+            if "uses" in job:  # a call of a reusable workflow: its own jobs set the timeouts
+                assert job["uses"].startswith("$/.github/workflows/"), "local workflows only"
+                continue
             assert job.get("timeout-minutes"), f"{path.name}: job {name} needs timeout-minutes"
             for step in job.get("steps", []):
                 if str(step.get("uses", "")).startswith("actions/checkout@"):
@@ -137,8 +143,14 @@ def test_deploy_goes_to_staging_from_main_and_production_from_tags(rendered, cas
     target = DEPLOY_CASES[case]["deploy_target"]
     if target == "none":
         assert not path.exists()
+        triggers = load_yaml(product / ".github/workflows/ci.yml")[True]
+        assert triggers["push"]["branches"] == ["main"], "without deploys, CI runs on main itself"
         return
     deploy = jobs(product, "deploy.yml")
+    assert deploy["ci"]["uses"] == "$/.github/workflows/ci.yml", "CI gates every deploy"
+    first = "image" if target == "kubernetes" else "staging"
+    assert deploy[first]["needs"] == "ci"
+    assert "workflow_call" in load_yaml(product / ".github/workflows/ci.yml")[True]
     assert deploy["staging"]["environment"]["name"] == "staging"
     assert deploy["staging"]["if"] == "github.ref == 'refs/heads/main'"
     assert deploy["production"]["environment"]["name"] == "production"
