@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,13 +37,17 @@ BIN = Path(sys.executable).parent
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, children included) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode not in (0, 1):
         raise SystemExit(f"{cmd} exited {result.returncode}: {result.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -74,13 +79,19 @@ def main() -> None:
     ]
     timed(drift_cmd, product)  # warm-up: bytecode, page cache
     timed(update_cmd, product)
-    drift_times = [timed(drift_cmd, product) for _ in range(args.repeat)]
-    update_times = [timed(update_cmd, product) for _ in range(args.repeat)]
-    drift_s, update_s = statistics.median(drift_times), statistics.median(update_times)
-    print(f"one product, fresh process, median of {args.repeat}:")
-    print(f"  paved-road drift          {drift_s:6.2f} s")
-    print(f"  copier update --pretend   {update_s:6.2f} s")
-    print(f"  ratio drift / update      {drift_s / update_s:6.2f}")
+    drift_runs, update_runs = [], []
+    for _ in range(args.repeat):  # interleaved, so a change of machine load hits both
+        drift_runs.append(timed(drift_cmd, product))
+        update_runs.append(timed(update_cmd, product))
+    print(f"one product, fresh process, median of {args.repeat} (wall / CPU):")
+    for name, runs in (("paved-road drift", drift_runs), ("copier update --pretend", update_runs)):
+        wall, cpu = (statistics.median(run[index] for run in runs) for index in (0, 1))
+        print(f"  {name:<25} {wall:6.2f} s / {cpu:6.2f} s")
+    for index, label in ((0, "wall"), (1, "CPU")):
+        ratio = statistics.median(d[index] for d in drift_runs) / statistics.median(
+            u[index] for u in update_runs
+        )
+        print(f"  ratio drift / update ({label}) {ratio:5.2f}")
 
     fleet = work / "fleet"
     for index in range(args.products):
