@@ -113,3 +113,10 @@ def test_relative_template_path_is_read_from_the_product(
     result = update(product, "--defaults", "--no-drift", str(product), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"-> {versions.new}" in result.stdout
+
+
+def test_relative_template_path_that_does_not_resolve_is_refused(product: Path) -> None:
+    _set_answer(product, "_src_path", "../nowhere/template")
+    _refused(
+        product, "--defaults", says="a relative _src_path is read from the product's directory"
+    )

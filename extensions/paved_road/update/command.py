@@ -67,6 +67,13 @@ def _update(product: Path, args: argparse.Namespace) -> int:
     if not args.defaults and not sys.stdin.isatty():
         raise Refused("no terminal to ask questions on: pass --defaults to run non-interactively")
     src = resolve_src(before.src_path, product)
+    relative = src != before.src_path and not Path(before.src_path).is_absolute()
+    if relative and not Path(src).exists():
+        raise Refused(
+            f"template source {before.src_path} not found: a relative _src_path is read from "
+            f"the product's directory ({src}); record the template's URL or absolute path "
+            "in .copier-answers.yml"
+        )
     with open_template(src) as repo:
         if not has_commit(repo, before.commit):
             raise Refused(
