@@ -41,7 +41,9 @@ class PostgresCluster:
     def _run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         command = [str(PG_BIN / argv[0]), *argv[1:]]
         if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
+            # runuser lives in /usr/sbin, which a non-login PATH may lack.
+            runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+            command = [runuser, "-u", "postgres", "--", *command]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             log = self.root / "server.log"

@@ -70,15 +70,19 @@ def yaml_str(value: str) -> str:
 
 
 def py_str(value: str) -> str:
-    """A Python string literal in double quotes, as ruff's formatter would write it."""
-    body = value.replace("\\", "\\\\").replace('"', '\\"')
+    """A Python string literal quoted as ruff's formatter would: double quotes, unless the text
+    holds more double than single quotes (then single quotes, fewer escapes)."""
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    body = value.replace("\\", "\\\\").replace(quote, f"\\{quote}")
     body = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in body)
-    return f'"{body}"'
+    return f"{quote}{body}{quote}"
 
 
 def py_docstring(value: str) -> str:
     """A one-line Python docstring: every quote and backslash escaped, so nothing can close it."""
-    return f'"""{py_str(value)[1:-1]}"""'
+    body = value.replace("\\", "\\\\").replace('"', '\\"')
+    body = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in body)
+    return f'"""{body}"""'
 
 
 def env_prefix(package: str) -> str:
