@@ -2,7 +2,7 @@
 
 Each command module exposes ``register(subparsers)``, which adds its parser and sets
 ``handler`` (a function of the parsed arguments returning the exit code). Adding a command
-means adding its module name to ``COMMANDS``; a module that is not there yet is skipped.
+means adding its module name to ``COMMANDS``.
 """
 
 from __future__ import annotations
@@ -27,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"paved-road {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
