@@ -9,11 +9,11 @@ from paved_road.drift import parts
 from paved_road.drift.check import apply_waivers, behind_finding
 from paved_road.drift.compare import compare_file
 from paved_road.drift.formats import github
-from paved_road.drift.git_remote import git_url
 from paved_road.drift.policy import BehindLimits, glob_regex, parse_policy
 from paved_road.drift.report import Finding, Kind, Report, Severity
 from paved_road.drift.versions import behind, commit_version
 from paved_road.drift.waivers import Waiver
+from paved_road.template_source import git_url
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from ..template_source import resolve_src
 from .errors import CannotCheck
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -20,14 +21,6 @@ class Recorded:
     src_path: str
     commit: str
     answers: dict[str, Any]
-
-
-def _resolve_src(src_path: str, product: Path) -> str:
-    """Copier stores ``_src_path`` as typed; a relative local path is read from the product."""
-    if "://" in src_path or src_path.startswith(("gh:", "gl:", "git@", "git+")):
-        return src_path
-    path = Path(src_path).expanduser()
-    return str(path if path.is_absolute() else (product / path).resolve())
 
 
 def read_answers(product: Path) -> Recorded:
@@ -55,7 +48,7 @@ def read_answers(product: Path) -> Recorded:
             )
     answers = {key: value for key, value in data.items() if not str(key).startswith("_")}
     return Recorded(
-        src_path=_resolve_src(str(data["_src_path"]), product),
+        src_path=resolve_src(str(data["_src_path"]), product),
         commit=str(data["_commit"]),
         answers=answers,
     )

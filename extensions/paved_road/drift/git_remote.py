@@ -5,18 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 
+from ..template_source import git_url
 from .errors import CannotCheck
 
 TIMEOUT_SECONDS = 60
-
-
-def git_url(src_path: str) -> str:
-    """Copier's ``gh:``/``gl:`` shortcuts as the URLs git understands."""
-    for prefix, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
-        if src_path.startswith(prefix):
-            repo = src_path.removeprefix(prefix)
-            return f"{host}{repo}" if repo.endswith(".git") else f"{host}{repo}.git"
-    return src_path.removeprefix("git+")
 
 
 def remote_tags(src_path: str) -> dict[str, str]:

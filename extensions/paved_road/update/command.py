@@ -12,11 +12,12 @@ from copier.errors import UserMessageError
 
 from ..drift import run_check
 from ..drift.formats import text
+from ..template_source import resolve_src
 from . import changelog
 from .lockfile import LOCK, PYPROJECT, relock
 from .outcome import Outcome, read_outcome
 from .product import Refused, dirty_paths, head, read_answers, restore, worktree_root
-from .template_repo import has_commit, open_template, read_at, resolve_src
+from .template_repo import has_commit, open_template, read_at
 
 EXIT_OK, EXIT_CONFLICTS, EXIT_REFUSED, EXIT_DRIFT = 0, 1, 2, 3
 

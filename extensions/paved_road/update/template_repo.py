@@ -13,27 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..template_source import git_url
 from .product import Refused
 
 TIMEOUT_SECONDS = 120
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
-
-
-def resolve_src(src_path: str, product: Path) -> str:
-    """Copier stores ``_src_path`` as typed; a relative local path means relative to the product."""
-    if "://" in src_path or src_path.startswith(("gh:", "gl:", "git@", "git+")):
-        return src_path
-    path = Path(src_path).expanduser()
-    return str(path if path.is_absolute() else (product / path).resolve())
-
-
-def git_url(src_path: str) -> str:
-    """Copier's ``gh:``/``gl:`` shortcuts as URLs git understands."""
-    for prefix, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
-        if src_path.startswith(prefix):
-            repo = src_path.removeprefix(prefix)
-            return f"{host}{repo}" if repo.endswith(".git") else f"{host}{repo}.git"
-    return src_path.removeprefix("git+")
 
 
 def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
