@@ -4,12 +4,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export UV_PYTHON_DOWNLOADS="${UV_PYTHON_DOWNLOADS:-never}"
+# The interpreter for this repo's own venv: the machine's default python3, resolved before
+# PYENV_VERSION below widens what pyenv's shims may pick.
+PYTHON="${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
 # Every pyenv interpreter this machine has, so products can target 3.11 to 3.13.
 if command -v pyenv >/dev/null 2>&1 && [ -z "${PYENV_VERSION:-}" ]; then
   PYENV_VERSION="$(pyenv versions --bare | grep -E '^3\.1[1-9]\.' | sort -rV | awk -F. '!seen[$1"."$2]++' | paste -sd: -)"
   export PYENV_VERSION
 fi
-PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "paved-road needs Python 3.11 or newer; found $("$PYTHON" --version 2>&1). Set PYTHON=/path/to/python3.11." >&2
   exit 1

@@ -22,34 +22,20 @@ BAD_DATA = [
 ]
 
 
+def copier_copy(template: Path, dst: Path, data: str) -> subprocess.CompletedProcess[str]:
+    """The copier CLI as a user runs it, with one bad --data value."""
+    command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
+               "-r", "HEAD", "--data", "product_name=Demo", "--data", data,
+               str(template), str(dst)]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, env=tool_env(), check=False)
+
+
 @pytest.mark.parametrize(("data", "message"), BAD_DATA, ids=[d for d, _ in BAD_DATA])
 def test_bad_data_fails_cleanly_and_writes_nothing(
     template_repo: Path, tmp_path: Path, data: str, message: str
 ) -> None:
     dst = tmp_path / "product"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "-r",
-            "HEAD",
-            "--data",
-            "product_name=Demo",
-            "--data",
-            data,
-            str(template_repo),
-            str(dst),
-        ],
-        capture_output=True,
-        text=True,
-        env=tool_env(),
-        check=False,
-    )
+    result = copier_copy(template_repo, dst, data)
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -63,28 +49,8 @@ def test_bad_data_does_not_touch_an_existing_folder(template_repo: Path, tmp_pat
     dst = tmp_path / "existing"
     dst.mkdir()
     (dst / "keep.txt").write_text("mine\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "-r",
-            "HEAD",
-            "--data",
-            "product_name=Demo",
-            "--data",
-            "project_slug=NO",
-            str(template_repo),
-            str(dst),
-        ],
-        capture_output=True,
-        text=True,
-        env=tool_env(),
-        check=False,
-    )
+    result = copier_copy(template_repo, dst, "project_slug=NO")
     assert result.returncode == 1
+    assert "Invalid answer for project_slug: 'NO'" in result.stderr
     assert sorted(p.name for p in dst.iterdir()) == ["keep.txt"]
+    assert (dst / "keep.txt").read_text() == "mine\n"
