@@ -1,0 +1,86 @@
+"""The product's git hooks: local, offline, and they refuse what an unfinished update leaves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cases import CHECK_CASES
+from tests.support import git, run
+from tests.test_product_check import render_git_product
+
+MARKERS = "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n"
+
+
+@pytest.fixture(scope="module")
+def product(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # ui=none: the hooks do not depend on the UI, and this skips npm.
+    answers = CHECK_CASES["ui=none"]
+    product = render_git_product(template_repo, tmp_path_factory.mktemp("hooks") / "p", answers)
+    run(["uv", "sync", "--locked", "--quiet"], cwd=product)
+    return product
+
+
+def _pre_commit(product: Path, *files: str):
+    return run(["uv", "run", "--locked", "pre-commit", "run", "--files", *files], product,
+               check=False)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_every_hook_is_local(product: Path) -> None:
+    config = (product / ".pre-commit-config.yaml").read_text()
+    assert "repo: local" in config
+    assert "rev:" not in config  # nothing is fetched at hook time
+
+
+@pytest.mark.slow
+def test_hooks_pass_on_a_fresh_product(product: Path) -> None:
+    result = run(
+        ["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_conflict_markers_outside_a_merge_are_refused(product: Path) -> None:
+    notes = product / "NOTES.md"
+    notes.write_text(MARKERS)
+    git(product, "add", "NOTES.md")
+    try:
+        result = _pre_commit(product, "NOTES.md")
+        assert result.returncode == 1
+        assert "NOTES.md" in result.stdout
+        assert "Merge conflict string" in result.stdout
+    finally:
+        git(product, "rm", "--cached", "--quiet", "NOTES.md")
+        notes.unlink()
+
+
+@pytest.mark.slow
+def test_rejected_hunks_are_refused(product: Path) -> None:
+    rej = product / "Makefile.rej"
+    rej.write_text("@@ -1 +1 @@\n-a\n+b\n")
+    git(product, "add", "Makefile.rej")
+    try:
+        result = _pre_commit(product, "Makefile.rej")
+        assert result.returncode == 1
+        assert "Rejected hunks from an update remain" in result.stdout
+        assert "Makefile.rej" in result.stdout
+    finally:
+        git(product, "rm", "--cached", "--quiet", "Makefile.rej")
+        rej.unlink()
+
+
+@pytest.mark.slow
+def test_private_keys_are_refused(product: Path) -> None:
+    key = product / "deploy.pem"
+    key.write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n")
+    git(product, "add", "deploy.pem")
+    try:
+        result = _pre_commit(product, "deploy.pem")
+        assert result.returncode == 1
+        assert "Private key found: deploy.pem" in result.stdout
+    finally:
+        git(product, "rm", "--cached", "--quiet", "deploy.pem")
+        key.unlink()
