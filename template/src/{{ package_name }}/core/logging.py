@@ -3,8 +3,12 @@
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+# The ID of the request being served (set by the security middleware), logged on every line.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field
 # (uvicorn's `color_message` is the message again with terminal colours: not for a log pipeline).
@@ -26,6 +30,11 @@ class JsonFormatter(logging.Formatter):
         entry.update(
             {key: value for key, value in record.__dict__.items() if key not in _STANDARD_ATTRS}
         )
+        # Added here rather than on the record, so an explicit `extra={"request_id": ...}` wins
+        # instead of colliding with it (logging refuses extras that overwrite record fields).
+        current = request_id.get()
+        if current is not None:
+            entry.setdefault("request_id", current)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
