@@ -84,3 +84,36 @@ def test_private_keys_are_refused(product: Path) -> None:
     finally:
         git(product, "rm", "--cached", "--quiet", "deploy.pem")
         key.unlink()
+
+
+# A hard-coded colour, where the design system only allows tokens: the file it goes in, the
+# line to append, and what the hook's message names.
+UI_GUARDRAILS = {
+    "server": ("src/demo_shop/static/css/app.css", ".x { color: #ff0000; }\n", "color-no-hex"),
+    "spa": (
+        "frontend/src/screens/Hardcoded.tsx",
+        'export const accent = "#ff0000";\n',
+        "Hard-coded colour",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ui", UI_GUARDRAILS)
+def test_design_guardrail_runs_as_a_hook(template_repo: Path, tmp_path: Path, ui: str) -> None:
+    answers = {**CHECK_CASES["default"], "ui": ui}
+    product = render_git_product(template_repo, tmp_path / "p", answers)
+    run(["uv", "sync", "--locked", "--quiet"], cwd=product)
+    npm_folder = product / ("frontend" if ui == "spa" else ".")
+    run(["npm", "ci", "--no-audit", "--no-fund"], cwd=npm_folder)
+    clean = run(["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    path, line, message = UI_GUARDRAILS[ui]
+    with (product / path).open("a") as handle:
+        handle.write(line)
+    git(product, "add", path)
+    result = _pre_commit(product, path)
+    assert result.returncode == 1
+    assert message in result.stdout
+    assert Path(path).name in result.stdout
