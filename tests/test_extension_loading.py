@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import copier
 import paved_road
+import pytest
 
-from tests.support import commit_all, copy_product, git, init_repo, snapshot_template
+from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
 
 MARKER_FILTER = '\nFILTERS["version_marker"] = lambda _: "{marker}"\n'
 
@@ -56,3 +58,22 @@ def test_rendering_leaves_the_installed_package_alone(template_repo: Path, tmp_p
     copy_product(template_repo, tmp_path / "product", {"product_name": "Iso"}, skip_tasks=True)
     assert sys.modules["paved_road"] is before
     assert paved_road.__file__ == before.__file__
+
+
+@pytest.mark.slow
+def test_copier_alone_loads_the_extensions(template_repo: Path, tmp_path: Path) -> None:
+    """A product engineer has only copier and copier-template-extensions, not this package."""
+    venv = tmp_path / "venv"
+    run(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], cwd=tmp_path)
+    versions = {name: metadata.version(name) for name in ("copier", "copier-template-extensions")}
+    run(["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
+         *(f"{name}=={version}" for name, version in versions.items())], cwd=tmp_path)  # fmt: skip
+    installed = run(["uv", "pip", "list", "--python", str(venv / "bin" / "python")], tmp_path)
+    assert "paved-road" not in installed.stdout
+
+    dst = tmp_path / "product"
+    run([str(venv / "bin" / "copier"), "copy", "--trust", "--defaults", "--quiet", "--skip-tasks",
+         "-r", "HEAD", "--data", "product_name=Plain Copier", str(template_repo), str(dst)],
+        cwd=tmp_path)  # fmt: skip
+    assert 'name = "plain-copier"' in (dst / "pyproject.toml").read_text()
+    assert "PLAIN_COPIER_" in (dst / ".env.example").read_text()
