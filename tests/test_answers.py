@@ -6,12 +6,16 @@ import ast
 import json
 import tomllib
 
+import jinja2
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from paved_road.answers import AnswerError, answer_error, validate_answers
 from paved_road.filters import pkgify, py_docstring, py_str, slugify, toml_str, yaml_str
+from paved_road.jinja import PavedRoadFilters
+
+from tests.support import REPO_ROOT
 
 
 @pytest.mark.parametrize(
@@ -103,3 +107,20 @@ def test_python_escaping_round_trips(value: str) -> None:
 def test_json_and_toml_escape_the_same_hostile_string() -> None:
     hostile = 'He said "hi": it\'s #1 \\o/ — ünïcode 🎉'
     assert json.loads(toml_str(hostile)) == hostile
+
+
+def test_copier_yml_validators_give_the_models_messages() -> None:
+    """Interactive prompts validate through copier.yml's `validator:`; it must say the same."""
+    env = jinja2.Environment(extensions=[PavedRoadFilters], autoescape=False)
+    config = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
+    validated = {name: spec["validator"] for name, spec in config.items() if "validator" in spec}
+    assert set(validated) == {
+        "product_name", "project_slug", "package_name", "description", "owner_team",
+    }  # fmt: skip
+    good = {"product_name": "Shop", "project_slug": "shop", "package_name": "shop",
+            "description": "Sells.", "owner_team": "shop-team"}  # fmt: skip
+    for name, validator in validated.items():
+        bad = "Not Valid!\n" if name != "product_name" else ""
+        rendered = env.from_string(validator).render({name: bad}).strip()
+        assert rendered == answer_error(name, bad) != ""
+        assert env.from_string(validator).render({name: good[name]}).strip() == ""
