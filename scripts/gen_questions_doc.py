@@ -55,12 +55,12 @@ def render() -> str:
     rules = """
 ## Validation rules
 
-- `product_name`: one line, 1 to 80 characters.
+- `product_name`: one line of printable text, 1 to 80 characters.
 - `project_slug`: a DNS label: lowercase letters, digits and `-`, starting with a letter, not
   ending with `-`, at most 40 characters. Used for the repository, container, Kubernetes names.
-- `package_name`: a Python identifier in lowercase that is not a keyword and does not shadow a
-  standard-library module or a dependency (`json`, `fastapi`, `tests`, ...).
-- `description`: one line, at most 200 characters. Quotes, colons, `#`, backslashes and
+- `package_name`: a Python identifier in lowercase, at most 40 characters, that is not a keyword
+  and does not shadow a standard-library module or a dependency (`json`, `fastapi`, `tests`).
+- `description`: one line of printable text, at most 200 characters. Quotes, colons, `#`, backslashes and
   non-ASCII are fine: every file format escapes them.
 - `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`.
 """

@@ -59,6 +59,7 @@ def test_package_default_is_derived_and_valid(slug: str, expected: str) -> None:
         ("project_slug", "a" * 41, "a DNS label allows at most 40"),
         ("project_slug", "ends-", "not ending with '-'"),
         ("package_name", "class", "is a Python keyword"),
+        ("package_name", "p" * 41, "use at most 40"),
         ("package_name", "os", "would shadow the stdlib"),
         ("package_name", "2fast", "not starting with a digit"),
         ("package_name", "Shop", "use lowercase letters"),

@@ -13,7 +13,7 @@ from copier.errors import UserMessageError
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.cases import CHECK_CASES
+from tests.cases import ALL_CASES, CHECK_CASES, DEFAULTS
 from tests.support import commit_all, copy_product, git, run
 from tests.test_render import check_rendered_product
 
@@ -90,3 +90,26 @@ def test_hostile_answers_pass_make_check(template_repo: Path, tmp_path: Path) ->
     check_rendered_product(product)
     _assert_answers_survive(product, answers)
     run(["make", "check"], cwd=product)
+
+
+LONGEST_NAMES = {"project_slug": "x" * 40, "package_name": "very_long_package_name_" + "y" * 17}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [case for case in ALL_CASES.values() if case["python_version"] == DEFAULTS["python_version"]],
+    ids=[
+        name
+        for name, case in ALL_CASES.items()
+        if case["python_version"] == DEFAULTS["python_version"]
+    ],
+)
+def test_longest_names_render_formatted_code(
+    template_repo: Path, tmp_path: Path, answers: dict[str, str]
+) -> None:
+    """The longest package name allowed still gives lint-clean, already-formatted code."""
+    answers = {**answers, **LONGEST_NAMES}
+    assert len(answers["package_name"]) == 40
+    product = copy_product(template_repo, tmp_path / "product", answers, skip_tasks=True)
+    run(["ruff", "check", "--quiet", "."], cwd=product)
+    run(["ruff", "format", "--check", "--quiet", "."], cwd=product)

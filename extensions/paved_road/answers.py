@@ -70,6 +70,8 @@ def _slug(value: str) -> str:
 
 
 def _package(value: str) -> str:
+    if len(value) > SLUG_MAX:
+        raise AnswerError(f"is {len(value)} characters long; use at most {SLUG_MAX}")
     if not PACKAGE_RE.match(value):
         raise AnswerError(
             f"{value!r} is not a valid package name: use lowercase letters, digits and '_', "
