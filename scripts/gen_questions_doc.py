@@ -60,8 +60,8 @@ def render() -> str:
   ending with `-`, at most 40 characters. Used for the repository, container, Kubernetes names.
 - `package_name`: a Python identifier in lowercase, at most 40 characters, that is not a keyword
   and does not shadow a standard-library module or a dependency (`json`, `fastapi`, `tests`).
-- `description`: one line of printable text, at most 200 characters. Quotes, colons, `#`, backslashes and
-  non-ASCII are fine: every file format escapes them.
+- `description`: one line of printable text, at most 200 characters. Quotes, colons, `#`,
+  backslashes and non-ASCII are fine: every file format escapes them.
 - `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`.
 """
     return HEADER + "\n".join(rows) + "\n" + rules
