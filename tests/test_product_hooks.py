@@ -42,48 +42,36 @@ def test_hooks_pass_on_a_fresh_product(product: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.slow
-def test_conflict_markers_outside_a_merge_are_refused(product: Path) -> None:
-    notes = product / "NOTES.md"
-    notes.write_text(MARKERS)
-    git(product, "add", "NOTES.md")
-    try:
-        result = _pre_commit(product, "NOTES.md")
-        assert result.returncode == 1
-        assert "NOTES.md" in result.stdout
-        assert "Merge conflict string" in result.stdout
-    finally:
-        git(product, "rm", "--cached", "--quiet", "NOTES.md")
-        notes.unlink()
+# What an unfinished update or a careless commit leaves: file, content, what the hook says.
+REFUSED = {
+    "conflict markers outside a merge": ("NOTES.md", MARKERS, "Merge conflict string"),
+    "rejected hunks": (
+        "Makefile.rej",
+        "@@ -1 +1 @@\n-a\n+b\n",
+        "Rejected hunks from an update remain",
+    ),
+    "private key": (
+        "deploy.pem",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+        "Private key found",
+    ),
+}
 
 
 @pytest.mark.slow
-def test_rejected_hunks_are_refused(product: Path) -> None:
-    rej = product / "Makefile.rej"
-    rej.write_text("@@ -1 +1 @@\n-a\n+b\n")
-    git(product, "add", "Makefile.rej")
+@pytest.mark.parametrize("what", REFUSED)
+def test_hooks_refuse(product: Path, what: str) -> None:
+    name, content, message = REFUSED[what]
+    (product / name).write_text(content)
+    git(product, "add", name)
     try:
-        result = _pre_commit(product, "Makefile.rej")
+        result = _pre_commit(product, name)
         assert result.returncode == 1
-        assert "Rejected hunks from an update remain" in result.stdout
-        assert "Makefile.rej" in result.stdout
+        assert message in result.stdout
+        assert name in result.stdout
     finally:
-        git(product, "rm", "--cached", "--quiet", "Makefile.rej")
-        rej.unlink()
-
-
-@pytest.mark.slow
-def test_private_keys_are_refused(product: Path) -> None:
-    key = product / "deploy.pem"
-    key.write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n")
-    git(product, "add", "deploy.pem")
-    try:
-        result = _pre_commit(product, "deploy.pem")
-        assert result.returncode == 1
-        assert "Private key found: deploy.pem" in result.stdout
-    finally:
-        git(product, "rm", "--cached", "--quiet", "deploy.pem")
-        key.unlink()
+        git(product, "rm", "--cached", "--quiet", name)
+        (product / name).unlink()
 
 
 # A hard-coded colour, where the design system only allows tokens: the file it goes in, the
