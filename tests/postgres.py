@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,13 +19,9 @@ from pathlib import Path
 import pytest
 from paved_road.filters import env_prefix, pkgify, slugify
 
+from tests.support import free_port
+
 PG_BIN = Path(os.environ.get("PAVED_ROAD_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -89,7 +84,7 @@ def start_cluster() -> Iterator[PostgresCluster]:
     root = Path(tempfile.mkdtemp(prefix="paved-road-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    cluster = PostgresCluster(root=root, port=_free_port())
+    cluster = PostgresCluster(root=root, port=free_port())
     try:
         cluster.init()
         cluster.start()

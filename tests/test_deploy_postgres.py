@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
-from tests.postgres import PostgresCluster, _free_port, start_cluster
-from tests.support import copy_product, run, tool_env
+from tests.postgres import PostgresCluster, start_cluster
+from tests.support import copy_product, free_port, run, tool_env
 
 ANSWERS = CHECK_CASES["database=postgres"]
 
@@ -64,7 +64,7 @@ def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
     run(["uv", "lock", "--quiet"], cwd=product)
     run(["uv", "sync", "--locked", "--no-dev"], cwd=product)
     cluster.create_database("demo_shop")
-    port = _free_port()
+    port = free_port()
     env = tool_env(
         DEMO_SHOP_ENVIRONMENT="production",
         DEMO_SHOP_SECRET_KEY="k" * 48,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -24,7 +23,15 @@ from tests.design_support import (
     hex_to_rgb,
     release_token_change,
 )
-from tests.support import REPO_ROOT, commit_all, copy_product, init_repo, run, snapshot_template
+from tests.support import (
+    REPO_ROOT,
+    commit_all,
+    copy_product,
+    free_port,
+    init_repo,
+    run,
+    snapshot_template,
+)
 
 PACKAGE = "demo_shop"
 SERVER_ONLY = [
@@ -142,12 +149,6 @@ def test_make_check_guardrails_name_the_offending_line(template_repo: Path, tmp_
     run(["make", "css-lint"], cwd=product)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator:
     """Start a product's app (its own venv) on a free port; stopped at the end of the test."""
@@ -160,7 +161,7 @@ def serve(tmp_path: Path) -> Iterator:
             f"{prefix}ENVIRONMENT": "test",
         }
         run(["uv", "run", "--locked", "alembic", "upgrade", "head"], cwd=product, **env)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [
                 "uv",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
-from tests.support import commit_all, copy_product, git, run, tool_env
+from tests.support import commit_all, copy_product, free_port, git, run, tool_env
 
 
 def python_available(version: str) -> bool:
@@ -47,12 +46,6 @@ def test_make_check_passes_out_of_the_box(
     assert git(product, "status", "--porcelain").stdout == ""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=2) as response:
         return response.status, response.read()
@@ -62,7 +55,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_make_dev_serves_healthz(template_repo: Path, tmp_path: Path) -> None:
     product = render_git_product(template_repo, tmp_path / "product", CHECK_CASES["default"])
     run(["make", "setup"], cwd=product)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         ["make", "dev", f"PORT={port}"],
         cwd=product,
