@@ -11,6 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from paved_road.drift import render as render_module
+from paved_road.drift.answers_file import ANSWERS_FILE, read_answers
+from paved_road.drift.git_remote import remote_tags
 
 from tests.cases import ALL_CASES
 from tests.drift_support import change_part, drift, flip_one_byte, product_policy, rendered
@@ -35,6 +38,18 @@ def test_every_guarded_file_and_part_is_caught(
 
     policy = product_policy(product)
     files = rendered(product)
+
+    # What drift compares against is what `copier copy` made: the same files, byte for byte
+    # (drift renders from the commit's files without a clone; copier is still the renderer).
+    recorded = read_answers(product)
+    render = render_module.render(recorded, remote_tags(recorded.src_path))
+    assert rendered(render) == files
+    differ = [
+        path
+        for path in files
+        if path != ANSWERS_FILE and (render / path).read_bytes() != (product / path).read_bytes()
+    ]
+    assert differ == [], f"drift's render differs from copier's in {differ}"
     owned = {path: policy.owner(path) for path in files}
     guarded = [path for path, owner in owned.items() if owner and owner[0] == "guarded"]
     required = [

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from paved_road.cli import COMMANDS
 from paved_road.drift import parts
 from paved_road.drift.check import apply_waivers, behind_finding
 from paved_road.drift.compare import compare_file
@@ -212,3 +216,27 @@ def test_deleted_shared_file_without_parts_is_a_note() -> None:
     policy = parse_policy(POLICY.replace("shared:\n", "shared:\n  - path: Makefile\n"))
     [finding] = compare_file(policy, "Makefile", b"all:\n", None)
     assert (finding.kind, finding.severity) == (Kind.MISSING, Severity.INFO)
+
+
+def test_the_cli_imports_only_the_command_it_runs() -> None:
+    """`paved-road drift` does not import copier to build its parser (update's module does);
+    every command still shows in `--help`, and the chosen one has its full arguments."""
+    probe = (
+        "import sys\n"
+        "from paved_road.cli import build_parser\n"
+        "args = build_parser(['drift']).parse_args(['drift', '--format', 'json'])\n"
+        "assert args.format == 'json'\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'copier', 'jinja2'}))\n"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.strip() == "[]", imported.stdout
+    script = Path(sys.executable).with_name("paved-road")
+    usage = subprocess.run([script, "--help"], capture_output=True, text=True, check=True)
+    for command in COMMANDS:
+        assert f"    {command} " in usage.stdout, usage.stdout
+    update = subprocess.run(
+        [script, "update", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--vcs-ref" in update.stdout

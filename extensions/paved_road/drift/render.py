@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .answers_file import Recorded
 from .errors import CannotCheck
+from .template_tree import template_tree
 from .versions import DESCRIBE_RE
 
 _RENDERS: dict[str, Path] = {}
@@ -52,18 +53,18 @@ def cache_key(recorded: Recorded, commit: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def _copier_render(recorded: Recorded, dst: Path) -> None:
-    import copier  # noqa: PLC0415 - about 0.6 s; only a check that renders pays it
+def _copier_render(source: str, vcs_ref: str | None, recorded: Recorded, dst: Path) -> None:
+    import copier  # noqa: PLC0415 - about 0.5 s; only a check that renders pays it
     from copier.errors import CopierError  # noqa: PLC0415
 
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             copier.run_copy(
-                recorded.src_path,
+                source,
                 dst,
                 data=recorded.answers,
-                vcs_ref=recorded.commit,
+                vcs_ref=vcs_ref,
                 defaults=True,
                 unsafe=True,
                 skip_tasks=True,
@@ -84,6 +85,20 @@ def _copier_render(recorded: Recorded, dst: Path) -> None:
         ) from None
 
 
+def _render_into(recorded: Recorded, pinned: str | None, dst: Path) -> None:
+    """Copier renders the commit's files from a plain folder (no clone), or, when they cannot
+    be had that way, clones the template itself."""
+    tree = template_tree(recorded.src_path, recorded.commit, pinned, dst.with_name("template"))
+    try:
+        if tree is not None:
+            _copier_render(str(tree), None, recorded, dst)
+        else:
+            _copier_render(recorded.src_path, recorded.commit, recorded, dst)
+    finally:
+        if tree is not None:
+            shutil.rmtree(tree, ignore_errors=True)
+
+
 def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = None) -> Path:
     """The template rendered at the recorded commit with the recorded answers (read-only)."""
     memory_key = cache_key(recorded, recorded.commit)
@@ -95,14 +110,14 @@ def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = No
         if not stored.is_dir():
             cache_dir.mkdir(parents=True, exist_ok=True)
             fresh = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
-            _copier_render(recorded, fresh / "render")
+            _render_into(recorded, pinned, fresh / "render")
             with contextlib.suppress(OSError):  # another process stored it first: keep theirs
                 (fresh / "render").rename(stored)
             shutil.rmtree(fresh, ignore_errors=True)
         _RENDERS[memory_key] = stored
         return stored
     dst = _scratch() / "render"
-    _copier_render(recorded, dst)
+    _render_into(recorded, pinned, dst)
     _RENDERS[memory_key] = dst
     return dst
 

@@ -1,0 +1,100 @@
+"""The template's files at one commit, in a plain folder, without cloning the repository.
+
+Copier renders a git template by cloning it and checking the commit out; for a check that
+renders once, the clone is a third of the time. Copier renders a plain folder as it is, so
+drift hands it exactly the commit's files instead:
+
+- a local template repository: git writes the commit's tree into the folder through a
+  throw-away index (``read-tree`` + ``checkout-index``: attributes apply as in a checkout);
+- a remote one: a shallow fetch of that one commit into a throw-away repository.
+
+Either way copier is still the renderer. ``None`` means the commit cannot be named for a
+shallow fetch (an abbreviated SHA of a remote template): the caller lets copier clone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..template_source import git_url
+from .errors import CannotCheck
+
+_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+_FULL_SHA_LENGTHS = (40, 64)
+TIMEOUT_SECONDS = 120
+
+
+def _git(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        env={**os.environ, **_ENV, **env},
+        check=False,
+    )
+
+
+def _repo_root(src_path: str) -> Path | None:
+    """The local repository whose root ``src_path`` is (copier's own test), else None."""
+    path = Path(src_path)
+    if not path.is_dir():
+        return None
+    top = _git("rev-parse", "--show-toplevel", cwd=path)
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != path.resolve():
+        return None
+    return path
+
+
+def _from_local(repo: Path, src_path: str, commit: str, dst: Path) -> None:
+    found = _git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", cwd=repo)
+    if found.returncode != 0:
+        raise CannotCheck(
+            f"template commit {commit!r} does not exist in {src_path} "
+            "(was the product rendered from uncommitted template changes?)"
+        )
+    index = dst.with_name(dst.name + ".index")
+    try:
+        for step in (("read-tree", found.stdout.strip()), ("checkout-index", "--all")):
+            done = _git(f"--work-tree={dst}", *step, cwd=repo, GIT_INDEX_FILE=str(index.resolve()))
+            if done.returncode != 0:
+                why = " ".join(done.stderr.split())[:200]
+                raise CannotCheck(f"cannot read template commit {commit} of {src_path}: {why}")
+    finally:
+        index.unlink(missing_ok=True)
+
+
+def _from_remote(src_path: str, ref: str, dst: Path) -> bool:
+    """Shallow-fetch one commit; False when the server will not serve it that way."""
+    repo = dst.with_name(dst.name + ".git")
+    steps = (
+        ("init", "--quiet", "--bare", str(repo)),
+        ("--git-dir", str(repo), "fetch", "--quiet", "--depth=1", git_url(src_path), ref),
+        ("--git-dir", str(repo), f"--work-tree={dst}", "read-tree", "FETCH_HEAD"),
+        ("--git-dir", str(repo), f"--work-tree={dst}", "checkout-index", "--all"),
+    )
+    try:
+        return all(_git(*step).returncode == 0 for step in steps)
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
+
+
+def template_tree(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
+    """Write the template's files at ``commit`` into ``dst``; None when copier must clone.
+
+    ``pinned`` is the SHA the commit names, when known (from the remote's tags or the
+    recorded commit itself); only a full one can be fetched alone."""
+    dst.mkdir(parents=True)
+    repo = _repo_root(src_path)
+    if repo is not None:
+        _from_local(repo, src_path, commit, dst)
+        return dst
+    if pinned is not None and len(pinned) in _FULL_SHA_LENGTHS:
+        if _from_remote(src_path, pinned, dst):
+            return dst
+        shutil.rmtree(dst, ignore_errors=True)
+    return None
