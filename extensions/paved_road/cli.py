@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.update",
         "update a product to a newer template version, safely",
     ),
+    "fleet": (
+        "paved_road.fleet.command",
+        "drift and updates across every product of a fleet",
+    ),
 }
 
 

@@ -1,0 +1,77 @@
+"""Backstage Tech Insights facts, one entry per product, in the shape a fact retriever returns.
+
+A small retriever in Backstage (docs/fleet.md) reads this file (a CI artifact or a URL) and
+hands ``items`` to Tech Insights as they are; ``schema`` is the retriever's fact schema, so
+scorecard checks (json-rules-engine) can test any of these facts.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..drift.report import Kind
+from .report import SOON_DAYS, FleetReport, ProductResult
+
+RETRIEVER_ID = "paved-road-drift"
+FACTS_VERSION = "1.0.0"
+
+
+def fact_name(kind: Kind) -> str:
+    """``part-modified`` -> ``violationsPartModified`` (fact names are plain identifiers)."""
+    return "violations" + "".join(word.capitalize() for word in str(kind).split("-"))
+
+
+SCHEMA: dict[str, dict[str, str]] = {
+    "checked": {"type": "boolean", "description": "The drift check could run."},
+    "inPolicy": {"type": "boolean", "description": "No drift violation (exit 0)."},
+    "templateRelease": {"type": "string", "description": "Template release the product is on."},
+    "latestRelease": {"type": "string", "description": "Newest template release."},
+    "releasesBehind": {"type": "integer", "description": "Releases behind the newest (-1: ?)."},
+    "violations": {"type": "integer", "description": "Failing drift findings, all kinds."},
+    **{
+        fact_name(kind): {"type": "integer", "description": f"Failing `{kind}` findings."}
+        for kind in Kind
+    },
+    "waiversActive": {"type": "integer", "description": "Waivers in force."},
+    "waiversExpiringSoon": {
+        "type": "integer",
+        "description": f"Waivers expired or expiring within {SOON_DAYS} days.",
+    },
+}
+
+
+def _entity(product: ProductResult) -> dict[str, str]:
+    kind, _, rest = (product.entity or f"component:default/{product.name}").partition(":")
+    namespace, _, name = rest.rpartition("/")
+    return {"kind": kind, "namespace": namespace or "default", "name": name}
+
+
+def facts(product: ProductResult, report: FleetReport) -> dict[str, object]:
+    waivers = [w for w in report.waivers if w.product == product.name]
+    found: dict[str, object] = {
+        "checked": product.status != "error",
+        "inPolicy": product.status == "ok",
+        "templateRelease": product.release or "",
+        "latestRelease": product.latest or "",
+        "releasesBehind": product.behind if product.behind is not None else -1,
+        "violations": sum(product.violations.values()),
+        "waiversActive": sum(1 for w in waivers if w.status == "active"),
+        "waiversExpiringSoon": sum(1 for w in waivers if w.days_left <= SOON_DAYS),
+    }
+    for kind in Kind:
+        found[fact_name(kind)] = product.violations.get(str(kind), 0)
+    return found
+
+
+def tech_insights(report: FleetReport) -> str:
+    document = {
+        "id": RETRIEVER_ID,
+        "version": FACTS_VERSION,
+        "timestamp": report.generated_at.isoformat(),
+        "schema": SCHEMA,
+        "items": [
+            {"entity": _entity(product), "facts": facts(product, report)}
+            for product in report.products
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"

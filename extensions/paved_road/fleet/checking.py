@@ -1,0 +1,242 @@
+"""``fleet check`` end to end: fetch every product, reuse stored results, check the rest in
+parallel processes, one row per product whatever happens to it.
+
+Renders are shared: products made from the same template commit with the same answers form
+a group, the first of a group renders (into the on-disk render cache of ``paved-road drift``)
+and the rest of the group is only started once that render exists, so no two processes render
+the same thing. Results are stored as they arrive, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import signal
+from collections import defaultdict
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..drift import CannotCheck, Report, run_check
+from ..drift.answers_file import read_answers
+from ..drift.git_remote import remote_tags
+from ..drift.render import cache_key
+from .aggregate import error_result, product_result
+from .clones import CannotFetch, Checkout, fetch
+from .fleet_file import Fleet, Product
+from .progress import bar
+from .report import ProductResult
+from .results import ResultStore, result_key
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a check; what finished is stored, the next run resumes from it."""
+
+
+@dataclass
+class Pending:
+    product: Product
+    checkout: Checkout
+    key: str | None  # where its result is stored; None: never stored (cannot check)
+    group: str  # products of one group share one render
+    entity: str | None
+
+
+@dataclass
+class Tally:
+    """How the run went: how many results were reused from an earlier run."""
+
+    checked: int = 0
+    reused: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _entity(checkout: Path) -> str | None:
+    """The Backstage entity ref of the product's catalog-info.yaml, if it has one."""
+    try:
+        data = yaml.safe_load((checkout / "catalog-info.yaml").read_text(encoding="utf-8"))
+        meta = data["metadata"]
+        kind = str(data.get("kind", "Component")).lower()
+        return f"{kind}:{meta.get('namespace', 'default')}/{meta['name']}"
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _fetch_all(fleet: Fleet, products_dir: Path, jobs: int) -> dict[str, Checkout | str]:
+    """Clone or fetch every product (git waits on I/O: threads); an error is its one line."""
+    done: dict[str, Checkout | str] = {}
+    progress = bar(len(fleet.products), "fetching")
+    with futures.ThreadPoolExecutor(max_workers=max(4, 2 * jobs)) as pool:
+        running = {pool.submit(fetch, p, products_dir): p for p in fleet.products}
+        for future in futures.as_completed(running):
+            product = running[future]
+            try:
+                done[product.name] = future.result()
+            except CannotFetch as error:
+                done[product.name] = f"cannot fetch {product.repo}: {error}"
+            progress.update()
+    progress.close()
+    return done
+
+
+class _Tags:
+    """Template tags per source, asked once per run (they are part of the result key)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, dict[str, str] | None] = {}
+
+    def get(self, src_path: str) -> dict[str, str] | None:
+        if src_path not in self._known:
+            try:
+                self._known[src_path] = remote_tags(src_path)
+            except CannotCheck:
+                self._known[src_path] = None
+        return self._known[src_path]
+
+
+def _plan(
+    product: Product, checkout: Checkout, tags: _Tags, today: dt.date
+) -> tuple[str | None, str]:
+    """(result key, render group) of a fetched product."""
+    try:
+        recorded = read_answers(checkout.path)
+    except CannotCheck:
+        return None, f"alone:{product.name}"
+    known = tags.get(recorded.src_path)
+    key = None if known is None else result_key(checkout.commit, recorded.src_path, known, today)
+    return key, cache_key(recorded, recorded.commit)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps results
+
+
+def _check_one(path: str, today: dt.date, renders: str) -> str:
+    """In a worker process: the drift check of one checkout, as JSON (cheap to pass back)."""
+    return run_check(Path(path), today=today, cache_dir=Path(renders)).model_dump_json()
+
+
+def _pool(jobs: int) -> futures.ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers start with drift and copier already imported (no per-worker import cost).
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_ignore_interrupts
+    )
+
+
+def _row(item: Pending, report: Report, source: str) -> ProductResult:
+    report.product = item.product.repo
+    return product_result(
+        name=item.product.name,
+        repo=item.product.repo,
+        report=report,
+        source=source,
+        team=item.product.team,
+        tier=item.product.tier,
+        entity=item.entity,
+        commit=item.checkout.commit,
+    )
+
+
+def _report_of(future: futures.Future[str], item: Pending) -> Report:
+    try:
+        return Report.model_validate_json(future.result())
+    except Exception as error:  # a bug or a dead worker: this product's row, not the run
+        why = " ".join(str(error).split())[:300] or type(error).__name__
+        return Report(
+            product=item.product.repo,
+            status="error",
+            exit_code=2,
+            error=f"the check crashed ({type(error).__name__}: {why}): please report it",
+        )
+
+
+def _run_checks(
+    pending: list[Pending],
+    store: ResultStore,
+    *,
+    jobs: int,
+    today: dt.date,
+    renders: Path,
+    done: int,
+    reused: int,
+) -> list[ProductResult]:
+    """Check in parallel: the first product of each render group first, the rest after it."""
+    groups: dict[str, list[Pending]] = defaultdict(list)
+    for item in pending:
+        groups[item.group].append(item)
+    rows: list[ProductResult] = []
+    progress = bar(len(pending) + done, "checking", initial=done)
+    pool = _pool(jobs)
+    running: dict[futures.Future[str], Pending] = {}
+
+    def submit(item: Pending) -> None:
+        future = pool.submit(_check_one, str(item.checkout.path), today, str(renders))
+        running[future] = item
+
+    try:
+        for members in groups.values():
+            submit(members[0])
+        while running:
+            finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+            for future in finished:
+                item = running.pop(future)
+                report = _report_of(future, item)
+                if item.key is not None:
+                    store.put(item.key, report)
+                rows.append(_row(item, report, "checked"))
+                progress.update()
+                rest = groups[item.group]
+                if rest and rest[0] is item:
+                    for other in rest[1:]:
+                        submit(other)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        progress.close()
+        kept = reused + sum(1 for row in rows if row.status != "error")
+        raise Interrupted(
+            f"interrupted: {kept} result(s) kept in the cache, run it again to resume"
+        ) from None
+    pool.shutdown()
+    progress.close()
+    return rows
+
+
+def check_fleet(
+    fleet: Fleet, *, cache: Path, jobs: int, today: dt.date
+) -> tuple[list[ProductResult], Tally]:
+    """Every product of the fleet as a row; stored results of an earlier run are reused."""
+    checkouts = _fetch_all(fleet, cache / "products", jobs)
+    store = ResultStore(cache / "results")
+    tags = _Tags()
+    rows: list[ProductResult] = []
+    pending: list[Pending] = []
+    tally = Tally()
+    for product in fleet.products:
+        checkout = checkouts[product.name]
+        extra = {"team": product.team, "tier": product.tier}
+        if isinstance(checkout, str):
+            rows.append(error_result(product.name, product.repo, checkout, **extra))
+            continue
+        key, group = _plan(product, checkout, tags, today)
+        item = Pending(product, checkout, key, group, _entity(checkout.path))
+        stored = store.get(key) if key is not None else None
+        if stored is not None:
+            rows.append(_row(item, stored, "cached"))
+            tally.reused += 1
+        else:
+            pending.append(item)
+    rows += _run_checks(
+        pending,
+        store,
+        jobs=jobs,
+        today=today,
+        renders=cache / "renders",
+        done=len(rows),
+        reused=tally.reused,
+    )
+    tally.checked = len(pending)
+    return rows, tally

@@ -1,0 +1,148 @@
+"""``paved-road fleet check|update|collect``: arguments and exit codes.
+
+Registering costs nothing: each handler imports what it needs when it runs.
+Exit codes: 0 every product in policy (or updated); 1 some product violates, cannot be checked
+or did not update cleanly; 2 the fleet file (or the reports folder) is unusable; 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
+
+
+def default_cache() -> Path:
+    base = os.environ.get("PAVED_ROAD_CACHE_DIR") or Path.home() / ".cache" / "paved-road"
+    return Path(base) / "fleet"
+
+
+def _add_outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="report on stdout (default: text)",
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown report")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="write the HTML dashboard")
+    parser.add_argument(
+        "--backstage", type=Path, metavar="FILE", help="write Backstage Tech Insights facts"
+    )
+
+
+def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("fleet", type=Path, help="the fleet file (YAML, see docs/fleet.md)")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="products checked at once (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=default_cache(),
+        help="clones, renders and results (default: $PAVED_ROAD_CACHE_DIR/fleet or "
+        "~/.cache/paved-road/fleet)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "fleet",
+        help="drift and updates across every product of a fleet",
+        description="The platform team's view of all its products. Exit 0: all in policy; "
+        "1: some violate or cannot be checked; 2: the fleet file is unusable.",
+    )
+    commands = parser.add_subparsers(dest="fleet_command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="check every product of a fleet file for drift",
+        description="Clone or fetch each product into the cache, run the drift check on each "
+        "in parallel (renders shared; results stored, so an interrupted run resumes), report.",
+    )
+    _add_fleet_options(check)
+    _add_outputs(check)
+    check.set_defaults(handler=run_check_command)
+
+    collect = commands.add_parser(
+        "collect",
+        help="build the fleet reports from a folder of drift JSON reports",
+        description="No clone, no render: read the drift-report.json files the products' CI "
+        "uploaded (DIR/<product>/drift-report.json) and build the same reports.",
+    )
+    collect.add_argument("folder", type=Path, metavar="DIR", help="folder of drift JSON reports")
+    collect.add_argument(
+        "--fleet", type=Path, metavar="FLEET", help="fleet file: teams, tiers, missing reports"
+    )
+    _add_outputs(collect)
+    collect.set_defaults(handler=run_collect_command)
+
+
+def _fail(message: str) -> int:
+    print(f"paved-road fleet: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _report(rows: list, source: str, args: argparse.Namespace) -> int:  # type: ignore[type-arg]
+    from .aggregate import build_report  # noqa: PLC0415
+    from .outputs import WRITERS, text, write_reports  # noqa: PLC0415
+
+    report = build_report(rows, fleet=source, today=dt.date.today())
+    targets = {
+        kind: path
+        for kind in ("json", "markdown", "html", "backstage")
+        if (path := getattr(args, kind)) is not None
+    }
+    try:
+        write_reports(report, targets)
+    except OSError as error:
+        return _fail(f"cannot write {error.filename}: {error.strerror}")
+    sys.stdout.write(text(report) if args.format == "text" else WRITERS[args.format](report))
+    return report.summary.exit_code
+
+
+def run_check_command(args: argparse.Namespace) -> int:
+    from .checking import Interrupted, check_fleet  # noqa: PLC0415
+    from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
+
+    if args.jobs < 1:
+        return _fail("--jobs must be 1 or more")
+    try:
+        fleet = load_fleet(args.fleet)
+    except FleetFileError as error:
+        return _fail(str(error))
+    try:
+        rows, tally = check_fleet(
+            fleet, cache=args.cache_dir, jobs=args.jobs, today=dt.date.today()
+        )
+    except Interrupted as error:
+        print(f"paved-road fleet: {error}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        return _fail(f"cache {args.cache_dir} is unusable: {error.strerror or error}")
+    print(
+        f"paved-road fleet: {tally.checked} checked, {tally.reused} reused from an earlier run",
+        file=sys.stderr,
+    )
+    return _report(rows, str(args.fleet), args)
+
+
+def run_collect_command(args: argparse.Namespace) -> int:
+    from .collect import NothingToCollect, collect  # noqa: PLC0415
+    from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
+
+    try:
+        fleet = load_fleet(args.fleet) if args.fleet is not None else None
+        rows = collect(args.folder, fleet)
+    except (FleetFileError, NothingToCollect) as error:
+        return _fail(str(error))
+    return _report(rows, str(args.folder), args)

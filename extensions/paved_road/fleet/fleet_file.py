@@ -1,0 +1,167 @@
+"""The fleet file: which products a platform team looks after, with their team and tier.
+
+```yaml
+products:
+  - repo: https://github.com/acme/shop.git   # a git URL, or a path relative to this file
+    team: shop-team                          # optional
+    tier: 1                                  # optional
+  - repo: ../billing
+    name: billing-api                        # optional; default: the repo's last segment
+    branch: main                             # optional; default: the repo's default branch
+  - git@github.com:acme/search.git           # a bare string is just the repo
+```
+
+Any mistake is one line naming the file and the line to fix (exit 2 for the command).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from ..template_source import git_url
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class FleetFileError(Exception):
+    """The fleet file cannot be used: one line, ``FILE:LINE: what to fix``."""
+
+
+def _bare_repo(value: Any) -> Any:
+    return {"repo": value} if isinstance(value, str) else value
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repo: str = Field(min_length=1, description="A git URL, or a path relative to the fleet file.")
+    name: str | None = Field(default=None, pattern=_NAME_RE.pattern)
+    team: Annotated[str | None, BeforeValidator(_text)] = None
+    tier: Annotated[str | None, BeforeValidator(_text)] = None
+    branch: str | None = Field(default=None, min_length=1)
+
+
+class FleetModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    products: list[Annotated[Entry, BeforeValidator(_bare_repo)]] = Field(min_length=1)
+
+
+class Product(BaseModel):
+    """One product of the fleet, its repo resolved to something ``git clone`` takes."""
+
+    name: str
+    repo: str
+    url: str
+    team: str | None = None
+    tier: str | None = None
+    branch: str | None = None
+
+
+class Fleet(BaseModel):
+    path: str
+    products: list[Product]
+
+
+def is_url(repo: str) -> bool:
+    """A URL git understands (``https://``, ``file://``, scp-like ``git@host:path``, ``gh:``)."""
+    if "://" in repo or repo.startswith(("gh:", "gl:")):
+        return True
+    head = repo.split("/", 1)[0]
+    return ":" in head and "@" in head
+
+
+def default_name(repo: str) -> str:
+    last = repo.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    name = last.removesuffix(".git")
+    return re.sub(r"[^A-Za-z0-9._-]", "-", name).lstrip(".-_") or "product"
+
+
+def _resolve(repo: str, base: Path) -> str:
+    if is_url(repo):
+        return git_url(repo)
+    path = Path(repo).expanduser()
+    return (path if path.is_absolute() else base / path).resolve().as_uri()
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
+    """The 1-based line of the YAML node at a pydantic error location (as deep as it goes)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = [value for name, value in node.value if name.value == key]
+            if not found:
+                break
+            node = found[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(node.value):
+                break
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    parts = [f"products[{key}]" if isinstance(key, int) else str(key) for key in loc]
+    text = ".".join(parts).replace("products.products[", "products[")
+    return text.replace(".function-before[_bare_repo(), Entry]", "") or "top level"
+
+
+def load_fleet(path: Path) -> Fleet:
+    """The fleet of ``path``; FleetFileError (one line with file and line) if it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = getattr(error, "strerror", None) or str(error)
+        raise FleetFileError(f"{path}: cannot read the fleet file: {why}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise FleetFileError(f"{path}:{line}: does not parse as YAML: {problem}") from None
+    try:
+        model = FleetModel.model_validate(data if data is not None else {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(key for key in first["loc"] if not str(key).startswith("function-"))
+        raise FleetFileError(
+            f"{path}:{_line_of(node, loc)}: {_where(loc)}: {first['msg']} "
+            "(each product needs `repo:`, a git URL or a path; see docs/fleet.md)"
+        ) from None
+    base = path.resolve().parent
+    products: list[Product] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(model.products):
+        name = entry.name or default_name(entry.repo)
+        line = _line_of(node, ("products", index))
+        if name in seen:
+            raise FleetFileError(
+                f"{path}:{line}: product name {name!r} is used twice (first on line "
+                f"{seen[name]}): give one of them `name:`"
+            )
+        seen[name] = line
+        products.append(
+            Product(
+                name=name,
+                repo=entry.repo,
+                url=_resolve(entry.repo, base),
+                team=entry.team,
+                tier=entry.tier,
+                branch=entry.branch,
+            )
+        )
+    return Fleet(path=str(path), products=products)

@@ -1,0 +1,71 @@
+"""The fleet report as Markdown, for an issue or a job summary ($GITHUB_STEP_SUMMARY)."""
+
+from __future__ import annotations
+
+from .report import SOON_DAYS, FleetReport, ProductResult
+
+MAX_ROWS = 200  # a job summary is capped at 1 MiB: the full table is in the JSON and HTML
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _status(product: ProductResult) -> str:
+    return {"ok": "✅ ok", "violations": "❌ violations", "error": "⚠️ error"}[product.status]
+
+
+def _what(product: ProductResult) -> str:
+    if product.error:
+        return product.error
+    return ", ".join(f"{kind} {count}" for kind, count in product.violations.items())
+
+
+def markdown(report: FleetReport) -> str:
+    summary = report.summary
+    icon = "✅" if summary.exit_code == 0 else "❌"
+    out = [
+        f"## {icon} paved-road fleet: {summary.products} product(s), {summary.ok} in policy, "
+        f"{summary.violations} with violations, {summary.errors} could not be checked",
+        "",
+        f"{summary.behind} behind the newest release; {summary.waivers_expiring_soon} waiver(s) "
+        f"expired or expiring within {SOON_DAYS} days.",
+        "",
+        "| Release | Products |",
+        "|---|---|",
+        *(f"| {_cell(row.label)} | {row.products} |" for row in report.adoption),
+        "",
+    ]
+    if report.guardrails:
+        out += ["| Guardrail | Violated by | Waived by |", "|---|---|---|"]
+        out += [
+            f"| `{_cell(g.path + (f' [{g.part}]' if g.part else ''))}` | {len(g.violated_by)} "
+            f"| {len(g.waived_by)} |"
+            for g in report.guardrails[:20]
+        ]
+        out.append("")
+    soon = [w for w in report.waivers if w.days_left <= SOON_DAYS]
+    if soon:
+        out += ["| Waiver | Product | Expires | Reason |", "|---|---|---|---|"]
+        out += [
+            f"| {w.status} | {_cell(w.product)} | {w.expires} ({w.days_left} d) "
+            f"| {_cell(w.reason)} |"
+            for w in soon
+        ]
+        out.append("")
+    failing = [p for p in report.products if p.status != "ok"]
+    if failing:
+        out += [
+            "| Product | Team | Release | Behind | Status | What |",
+            "|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {_cell(p.name)} | {_cell(p.team)} | {_cell(p.release)} | {_cell(p.behind)} "
+            f"| {_status(p)} | {_cell(_what(p))} |"
+            for p in failing[:MAX_ROWS]
+        ]
+        if len(failing) > MAX_ROWS:
+            out.append(f"\n{len(failing) - MAX_ROWS} more in the JSON report and dashboard.")
+        out.append("")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,49 @@
+"""Writing the fleet report: a text summary on stdout, and each requested file whole or not at
+all (written beside its destination, then renamed), so a failed run leaves nothing half-made."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .backstage import tech_insights
+from .dashboard import render_dashboard
+from .markdown import markdown
+from .report import FleetReport
+
+WRITERS: dict[str, Callable[[FleetReport], str]] = {
+    "json": lambda report: report.model_dump_json(indent=2) + "\n",
+    "markdown": markdown,
+    "html": render_dashboard,
+    "backstage": tech_insights,
+}
+
+
+def text(report: FleetReport) -> str:
+    lines = [f"{'product':<28} {'team':<16} {'release':<12} {'behind':>6}  status"]
+    for p in report.products:
+        what = p.error or ", ".join(f"{kind} {n}" for kind, n in p.violations.items())
+        behind = "?" if p.behind is None else str(p.behind)
+        lines.append(
+            f"{p.name:<28} {(p.team or '-'):<16} {(p.release or '-'):<12} {behind:>6}  "
+            f"{p.status}{': ' + what if what else ''}"
+        )
+    s = report.summary
+    lines.append(
+        f"fleet: {s.products} product(s): {s.ok} in policy, {s.violations} with violations, "
+        f"{s.errors} cannot check; {s.behind} behind (exit {s.exit_code})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(report: FleetReport, targets: dict[str, Path]) -> None:
+    """Render every requested format first, then put each file in place."""
+    rendered = {kind: WRITERS[kind](report) for kind in targets}
+    for kind, path in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(rendered[kind])
+        Path(temporary).replace(path)

@@ -1,0 +1,89 @@
+"""The fleet report: pydantic models, the source of the JSON output and of its schema.
+
+Three views of the same drift reports: per product (with the full drift report for the
+drill-down), per guardrail (a guarded path or part, with the products that break it) and per
+waiver (with the days left). ``schema_version`` stays "1" while changes only add optional
+fields; regenerate the committed schema with ``python -m paved_road.fleet.schema``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..drift.report import Report
+
+SCHEMA_VERSION = "1"
+SOON_DAYS = 30  # a waiver that expires within this many days is "expiring soon"
+
+
+class ProductResult(BaseModel):
+    name: str
+    repo: str = Field(description="As the fleet file gives it (or the report file collected).")
+    team: str | None = None
+    tier: str | None = None
+    entity: str | None = Field(
+        default=None, description="Backstage entity ref, from the product's catalog-info.yaml."
+    )
+    commit: str | None = Field(default=None, description="The product commit checked.")
+    source: Literal["checked", "cached", "collected"]
+    status: Literal["ok", "violations", "error"]
+    error: str | None = Field(default=None, description="Why it could not be checked.")
+    release: str | None = Field(default=None, description="Template version the product is on.")
+    latest: str | None = Field(default=None, description="Newest template release.")
+    behind: int | None = Field(default=None, description="Releases behind the newest.")
+    violations: dict[str, int] = Field(
+        default_factory=dict, description="Failing findings by kind (modified, behind, ...)."
+    )
+    waived: int = 0
+    notes: int = 0
+    drift: Report | None = Field(default=None, description="The product's full drift report.")
+
+
+class GuardrailResult(BaseModel):
+    """A guarded path (or part of a shared file) and the products that differ from it."""
+
+    path: str
+    part: str | None = None
+    violated_by: list[str] = Field(description="Products failing on it.")
+    waived_by: list[str] = Field(description="Products differing under an active waiver.")
+
+
+class WaiverResult(BaseModel):
+    product: str
+    path: str
+    part: str | None = None
+    reason: str
+    expires: dt.date
+    status: Literal["active", "expired", "unused"]
+    days_left: int = Field(description="Days until it expires (negative: expired).")
+
+
+class Count(BaseModel):
+    label: str
+    products: int
+
+
+class Summary(BaseModel):
+    products: int
+    ok: int
+    violations: int
+    errors: int
+    behind: int = Field(description="Products on an older release than the newest.")
+    waivers_expiring_soon: int = Field(description=f"Within {SOON_DAYS} days, or expired.")
+    exit_code: Literal[0, 1]
+
+
+class FleetReport(BaseModel):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    generated_at: dt.datetime
+    today: dt.date = Field(description="The date waivers were judged against.")
+    fleet: str | None = Field(description="The fleet file, or the folder of collected reports.")
+    summary: Summary
+    adoption: list[Count] = Field(description="Products per template release, newest first.")
+    lag: list[Count] = Field(description="Products per number of releases behind.")
+    products: list[ProductResult]
+    guardrails: list[GuardrailResult] = Field(description="Most violated first.")
+    waivers: list[WaiverResult] = Field(description="Soonest to expire first.")

@@ -1,0 +1,113 @@
+"""A small real fleet for the fleet tests: a template repo with two releases and products in
+bare git repositories (as a forge holds them), some clean, one drifted, one behind, one with
+a waiver, and a fleet file listing them plus one repository that does not exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.cases import CHECK_CASES
+from tests.drift_support import flip_one_byte
+from tests.support import commit_all, copy_product, git, init_repo, snapshot_template, tool_env
+
+PAVED_ROAD = str(Path(sys.executable).parent / "paved-road")
+DEFAULT = CHECK_CASES["default"]
+NO_UI = CHECK_CASES["ui=none"]
+GUARDED = ".pre-commit-config.yaml"
+WAIVER_DAYS = 10
+
+
+@dataclass(frozen=True)
+class FleetSetup:
+    root: Path
+    template: Path
+    fleet_file: Path
+    bare: dict[str, Path]  # product name -> its bare repository
+
+
+def release(template: Path, tag: str, edit: str) -> None:
+    """A template release: the README template's first line changes, then a tag."""
+    readme = template / "template" / "README.md.jinja"
+    lines = readme.read_text().splitlines(keepends=True)
+    lines[0] = lines[0].rstrip("\n") + f" {edit}\n"
+    readme.write_text("".join(lines))
+    commit_all(template, f"release {tag}")
+    git(template, "tag", tag)
+
+
+def publish(work: Path, bare: Path) -> Path:
+    """Commit the product and push it to a new bare repository (its forge copy)."""
+    init_repo(work)
+    git(work.parent, "clone", "--quiet", "--bare", str(work), str(bare))
+    return bare
+
+
+def waive(product: Path, path: str, days: int) -> None:
+    expires = dt.date.today() + dt.timedelta(days=days)
+    (product / ".paved-road" / "waivers.yml").write_text(
+        f"waivers:\n  - path: {path}\n    reason: PLAT-7 trying a hook\n"
+        f"    expires: {expires.isoformat()}\n"
+    )
+
+
+def build_fleet(root: Path) -> FleetSetup:
+    """shop and ledger share a render (v1.1.0, default answers); billing is one release
+    behind; search (ui=none) changed a guarded file; ledger changed it under a waiver."""
+    template = snapshot_template(root / "template", tag="v1.0.0")
+    release(template, "v1.1.0", "(fleet edition)")
+    work, forge = root / "work", root / "forge"
+    work.mkdir()
+    forge.mkdir()
+    shop = copy_product(template, work / "shop", DEFAULT, skip_tasks=True, vcs_ref="v1.1.0")
+    ledger = Path(shutil.copytree(shop, work / "ledger"))
+    flip_one_byte(ledger / GUARDED)
+    waive(ledger, GUARDED, WAIVER_DAYS)
+    billing = copy_product(template, work / "billing", DEFAULT, skip_tasks=True, vcs_ref="v1.0.0")
+    search = copy_product(template, work / "search", NO_UI, skip_tasks=True, vcs_ref="v1.1.0")
+    flip_one_byte(search / GUARDED)
+    bare = {
+        name: publish(path, forge / f"{name}.git")
+        for name, path in (
+            ("shop", shop),
+            ("ledger", ledger),
+            ("billing", billing),
+            ("search", search),
+        )
+    }
+    fleet_file = root / "fleet.yml"
+    fleet_file.write_text(
+        "products:\n"
+        "  - repo: forge/shop.git\n    team: checkout\n    tier: 1\n"
+        "  - repo: forge/ledger.git\n    team: payments\n    tier: 1\n"
+        "  - repo: forge/billing.git\n    team: payments\n    tier: 2\n"
+        f"  - repo: {forge / 'search.git'}\n    team: discovery\n"
+        "  - forge/ghost.git\n"
+    )
+    return FleetSetup(root, template, fleet_file, bare)
+
+
+def fleet(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``paved-road fleet ARGS...`` as a platform engineer or CI runs it (no terminal)."""
+    return subprocess.run(
+        [PAVED_ROAD, "fleet", *args],
+        cwd=cwd,
+        env=tool_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def by_name(report: dict) -> dict[str, dict]:
+    return {product["name"]: product for product in report["products"]}
