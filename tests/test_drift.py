@@ -170,30 +170,64 @@ def test_renders_cached_on_disk_are_reused_by_a_later_process(
 # --- cannot check: exit 2, one line, product untouched -------------------------------------
 
 
-def _break_answers(product: Path, template: Path, how: str) -> str:  # noqa: PLR0911
+def _break(product: Path, template: Path, how: str) -> tuple[str, list[str]]:  # noqa: PLR0911, PLR0912
+    """Break the product (or the command line) as `how` says: the words the one line must
+    hold, and the extra arguments of the check."""
     answers = product / ".copier-answers.yml"
+    waivers = product / ".paved-road" / "waivers.yml"
     text = answers.read_text()
     if how == "missing":
         answers.unlink()
-        return "no .copier-answers.yml in"
+        return "no .copier-answers.yml in", []
     if how == "unparseable":
         answers.write_text(text + "broken: [unclosed\n")
-        return "does not parse as YAML"
+        line = len(text.splitlines()) + 2  # the parser notices at the end of the file
+        return f".copier-answers.yml line {line}: does not parse as YAML", []
+    if how == "answers-not-utf8":
+        answers.write_bytes(text.encode().replace(b"Demo Shop", b"Demo Sh\xf6p"))
+        line = text.splitlines().index("product_name: Demo Shop") + 1
+        return f".copier-answers.yml line {line}: is not UTF-8 text", []
     if how == "no-src-path":
         answers.write_text("\n".join(x for x in text.splitlines() if "_src_path" not in x))
-        return "has no _src_path"
+        return "has no _src_path", []
     if how == "no-commit":
         answers.write_text("\n".join(x for x in text.splitlines() if "_commit" not in x))
-        return "has no _commit"
+        return "has no _commit", []
+    if how == "impossible-commit-date":
+        answers.write_text(text.replace("_commit: v1.0.0", "_commit: 2026-02-30"))
+        line = text.splitlines().index("_commit: v1.0.0") + 1
+        return f".copier-answers.yml line {line}: 2026-02-30 is not a real date", []
+    if how == "commit-is-a-date":
+        answers.write_text(text.replace("_commit: v1.0.0", "_commit: 2026-01-31"))
+        line = text.splitlines().index("_commit: v1.0.0") + 1
+        return f".copier-answers.yml line {line}: _commit is a date, not a tag or commit", []
     if how == "unknown-commit":
         answers.write_text(text.replace("_commit: v1.0.0", "_commit: v9.9.9"))
-        return "template commit 'v9.9.9' does not exist"
+        return "template commit 'v9.9.9' does not exist", []
     if how == "unreachable":
         answers.write_text(text.replace(str(template), str(template.with_name("moved-away"))))
-        return "is unreachable"
+        return "is unreachable", []
     if how == "bad-waivers":
-        (product / ".paved-road" / "waivers.yml").write_text("waivers:\n  - path: Makefile\n")
-        return "waivers.yml at waivers.0.reason: Field required"
+        waivers.write_text("waivers:\n  - path: Makefile\n")
+        return "waivers.yml line 2 at waivers.0.reason: Field required", []
+    if how == "impossible-waiver-date":
+        waivers.write_text(
+            "waivers:\n  - path: Makefile\n    reason: PLAT-1\n    expires: 2026-02-30\n"
+        )
+        return "waivers.yml line 4: 2026-02-30 is not a real date", []
+    if how == "waivers-not-utf8":
+        waivers.write_bytes(b"waivers:\n  - path: Makefile\n    reason: \xff\xfe PLAT-1\n")
+        return "waivers.yml line 3: is not UTF-8 text", []
+    if how == "summary-into-missing-folder":
+        summary = product.parent / "no-such-folder" / "summary.md"
+        return f"--summary {summary}: folder {summary.parent} does not exist", [
+            "--summary",
+            str(summary),
+        ]
+    if how == "cache-dir-is-a-file":
+        cache = product.parent / "cache-file"
+        cache.write_text("not a folder\n")
+        return f"--cache-dir {cache}: {cache} is a file", ["--cache-dir", str(cache)]
     raise AssertionError(how)
 
 
@@ -202,11 +236,18 @@ def _break_answers(product: Path, template: Path, how: str) -> str:  # noqa: PLR
     [
         "missing",
         "unparseable",
+        "answers-not-utf8",
         "no-src-path",
         "no-commit",
+        "impossible-commit-date",
+        "commit-is-a-date",
         "unknown-commit",
         "unreachable",
         "bad-waivers",
+        "impossible-waiver-date",
+        "waivers-not-utf8",
+        "summary-into-missing-folder",
+        "cache-dir-is-a-file",
     ],
 )
 @pytest.mark.parametrize("output", ["text", "json"])
@@ -214,13 +255,15 @@ def test_cannot_check_exits_2_with_one_line_and_changes_nothing(
     how: str, output: str, product: Path, template_v1: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     made = product
-    expected = _break_answers(made, template_v1, how)
+    expected, extra = _break(made, template_v1, how)
     before = fingerprint(made)
+    outside = sorted(path.name for path in made.parent.iterdir())
 
-    code, out, err = drift(capsys, made, "--format", output)
+    code, out, err = drift(capsys, made, "--format", output, *extra)
 
     assert code == 2
     assert fingerprint(made) == before, "the check changed the product"
+    assert sorted(path.name for path in made.parent.iterdir()) == outside
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("paved-road drift: cannot check ")
     assert expected in err
@@ -229,6 +272,8 @@ def test_cannot_check_exits_2_with_one_line_and_changes_nothing(
         assert (report["status"], report["exit_code"]) == ("error", 2)
         assert expected in report["error"]
         jsonschema.validate(report, json.loads(SCHEMA_FILE.read_text()))
+    else:
+        assert out == ""
 
 
 def test_a_normal_check_changes_nothing_in_the_product(

@@ -120,3 +120,25 @@ def test_relative_template_path_that_does_not_resolve_is_refused(product: Path) 
     _refused(
         product, "--defaults", says="a relative _src_path is read from the product's directory"
     )
+
+
+@pytest.mark.parametrize(
+    ("broken", "says"),
+    [
+        ("_commit: 2026-02-30", "line {line}: 2026-02-30 is not a real date"),
+        ("_commit: 2026-01-31", "line {line}: _commit is a date, not a tag or commit"),
+        ("_commit: [v1", "line {next}: does not parse as YAML"),
+        ("_commit: v1.0.0 caf\xe9", "line {line}: is not UTF-8 text"),
+    ],
+)
+def test_broken_answers_file_is_refused_with_its_line(
+    product: Path, broken: str, says: str
+) -> None:
+    """The answers file is read as drift reads it (one shared reader): file, line, what."""
+    path = product / ".copier-answers.yml"
+    lines = path.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("_commit:"))
+    lines[line - 1] = broken
+    path.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
+    commit_all(product, "answers file broken")
+    _refused(product, "--defaults", says=says.format(line=line, next=line + 1))

@@ -1,4 +1,6 @@
-"""Reading a product's ``.copier-answers.yml``: where its template lives, at which commit."""
+"""The product's ``.copier-answers.yml`` as drift reads it: where its template lives, at which
+commit, with which answers. The file is read by ``paved_road.answers_file`` (shared with
+``update``); this adds where a relative source points and drift's words on what to do."""
 
 from __future__ import annotations
 
@@ -6,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..answers_file import ANSWERS_FILE, NoAnswersFile
+from ..answers_file import read_answers as read_answers_file
 from ..template_source import resolve_src
+from ..yaml_file import FileProblem
 from .errors import CannotCheck
 
-ANSWERS_FILE = ".copier-answers.yml"
+__all__ = ["ANSWERS_FILE", "Recorded", "read_answers"]
 
 
 @dataclass(frozen=True)
@@ -24,31 +27,16 @@ class Recorded:
 
 
 def read_answers(product: Path) -> Recorded:
-    path = product / ANSWERS_FILE
-    if not path.is_file():
+    try:
+        recorded = read_answers_file(product)
+    except NoAnswersFile:
         raise CannotCheck(
             f"no {ANSWERS_FILE} in {product}: run drift in a product made from the template"
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" line {where.line + 1}" if where is not None else ""
-        raise CannotCheck(
-            f"{ANSWERS_FILE}{line} does not parse as YAML: fix or restore it"
         ) from None
-    if not isinstance(data, dict):
-        raise CannotCheck(f"{ANSWERS_FILE} is not a mapping of answers: restore it from git")
-    for key in ("_src_path", "_commit"):
-        value = data.get(key)
-        if not isinstance(value, str | int) or not str(value).strip():
-            raise CannotCheck(
-                f"{ANSWERS_FILE} has no {key}: the product must be made with copier from a "
-                "git template (restore the key from git history)"
-            )
-    answers = {key: value for key, value in data.items() if not str(key).startswith("_")}
+    except FileProblem as error:
+        raise CannotCheck(f"{error}: restore it from git history") from None
     return Recorded(
-        src_path=resolve_src(str(data["_src_path"]), product),
-        commit=str(data["_commit"]),
-        answers=answers,
+        src_path=resolve_src(recorded.src_path, product),
+        commit=recorded.commit,
+        answers=recorded.answers,
     )

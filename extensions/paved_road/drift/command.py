@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .check import run_check
 from .formats import FORMATS, cannot_check_line
+from .report import Report
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,11 +38,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def unusable_option(args: argparse.Namespace) -> str | None:
+    """Why --summary or --cache-dir cannot be used, checked before anything is written."""
+    summary: Path | None = args.summary
+    if summary is not None:
+        if summary.is_dir():
+            return f"--summary {summary} is a folder: name a file to append the report to"
+        if not summary.parent.is_dir():
+            return f"--summary {summary}: folder {summary.parent} does not exist: create it first"
+        if not os.access(summary if summary.exists() else summary.parent, os.W_OK):
+            return f"--summary {summary} is not writable: name a file you may write"
+    cache: Path | None = args.cache_dir
+    if cache is not None:
+        existing = next((path for path in (cache, *cache.parents) if path.exists()), None)
+        if existing is not None and not existing.is_dir():
+            return f"--cache-dir {cache}: {existing} is a file, not a folder: name a folder"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    report = run_check(args.path, cache_dir=args.cache_dir)
+    if (problem := unusable_option(args)) is not None:
+        product = str(args.path.resolve())
+        report = Report(product=product, status="error", exit_code=2, error=problem)
+    else:
+        report = run_check(args.path, cache_dir=args.cache_dir)
     if report.error is None or args.format != "text":
         sys.stdout.write(FORMATS[args.format](report))
-    if args.summary is not None:
+    if args.summary is not None and problem is None:
         with args.summary.open("a", encoding="utf-8") as summary:
             summary.write(FORMATS["markdown"](report))
     if report.error is not None:  # one clear line, whatever the format

@@ -11,9 +11,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import yaml_file
 from .errors import CannotCheck
 
 WAIVERS_FILE = ".paved-road/waivers.yml"
@@ -55,14 +55,16 @@ def load_waivers(product: Path) -> list[Waiver]:
     if not path.is_file():
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_file.load(path, WAIVERS_FILE) or {}
+    except yaml_file.FileProblem as error:
+        raise CannotCheck(f"{error}: fix it") from None
+    try:
         return WaiversFile.model_validate(data).waivers
-    except yaml.YAMLError:
-        raise CannotCheck(f"{WAIVERS_FILE} does not parse as YAML: fix it") from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
+        line = yaml_file.line_of(path.read_bytes(), first["loc"])
         raise CannotCheck(
-            f"{WAIVERS_FILE} at {where}: {first['msg']} "
+            f"{WAIVERS_FILE}{f' line {line}' if line else ''} at {where}: {first['msg']} "
             "(each waiver needs path, reason and expires: YYYY-MM-DD)"
         ) from None

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-ANSWERS_FILE = ".copier-answers.yml"
+from ..answers_file import ANSWERS_FILE, NoAnswersFile
+from ..answers_file import read_answers as read_answers_file
+from ..yaml_file import FileProblem
 
 
 class Refused(Exception):
@@ -36,27 +36,17 @@ class Answers:
 
 
 def read_answers(product: Path) -> Answers:
-    path = product / ANSWERS_FILE
-    if not path.is_file():
-        raise Refused(
-            f"{path} not found: run paved-road update in a product made from the template "
-            "(its .copier-answers.yml records the template and version)"
-        )
+    """The answers file, read as drift reads it (``paved_road.answers_file``)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise Refused(f"{path} does not parse as YAML: restore it from git history") from None
-    if not isinstance(data, dict):
-        raise Refused(f"{path} is not a mapping of answers: restore it from git history")
-    src, commit = data.get("_src_path"), data.get("_commit")
-    if not isinstance(src, str) or not src:
-        raise Refused(f"{path} has no _src_path: the template source is unknown")
-    if not isinstance(commit, str) or not commit:
+        recorded = read_answers_file(product)
+    except NoAnswersFile:
         raise Refused(
-            f"{path} has no _commit: the product was made from an untracked template; "
-            "re-create it from a tagged release"
-        )
-    return Answers(src_path=src, commit=commit, values=data)
+            f"{product / ANSWERS_FILE} not found: run paved-road update in a product made from "
+            "the template (its .copier-answers.yml records the template and version)"
+        ) from None
+    except FileProblem as error:
+        raise Refused(f"{error}: restore it from git history") from None
+    return Answers(src_path=recorded.src_path, commit=recorded.commit, values=recorded.data)
 
 
 def worktree_root(product: Path) -> Path:

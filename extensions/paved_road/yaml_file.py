@@ -1,0 +1,103 @@
+"""Reading a small YAML file a person may have broken, with the line of what is wrong.
+
+``yaml.safe_load`` raises ``ValueError`` for an impossible date (``2026-02-30``) and
+``UnicodeDecodeError`` for a file that is not UTF-8, neither saying where. Here every such
+problem is a ``FileProblem`` whose text is one line: the file, the line, what is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # PyYAML without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class FileProblem(ValueError):
+    """A file that cannot be used: ``str()`` is ``<name>[ line N]: <what is wrong>``."""
+
+    def __init__(self, name: str, problem: str, line: int | None = None) -> None:
+        self.name, self.problem, self.line = name, problem, line
+        where = f"{name} line {line}" if line is not None else name
+        super().__init__(f"{where}: {problem}")
+
+
+class _ImpossibleValue(ConstructorError):
+    """A value YAML reads as a type it cannot be (a date that does not exist)."""
+
+
+class _Loader(_BaseLoader):
+    """The safe loader, with a date that does not exist reported at its node."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise _ImpossibleValue(
+                None, None, f"{node.value} is not a real date ({error})", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FileProblem(name, "is not UTF-8 text: save it as UTF-8", line) from None
+
+
+def parse(data: bytes, name: str) -> Any:
+    """The YAML document in ``data``; ``FileProblem`` naming ``name`` when it is not one."""
+    text = _text(data, name)
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        what = " ".join(f"{error.context or ''} {error.problem or ''}".split())
+        if not isinstance(error, _ImpossibleValue):
+            what = f"does not parse as YAML: {what}"
+        raise FileProblem(name, what, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as error:
+        raise FileProblem(name, f"does not parse as YAML: {error}") from None
+
+
+def load(path: Path, name: str) -> Any:
+    """The YAML document of the file at ``path``, reported as ``name``."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise FileProblem(name, "is a directory, not a file") from None
+    except OSError as error:
+        raise FileProblem(name, f"cannot be read: {error.strerror}") from None
+    return parse(data, name)
+
+
+def line_of(data: bytes, keys: tuple[str | int, ...]) -> int | None:
+    """The line of the node at the key path ``keys`` (e.g. a validation error's ``loc``), or
+    of its deepest ancestor that exists; None when the document has no such line."""
+    try:
+        node = yaml.compose(data.decode("utf-8"), Loader=_Loader)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            found = [value for name, value in node.value if name.value == str(key)]
+            node = found[0] if found else None
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            node = node.value[key] if 0 <= key < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
