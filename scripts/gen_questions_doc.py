@@ -55,14 +55,31 @@ def render() -> str:
     rules = """
 ## Validation rules
 
-- `product_name`: one line of printable text, 1 to 80 characters.
-- `project_slug`: a DNS label: lowercase letters, digits and `-`, starting with a letter, not
-  ending with `-`, at most 40 characters. Used for the repository, container, Kubernetes names.
-- `package_name`: a Python identifier in lowercase, at most 40 characters, that is not a keyword
-  and does not shadow a standard-library module or a dependency (`json`, `fastapi`, `tests`).
-- `description`: one line of printable text, at most 200 characters. Quotes, colons, `#`,
-  backslashes and non-ASCII are fine: every file format escapes them.
+A refused answer gets one line that starts with what is allowed (for example
+`Invalid answer for project_slug 'null': not yes/no/on/off/y/n/true/false/null: YAML reads
+'null' as such`); nothing is written.
+
+- `product_name`: one line of text, 1 to 80 characters. Non-breaking and other spaces, joined
+  emoji sequences and zero-width joiners inside words are text; control characters and
+  invisible formatting characters are refused.
+- `project_slug`: lowercase letters, digits and `-`, starting with a letter and ending with a
+  letter or digit, at most 40 characters: Kubernetes names are at most 63, and the template
+  and Kubernetes add up to 23 (`-staging`, `-config-<hash>`, `-<replicaset>-<pod>`). Not a word
+  YAML reads as a boolean or null (`yes`, `no`, `on`, `off`, `y`, `n`, `true`, `false`,
+  `null`), and not the name of a distribution in the product's locked dependencies (`fastapi`,
+  `click`: `uv lock` cannot lock a product that depends on its own name). A product name that
+  would default to one of these gets `-app` appended (`Null` -> `null-app`).
+- `package_name`: a lowercase Python identifier, at most 40 characters, that is not a keyword,
+  not one of the YAML words above, not `app` or `tests`, not a standard-library module of any
+  supported Python (3.11 to 3.13, so `pipes` and `test` are refused), and not a module the
+  product's dependencies install (`click`, `yaml`). The lists come from the real interpreters
+  and a reference lock: `python scripts/gen_reserved_names.py` regenerates them.
+- `description`: one line of text, at most 200 characters, like `product_name`. Quotes, colons,
+  `#`, backslashes and non-ASCII are fine: every file format escapes them.
 - `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`.
+
+The platform constants (`github_org`, `platform_team`) are not questions: the template sets
+them for every render, and `--data` or an answers file cannot change them.
 """
     return HEADER + "\n".join(rows) + "\n" + rules
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from paved_road.answers import AnswerError, answer_error, validate_answers
 from paved_road.filters import pkgify, py_docstring, py_str, slugify, toml_str, yaml_str
 from paved_road.jinja import PavedRoadFilters
+from paved_road.reserved import YAML_WORDS
 
 from tests.support import REPO_ROOT
 
@@ -27,6 +28,9 @@ from tests.support import REPO_ROOT
         ("42 Things", "p-42-things"),
         ("🎉🎉", "product"),
         ("x" * 90, "x" * 40),
+        ("Null", "null-app"),
+        ("Yes", "yes-app"),
+        ("FastAPI", "fastapi-app"),
     ],
 )
 def test_slug_default_is_derived_and_valid(name: str, expected: str) -> None:
@@ -41,6 +45,9 @@ def test_slug_default_is_derived_and_valid(name: str, expected: str) -> None:
         ("json", "json_app"),
         ("import", "import_app"),
         ("match", "match_app"),
+        ("test", "test_app"),
+        ("click", "click_app"),
+        ("pipes", "pipes_app"),
     ],
 )
 def test_package_default_is_derived_and_valid(slug: str, expected: str) -> None:
@@ -48,38 +55,94 @@ def test_package_default_is_derived_and_valid(slug: str, expected: str) -> None:
     assert answer_error("package_name", expected) == ""
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "says"),
-    [
-        (
-            "project_slug",
-            "Bad Slug",
-            "is not DNS-label safe: use lowercase letters, digits and '-'",
-        ),
-        ("project_slug", "a" * 41, "a DNS label allows at most 40"),
-        ("project_slug", "ends-", "not ending with '-'"),
-        ("package_name", "class", "is a Python keyword"),
-        ("package_name", "p" * 41, "use at most 40"),
-        ("package_name", "os", "would shadow the stdlib"),
-        ("package_name", "2fast", "not starting with a digit"),
-        ("package_name", "Shop", "use lowercase letters"),
-        ("owner_team", "Team A", "is not a team handle"),
-        ("description", "two\nlines", "must be one line"),
-        ("product_name", "   ", "is empty"),
-        ("database", "mysql", "choose one of 'sqlite' or 'postgres'"),
-        ("python_version", "3.9", "choose one of '3.11', '3.12' or '3.13'"),
-        ("python_version", 3.12, "expected text"),
-    ],
-)
-def test_bad_answers_say_what_is_wrong_and_what_is_allowed(
+BAD_ANSWERS = [
+    ("project_slug", "Bad Slug", "a-z, 0-9 and '-'; starts with a letter"),
+    ("project_slug", "a" * 41, "at most 40 characters: Kubernetes suffixes need 23 of 63"),
+    ("project_slug", "ends-", "ends with a letter or digit"),
+    ("package_name", "class", "not a Python keyword"),
+    ("package_name", "p" * 41, "at most 40 characters"),
+    ("package_name", "os", "not a stdlib module: 'os' is one in Python 3.11, 3.12, 3.13"),
+    ("package_name", "2fast", "not starting with a digit"),
+    ("package_name", "Shop", "a-z, 0-9 and '_'"),
+    ("owner_team", "Team A", "a GitHub team slug: 2-39 of a-z, 0-9 and '-'"),
+    ("description", "two\nlines", "one line of text"),
+    ("product_name", "   ", "1-80 characters"),
+    ("product_name", "x" * 300, "at most 80 characters (this has 300)"),
+    ("database", "mysql", "one of sqlite, postgres"),
+    ("python_version", "3.9", "one of 3.11, 3.12, 3.13"),
+    ("python_version", 3.12, "text expected"),
+    ("description", None, "text expected (this is empty: null or blank)"),
+    ("description", ["a", "b"], "text expected (this is a list; quote it)"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "says"), BAD_ANSWERS)
+def test_bad_answers_say_what_is_allowed_in_one_short_line(
     name: str, value: object, says: str
 ) -> None:
     message = answer_error(name, value)
-    assert message.startswith(f"{name}: ")
-    assert says in message
+    assert message.startswith(says) or says in message
+    assert len(message) < 70, "copier's prompt toolbar cuts longer messages"
     assert "\n" not in message
-    with pytest.raises(AnswerError, match=f"^Invalid answer for {name}: "):
+    with pytest.raises(AnswerError, match=f"^Invalid answer for {name} ") as refused:
         validate_answers({name: value})
+    assert "\n" not in str(refused.value)
+    assert len(str(refused.value)) < 200, "a long answer is never echoed back whole"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(name, value) for name in ("project_slug", "package_name") for value in YAML_WORDS],
+)
+def test_words_yaml_reads_as_booleans_or_null_are_refused(name: str, value: str) -> None:
+    assert answer_error(name, value) == (
+        f"not yes/no/on/off/y/n/true/false/null: YAML reads {value!r} as such"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("package_name", "test", "not a stdlib module: 'test' is one in Python 3.11, 3.12, 3.13"),
+        ("package_name", "pipes", "not a stdlib module: 'pipes' is one in Python 3.11, 3.12"),
+        ("package_name", "distutils", "not a stdlib module: 'distutils' is one in Python 3.11"),
+        ("package_name", "click", "not a dependency's module: 'click' is one"),
+        ("package_name", "yaml", "not a dependency's module: 'yaml' is one"),
+        ("package_name", "tests", "not app or tests: the product uses them"),
+        ("project_slug", "fastapi", "not a dependency's name: 'fastapi' is one (uv could not"),
+        ("project_slug", "pytest", "not a dependency's name: 'pytest' is one"),
+        ("project_slug", "click", "not a dependency's name: 'click' is one"),
+        ("project_slug", "pydantic-settings", "not a dependency's name"),
+    ],
+)
+def test_names_that_shadow_imports_or_dependencies_are_refused(
+    name: str, value: str, says: str
+) -> None:
+    assert answer_error(name, value) == says or answer_error(name, value).startswith(says)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Caf\u00e9\u00a0Bar",  # a non-breaking space
+        "Dev team \U0001f469\u200d\U0001f4bb",  # woman technologist: a ZWJ sequence
+        "Family \U0001f468\u200d\U0001f469\u200d\U0001f467",
+        "Scotland \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",  # Persian with a ZWNJ
+        "Thin\u2009space and ideographic\u3000space",
+    ],
+)
+def test_legitimate_text_is_accepted(text: str) -> None:
+    assert answer_error("product_name", text) == ""
+    assert answer_error("description", text) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bell\x07", "zero\u200bwidth", "\u200dleading joiner", "rtl\u202eoverride", "bom\ufeff"],
+)
+def test_invisible_characters_are_refused(text: str) -> None:
+    assert answer_error("product_name", text).startswith("printable text only (U+")
 
 
 @given(st.text())

@@ -1,106 +1,142 @@
 """The template's questions as one pydantic model: the single source of what an answer may be.
 
 copier.yml validators call :func:`answer_error` (one question at a time, interactive prompts),
-and the context hook calls :func:`validate_answers` (every answer at once, before any file is
-written), so both paths give the same one-line message.
+and the context hook and ``paved-road new`` call :func:`validate_answers` (every answer at once,
+before any file is written), so every path gives the same message.
+
+A message starts with what is allowed (copier's prompt toolbar shows only its first ~70
+characters) and never repeats a long answer back.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-import sys
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from .reserved import (
+    PRODUCT_NAMES,
+    YAML_WORDS,
+    dependency_distributions,
+    dependency_modules,
+    stdlib_versions,
+)
+
+PRODUCT_NAME_MAX = 80
+DESCRIPTION_MAX = 200
+# Kubernetes names are DNS labels (at most 63); the template and Kubernetes add suffixes such
+# as "-staging", "-config-<hash>" and "-<replicaset>-<pod>" to the slug, which need 23.
 SLUG_MAX = 40
+PACKAGE_MAX = 40
+TEAM_MAX = 39  # GitHub's limit for a team slug
 SLUG_RE = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 TEAM_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
-# Names a product package must not shadow: the stdlib, and the packages every product imports.
-RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {
-    "alembic",
-    "app",
-    "fastapi",
-    "jinja2",
-    "pydantic",
-    "pydantic_settings",
-    "pytest",
-    "sqlalchemy",
-    "starlette",
-    "tests",
-    "uvicorn",
-}
+# Format characters that are part of legitimate text when they sit between visible ones:
+# ZWNJ/ZWJ join letters (Persian, Indic scripts) and emoji sequences.
+_JOINERS = frozenset({"\u200c", "\u200d"})
+_SHOWN_MAX = 30
 
 
 class AnswerError(ValueError):
-    """A bad answer: the message says what is wrong and what is allowed."""
+    """A bad answer: the message says what is allowed, then what is wrong."""
+
+
+def shown(value: object) -> str:
+    """An answer as a message may quote it: short ones whole, long ones cut."""
+    text = repr(value)
+    if len(text) <= _SHOWN_MAX:
+        return text
+    return f"{text[: _SHOWN_MAX - 5]}...' ({len(value) if isinstance(value, str) else '?'} chars)"
+
+
+def _is_emoji_tag(ch: str) -> bool:
+    """Tag characters spell out subdivision flags after U+1F3F4 (a waving black flag)."""
+    return 0xE0020 <= ord(ch) <= 0xE007F
+
+
+def _visible_or_legitimate(value: str, position: int) -> bool:
+    ch = value[position]
+    if ch.isprintable() or unicodedata.category(ch) == "Zs":  # Zs: NBSP, thin space, ...
+        return True
+    before = value[position - 1] if position else ""
+    after = value[position + 1] if position + 1 < len(value) else ""
+    if ch in _JOINERS:
+        return before.isprintable() and after.isprintable() and bool(before and after)
+    return _is_emoji_tag(ch) and bool(before) and (before.isprintable() or _is_emoji_tag(before))
 
 
 def _refuse_invisible(value: str) -> None:
     """Control and invisible characters break files (YAML refuses them) and mislead readers."""
-    for position, ch in enumerate(value):
-        if not ch.isprintable():
+    for position in range(len(value)):
+        if not _visible_or_legitimate(value, position):
             raise AnswerError(
-                f"contains an invisible or control character (U+{ord(ch):04X} at position "
-                f"{position}): use printable text on one line"
+                f"printable text only (U+{ord(value[position]):04X} at {position} is not)"
             )
 
 
 def _product_name(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise AnswerError("one line of text (this has a line break)")
     if not value.strip():
-        raise AnswerError("is empty: give the product's human-readable name")
-    if len(value) > 80:
-        raise AnswerError(f"is {len(value)} characters long; use at most 80")
+        raise AnswerError(f"1-{PRODUCT_NAME_MAX} characters, as people say it (this is empty)")
+    if len(value) > PRODUCT_NAME_MAX:
+        raise AnswerError(f"at most {PRODUCT_NAME_MAX} characters (this has {len(value)})")
     _refuse_invisible(value)
     return value
 
 
+def _not_a_yaml_word(value: str) -> None:
+    if value in YAML_WORDS:
+        raise AnswerError(f"not yes/no/on/off/y/n/true/false/null: YAML reads {value!r} as such")
+
+
 def _slug(value: str) -> str:
     if len(value) > SLUG_MAX:
-        raise AnswerError(f"is {len(value)} characters long; a DNS label allows at most {SLUG_MAX}")
-    if not SLUG_RE.match(value):
         raise AnswerError(
-            f"{value!r} is not DNS-label safe: use lowercase letters, digits and '-', "
-            "starting with a letter and not ending with '-'"
+            f"at most {SLUG_MAX} characters: Kubernetes suffixes need 23 of 63 (has {len(value)})"
         )
+    if not SLUG_RE.match(value):
+        raise AnswerError("a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit")
+    _not_a_yaml_word(value)
+    if value in dependency_distributions():
+        raise AnswerError(f"not a dependency's name: {value!r} is one (uv could not lock)")
     return value
 
 
 def _package(value: str) -> str:
-    if len(value) > SLUG_MAX:
-        raise AnswerError(f"is {len(value)} characters long; use at most {SLUG_MAX}")
+    if len(value) > PACKAGE_MAX:
+        raise AnswerError(f"at most {PACKAGE_MAX} characters (this has {len(value)})")
     if not PACKAGE_RE.match(value):
-        raise AnswerError(
-            f"{value!r} is not a valid package name: use lowercase letters, digits and '_', "
-            "not starting with a digit"
-        )
+        raise AnswerError("a-z, 0-9 and '_', not starting with a digit (an import name)")
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        raise AnswerError(f"{value!r} is a Python keyword: choose another package name")
-    if value in RESERVED_PACKAGES:
-        raise AnswerError(
-            f"{value!r} would shadow the stdlib or a dependency module: choose another name"
-        )
+        raise AnswerError(f"not a Python keyword: {value!r} is one")
+    _not_a_yaml_word(value)
+    if value in PRODUCT_NAMES:
+        raise AnswerError(f"not {' or '.join(sorted(PRODUCT_NAMES))}: the product uses them")
+    if versions := stdlib_versions(value):
+        raise AnswerError(f"not a stdlib module: {value!r} is one in Python {', '.join(versions)}")
+    if value in dependency_modules():
+        raise AnswerError(f"not a dependency's module: {value!r} is one")
     return value
 
 
 def _description(value: str) -> str:
     if "\n" in value or "\r" in value:
-        raise AnswerError("must be one line: remove the line breaks")
-    if len(value) > 200:
-        raise AnswerError(f"is {len(value)} characters long; use at most 200")
+        raise AnswerError("one line of text (this has a line break)")
+    if len(value) > DESCRIPTION_MAX:
+        raise AnswerError(f"at most {DESCRIPTION_MAX} characters (this has {len(value)})")
     _refuse_invisible(value)
     return value
 
 
 def _team(value: str) -> str:
-    if not TEAM_RE.match(value) or len(value) > 39:
-        raise AnswerError(
-            f"{value!r} is not a team handle: use 2-39 lowercase letters, digits and '-' "
-            "(the GitHub team slug, e.g. 'payments')"
-        )
+    if not TEAM_RE.match(value) or len(value) > TEAM_MAX:
+        raise AnswerError(f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9 and '-' (e.g. payments)")
     return value
 
 
@@ -125,28 +161,27 @@ class Answers(BaseModel):
 QUESTIONS = tuple(name for name in Answers.model_fields if name != "extra")
 
 
-def _one_line(error: ValidationError) -> str:
+def _message(error: ValidationError) -> str:
     first = error.errors()[0]
-    name = str(first["loc"][0]) if first["loc"] else "answers"
     value = first["input"]
+    if value is None:
+        return "text expected (this is empty: null or blank)"
     if not isinstance(value, str):
-        return f"{name}: expected text (quote it in YAML), got {type(value).__name__} {value!r}"
+        return f"text expected (this is a {type(value).__name__}; quote it)"
     if first["type"] == "literal_error":
-        return f"{name}: {value!r} is not allowed; choose one of {first['ctx']['expected']}"
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if message.startswith(("is ", "must ")):
-        message = f"{first['input']!r} {message}"
-    return f"{name}: {message}"
+        allowed = str(first["ctx"]["expected"]).replace("'", "").replace(" or ", ", ")
+        return f"one of {allowed}"
+    return str(first["msg"]).removeprefix("Value error, ")
 
 
 def answer_error(name: str, value: object) -> str:
-    """The message for one bad answer, or '' when it is fine (for copier.yml validators)."""
+    """What is allowed, when ``value`` is not; '' when it is (for copier.yml validators)."""
     try:
         Answers.__pydantic_validator__.validate_assignment(
             Answers.model_construct(), name, value, strict=True
         )
     except ValidationError as error:
-        return _one_line(error)
+        return _message(error)
     return ""
 
 
@@ -156,4 +191,4 @@ def validate_answers(answers: dict[str, Any]) -> None:
         if name in answers:
             message = answer_error(name, answers[name])
             if message:
-                raise AnswerError(f"Invalid answer for {message}")
+                raise AnswerError(f"Invalid answer for {name} {shown(answers[name])}: {message}")

@@ -6,11 +6,12 @@ import keyword
 import re
 import unicodedata
 
-from .answers import RESERVED_PACKAGES, SLUG_MAX
+from .answers import SLUG_MAX
+from .reserved import YAML_WORDS, dependency_distributions, is_reserved_package
 
 
 def slugify(value: str) -> str:
-    """'Payments API (v2)' -> 'payments-api-v2': a DNS-label-safe default for the slug."""
+    """'Payments API (v2)' -> 'payments-api-v2', 'Yes' -> 'yes-app': a valid default slug."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     slug = slug[:SLUG_MAX].rstrip("-")
@@ -18,6 +19,8 @@ def slugify(value: str) -> str:
         return "product"
     if not slug[0].isalpha():
         slug = f"p-{slug}"[:SLUG_MAX].rstrip("-")
+    if slug in YAML_WORDS or slug in dependency_distributions():
+        slug = f"{slug}-app"
     return slug
 
 
@@ -26,7 +29,7 @@ def pkgify(slug: str) -> str:
     name = re.sub(r"[^a-z0-9_]", "_", slug.lower()) or "product"
     if name[0].isdigit():
         name = f"p_{name}"
-    if name in RESERVED_PACKAGES or keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    if is_reserved_package(name) or keyword.iskeyword(name) or keyword.issoftkeyword(name):
         name = f"{name}_app"
     return name
 

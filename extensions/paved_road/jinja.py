@@ -12,6 +12,7 @@ from jinja2.ext import Extension
 
 from .answers import QUESTIONS, AnswerError, answer_error, validate_answers
 from .filters import FILTERS
+from .platform import PLATFORM_CONSTANTS
 
 
 class PavedRoadFilters(Extension):
@@ -32,16 +33,19 @@ def _check(items: tuple[tuple[str, Any], ...]) -> None:
 
 
 class PavedRoadContext(ContextHook):
-    """Validates every answer given so far (also ``--data`` ones) before anything renders.
+    """Sets the platform constants, and validates every answer given so far (also ``--data``
+    ones) before anything renders.
 
     Copier turns a failing ``--data`` validator into a traceback; a UserMessageError raised
     here is printed as one line, exit code 1, and nothing is written.
     """
 
     def hook(self, context: dict[str, Any]) -> None:
-        given = tuple(
-            (name, context[name])
-            for name in QUESTIONS
-            if name in context and isinstance(context[name], str | int | float | bool)
-        )
-        _check(given)
+        context.update(PLATFORM_CONSTANTS)
+        given = tuple((name, context[name]) for name in QUESTIONS if name in context)
+        try:
+            hash(given)
+        except TypeError:  # a list or mapping from a data file: not worth caching
+            _check.__wrapped__(given)
+        else:
+            _check(given)
