@@ -6,6 +6,8 @@ rendered without tasks (no uv.lock needed to check static files), once per sessi
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 import yaml
 
 from tests.cases import ALL_CASES
-from tests.support import copy_product, tool_env
+from tests.support import copy_product, run, tool_env
 
 DEPLOY_CASES: dict[str, dict[str, str]] = {
     "kubernetes-sqlite": ALL_CASES["3.12-sqlite-server-kubernetes-github"],
@@ -42,6 +44,15 @@ def rendered(template_repo: Path, tmp_path_factory: pytest.TempPathFactory):
     return get
 
 
+def runtime_product(template_repo: Path, dst: Path, answers: dict[str, str]) -> Path:
+    """A product with its locked runtime dependencies (no dev group) in .venv, as the image has.
+    The lock task runs here rather than in copier, with this venv's uv whatever PATH says."""
+    product = copy_product(template_repo, dst, answers, skip_tasks=True)
+    run(["uv", "lock", "--quiet"], cwd=product)
+    run(["uv", "sync", "--locked", "--no-dev", "--quiet"], cwd=product)
+    return product
+
+
 def tool(*argv: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run a checker from this venv; the result is returned whatever the exit code."""
     return subprocess.run(
@@ -61,3 +72,26 @@ def load_yaml(path: Path):
 
 def load_all_yaml(text: str) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def dockerfile_cmd(product: Path) -> list[str]:
+    """The image's CMD (exec form, the Dockerfile's last line)."""
+    last = (product / "Dockerfile").read_text().splitlines()[-1]
+    assert last.startswith("CMD "), last
+    return json.loads(last.removeprefix("CMD "))
+
+
+def dockerfile_env(product: Path) -> dict[str, str]:
+    """The runtime stage's ENV, as `docker run` sees it (values here hold no spaces)."""
+    runtime = (product / "Dockerfile").read_text().split(" AS runtime")[1]
+    block = re.search(r"^ENV ((?:.*\\\n)*.*)$", runtime, re.MULTILINE)
+    assert block, "the runtime stage sets its environment"
+    pairs = block.group(1).replace("\\\n", " ").split()
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def built_overlay(product: Path, overlay: str) -> dict[str, dict]:
+    """kind -> object of deploy/overlays/<overlay> as `kubectl kustomize` builds it."""
+    result = tool("kubectl", "kustomize", str(product / "deploy/overlays" / overlay), cwd=product)
+    assert result.returncode == 0, result.stderr
+    return {doc["kind"]: doc for doc in load_all_yaml(result.stdout)}

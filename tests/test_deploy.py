@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import subprocess
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
 from paved_road.drift.policy import parse_policy
 
-from tests.deploy_support import DEPLOY_CASES, KUBERNETES_CASES, load_all_yaml, load_yaml, tool
+from tests.deploy_support import (
+    DEPLOY_CASES,
+    KUBERNETES_CASES,
+    built_overlay,
+    dockerfile_cmd,
+    dockerfile_env,
+    load_all_yaml,
+    load_yaml,
+    tool,
+)
 from tests.support import tool_env
 
 # The oldest Kubernetes minor still supported upstream here, and the newest schema we ship.
@@ -47,6 +57,34 @@ def test_dockerfile_is_multistage_locked_non_root_and_pinned(rendered, case: str
     cmd = text.splitlines()[-1]
     assert cmd.startswith("CMD ") and "uvicorn" in cmd and "alembic" not in cmd
     assert "COPY --from=uv" not in text.split("AS runtime")[1], "no uv in the final image"
+
+
+def trusted_proxies(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(entry) for entry in value.split(",")]
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_proxy_headers_are_believed_only_from_the_container_or_private_networks(
+    rendered, case: str
+) -> None:
+    """uvicorn reads FORWARDED_ALLOW_IPS when no --forwarded-allow-ips is given: the image
+    trusts only itself, each deploy target the private ranges its proxy connects from."""
+    product = rendered(case)
+    cmd = dockerfile_cmd(product)
+    assert "--proxy-headers" in cmd
+    assert "--forwarded-allow-ips" not in cmd, "the env var decides"
+    assert dockerfile_env(product)["FORWARDED_ALLOW_IPS"] == "127.0.0.1"
+    target = DEPLOY_CASES[case]["deploy_target"]
+    if target == "kubernetes":
+        config = built_overlay(product, "production")["ConfigMap"]
+        value = config["data"]["FORWARDED_ALLOW_IPS"]
+    elif target == "fly":
+        value = tomllib.loads((product / "fly.toml").read_text())["env"]["FORWARDED_ALLOW_IPS"]
+    else:
+        return
+    networks = trusted_proxies(value)
+    assert not [network for network in networks if network.is_global], value
+    assert ipaddress.ip_network("10.0.0.0/8") in networks, "the usual pod and VPC range"
 
 
 @pytest.mark.parametrize("case", ["kubernetes-sqlite"])
@@ -116,8 +154,8 @@ def test_the_deployment_is_probed_limited_and_locked_down(
     manifests, case: str, overlay: str
 ) -> None:
     found = objects(manifests, case, overlay)
-    expected = {"Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "ConfigMap"}
-    expected |= {"PodDisruptionBudget", "ServiceAccount"}
+    expected = {"Deployment", "Service", "Ingress", "ConfigMap", "PodDisruptionBudget"}
+    expected |= {"ServiceAccount", "NetworkPolicy"}
     assert expected <= found.keys()
     assert "Secret" not in found, "secrets are referenced, never embedded"
     pod = found["Deployment"]["spec"]["template"]["spec"]
@@ -151,7 +189,7 @@ def test_the_deployment_is_probed_limited_and_locked_down(
 def test_migrations_run_as_their_own_step_before_the_rollout(manifests, case: str) -> None:
     docs = load_all_yaml(manifests[case, "production"].read_text())
     components = {doc["metadata"]["labels"]["app.kubernetes.io/component"] for doc in docs}
-    assert components <= {"config", "migrate", "web"}, "deploy/release.sh applies these in order"
+    assert components <= {"config", "data", "migrate", "web"}, "release.sh applies these in order"
     found = {doc["kind"]: doc for doc in docs}
     app_command = found["Deployment"]["spec"]["template"]["spec"]["containers"][0].get("command")
     assert app_command is None, "the web container only serves"
@@ -163,7 +201,100 @@ def test_migrations_run_as_their_own_step_before_the_rollout(manifests, case: st
     else:
         init = found["Deployment"]["spec"]["template"]["spec"]["initContainers"][0]
         assert init["command"] == ["alembic", "upgrade", "head"]
-        assert found["HorizontalPodAutoscaler"]["spec"]["maxReplicas"] == 1
+        assert "env" not in init, "no permission to create the database outside a first deploy"
+
+
+@pytest.mark.parametrize("overlay", ["staging", "production"])
+def test_sqlite_keeps_its_database_on_a_volume_that_one_pod_at_a_time_can_write(
+    manifests, overlay: str
+) -> None:
+    found = objects(manifests, "kubernetes-sqlite", overlay)
+    deployment = found["Deployment"]["spec"]
+    assert deployment["replicas"] == 1
+    assert deployment["strategy"] == {"type": "Recreate"}, "the old pod stops before the new"
+    assert "HorizontalPodAutoscaler" not in found, "nothing may scale SQLite past one pod"
+    assert found["PodDisruptionBudget"]["spec"] == {
+        "maxUnavailable": 1,
+        "selector": deployment["selector"],
+    }, "a drain evicts the one pod (an outage), it never blocks and never runs two"
+    claim = found["PersistentVolumeClaim"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOncePod"]
+    assert claim["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        "kustomize.toolkit.fluxcd.io/prune": "disabled",
+    }
+    pod = deployment["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert volumes["data"] == {
+        "name": "data",
+        "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]},
+    }
+    database_url = found["ConfigMap"]["data"]["DEMO_SHOP_DATABASE_URL"]
+    database_dir = str(PurePosixPath(database_url.removeprefix("sqlite:///")).parent)
+    for container in (*pod["initContainers"], *pod["containers"]):
+        mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+        assert mounts[database_dir] == "data", f"{container['name']} writes the claimed volume"
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_the_readme_says_what_sqlite_in_production_gives_and_does_not(rendered, case: str) -> None:
+    answers = DEPLOY_CASES[case]
+    readme = (rendered(case) / "README.md").read_text()
+    section = "## SQLite in production: what it gives and what it does not"
+    if answers["database"] == "postgres" or answers["deploy_target"] == "none":
+        assert section not in readme
+        return
+    sqlite = readme.split(section)[1].split("\n## ")[0]
+    assert "**It does not give**: more than one" in sqlite
+    assert "DEMO_SHOP_CREATE_DATABASE=true" in sqlite or "--first-deploy" in sqlite
+    if answers["deploy_target"] == "kubernetes":
+        assert "exactly one pod (`replicas: 1`" in sqlite
+        assert "`ReadWriteOncePod`" in sqlite
+
+
+def selects(selector: dict, labels: dict[str, str]) -> bool:
+    return selector["matchLabels"].items() <= labels.items()
+
+
+@pytest.mark.parametrize("case", KUBERNETES_CASES)
+@pytest.mark.parametrize("overlay", ["staging", "production"])
+def test_network_policy_admits_only_the_ingress_controller_and_calls_only_dns_and_database(
+    manifests, case: str, overlay: str
+) -> None:
+    found = objects(manifests, case, overlay)
+    policy = found["NetworkPolicy"]["spec"]
+    assert sorted(policy["policyTypes"]) == ["Egress", "Ingress"], "both directions closed"
+    pods = [found["Deployment"]["spec"]["template"]]
+    if "Job" in found:
+        pods.append(found["Job"]["spec"]["template"])
+    for pod in pods:
+        assert selects(policy["podSelector"], pod["metadata"]["labels"])
+
+    # In: the ingress controller's namespace, on the port the Ingress reaches the app by.
+    [rule] = policy["ingress"]
+    assert rule["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    ]
+    service = found["Service"]["spec"]
+    backend = found["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    [service_port] = [port for port in service["ports"] if port["name"] == backend["port"]["name"]]
+    assert rule["ports"] == [{"protocol": "TCP", "port": service_port["targetPort"]}]
+    container_ports = pods[0]["spec"]["containers"][0]["ports"]
+    assert service_port["targetPort"] in {port["name"] for port in container_ports}
+
+    # Out: DNS in kube-system, and PostgreSQL's port when there is one; nothing open-ended.
+    dns, *database = policy["egress"]
+    assert dns["to"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+        }
+    ]
+    assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    if DEPLOY_CASES[case]["database"] == "postgres":
+        assert database == [{"ports": [{"protocol": "TCP", "port": 5432}]}]
+    else:
+        assert database == [], "SQLite needs no network"
 
 
 @pytest.mark.parametrize("case", KUBERNETES_CASES)
@@ -186,6 +317,41 @@ def test_release_script_sets_the_image_and_refuses_bad_input(rendered, case: str
     untagged = tool_bash(product, "deploy/release.sh", "staging", IMAGE="ghcr.io/acme/app")
     assert untagged.returncode == 2
     assert "IMAGE must name a tag" in untagged.stderr
+    typo = tool_bash(product, "deploy/release.sh", "staging", "--render-onyl", IMAGE=image)
+    assert typo.returncode == 2
+    assert "unknown option --render-onyl; usage: deploy/release.sh" in typo.stderr
+
+
+def create_database_env(release_stdout: str) -> list[list[dict]]:
+    """The env of each init container of the released Deployment."""
+    [deployment] = [doc for doc in load_all_yaml(release_stdout) if doc["kind"] == "Deployment"]
+    return [
+        init.get("env", []) for init in deployment["spec"]["template"]["spec"]["initContainers"]
+    ]
+
+
+def test_only_a_first_deploy_lets_the_sqlite_migration_create_the_database(rendered) -> None:
+    product = rendered("kubernetes-sqlite")
+    image = "ghcr.io/acme/demo-shop:0123abc"
+    first = tool_bash(
+        product, "deploy/release.sh", "production", "--first-deploy", "--render-only", IMAGE=image
+    )
+    assert first.returncode == 0, first.stderr
+    assert create_database_env(first.stdout) == [
+        [{"name": "DEMO_SHOP_CREATE_DATABASE", "value": "true"}]
+    ]
+    [config] = [doc for doc in load_all_yaml(first.stdout) if doc["kind"] == "ConfigMap"]
+    assert "DEMO_SHOP_CREATE_DATABASE" not in config["data"], "later pods must not inherit it"
+    later = tool_bash(product, "deploy/release.sh", "production", "--render-only", IMAGE=image)
+    assert create_database_env(later.stdout) == [[]]
+    script = (product / "deploy/release.sh").read_text()
+    first_rollout = script.index('kubectl apply -f "$work/first-deploy.yaml"')
+    assert script.index("apply web\nrollout", first_rollout) > first_rollout, (
+        "after the first deploy the script releases again without the permission"
+    )
+    postgres = rendered("kubernetes-postgres")
+    refused = tool_bash(postgres, "deploy/release.sh", "staging", "--first-deploy", IMAGE=image)
+    assert refused.returncode == 2, "PostgreSQL's database is created by its server's owner"
 
 
 def tool_bash(cwd: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:

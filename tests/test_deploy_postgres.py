@@ -1,4 +1,5 @@
-"""PostgreSQL for real: the generated app survives a database restart.
+"""PostgreSQL for real: the generated app survives a database restart, and its deployment fits
+in the server's connections.
 
 A throwaway PostgreSQL 15 server, the postgres product served by uvicorn as in production;
 the server stops (readiness 503, liveness still 200) and starts again (readiness 200), and the
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
+from tests.deploy_support import built_overlay, dockerfile_cmd, dockerfile_env, runtime_product
 from tests.postgres import PostgresCluster, start_cluster
-from tests.support import copy_product, free_port, run, tool_env
+from tests.support import REPO_ROOT, free_port, run, tool_env
 
 ANSWERS = CHECK_CASES["database=postgres"]
 
@@ -48,6 +50,11 @@ def wait_for(url: str, status: int, timeout: float = 30) -> dict:
     raise AssertionError(f"{url} did not answer {status} within {timeout}s; last: {last}")
 
 
+@pytest.fixture(scope="module")
+def product(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return runtime_product(template_repo, tmp_path_factory.mktemp("postgres") / "p", ANSWERS)
+
+
 @pytest.fixture
 def cluster() -> Iterator[PostgresCluster]:
     # Its own server: this test stops and starts it, which others sharing one must not see.
@@ -57,12 +64,8 @@ def cluster() -> Iterator[PostgresCluster]:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
-    template_repo: Path, tmp_path: Path, cluster: PostgresCluster
+    product: Path, cluster: PostgresCluster
 ) -> None:
-    # The lock task runs here rather than in copier, with this venv's uv whatever PATH says.
-    product = copy_product(template_repo, tmp_path / "product", ANSWERS, skip_tasks=True)
-    run(["uv", "lock", "--quiet"], cwd=product)
-    run(["uv", "sync", "--locked", "--no-dev"], cwd=product)
     cluster.create_database("demo_shop")
     port = free_port()
     env = tool_env(
@@ -93,3 +96,50 @@ def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
     finally:
         server.terminate()
         server.communicate(timeout=10)
+
+
+def product_python(product: Path, code: str, **env: str) -> str:
+    return run([str(product / ".venv/bin/python"), "-c", code], cwd=product, **env).stdout
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_production_at_full_scale_stays_under_the_servers_connection_limit(
+    product: Path, cluster: PostgresCluster
+) -> None:
+    """Every pod the HPA and a rollout can run, each uvicorn worker's full pool, and the
+    migration Job, against what a stock PostgreSQL 15 server admits; docs/deploy.md says it."""
+    # The product's own engine with its default settings (nothing connects yet).
+    per_process = int(
+        product_python(
+            product,
+            "from demo_shop.core.db import get_engine\n"
+            "engine = get_engine()\n"
+            "pool = getattr(engine, 'sync_engine', engine).pool\n"
+            "print(pool.size() + pool._max_overflow)",
+        )
+    )
+    built = built_overlay(product, "production")
+    cmd = dockerfile_cmd(product)
+    settings = dockerfile_env(product) | built["ConfigMap"]["data"]
+    workers = int(
+        cmd[cmd.index("--workers") + 1]
+        if "--workers" in cmd
+        else settings.get("WEB_CONCURRENCY", 1)
+    )
+    max_replicas = built["HorizontalPodAutoscaler"]["spec"]["maxReplicas"]
+    surge = built["Deployment"]["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    migration = built["Job"]["spec"].get("parallelism", 1)  # alembic uses one connection
+    total = (max_replicas + surge) * workers * per_process + migration
+
+    limits = product_python(
+        product,
+        "from sqlalchemy import create_engine, text\n"
+        f"with create_engine({cluster.url('postgres')!r}).connect() as db:\n"
+        "    print(db.execute(text('SHOW max_connections')).scalar(),"
+        " db.execute(text('SHOW superuser_reserved_connections')).scalar())",
+    ).split()
+    limit = int(limits[0]) - int(limits[1])
+    assert total <= limit, f"{total} connections at full scale, the server admits {limit}"
+    documented = (REPO_ROOT / "docs/deploy.md").read_text()
+    assert f"| **{total}** | {limit} (" in documented, "docs/deploy.md states the budget"
