@@ -167,6 +167,67 @@ def test_renders_cached_on_disk_are_reused_by_a_later_process(
     assert "modified        .pre-commit-config.yaml" in out
 
 
+def test_a_poisoned_render_cache_entry_is_rendered_again(
+    product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    render_module.clear_memory_cache()
+    assert drift(capsys, product, "--cache-dir", str(cache))[0] == 0
+    [entry] = list(cache.iterdir())
+    # The poison: the cached policy no longer guards the pre-commit config, and the cached
+    # config is the product's edited one, so a check trusting the entry would pass.
+    config = product / ".pre-commit-config.yaml"
+    config.write_text(config.read_text() + "# hooks switched off\n")
+    policy = entry / "files" / ".paved-road" / "policy.yml"
+    assert "  - .pre-commit-config.yaml\n" in policy.read_text()
+    policy.write_text(policy.read_text().replace("  - .pre-commit-config.yaml\n", ""))
+    (entry / "files" / ".pre-commit-config.yaml").write_bytes(config.read_bytes())
+    render_module.clear_memory_cache()  # as a new process would start
+
+    code, out, err = drift(capsys, product, "--cache-dir", str(cache))
+
+    assert code == 1, out
+    assert "modified        .pre-commit-config.yaml" in out
+    assert err.startswith(f"paved-road drift: render cache entry {entry} cannot be trusted")
+    render_module.clear_memory_cache()
+    code, out, err = drift(capsys, product, "--cache-dir", str(cache))
+    assert (code, err) == (1, ""), "the entry was not replaced by a sound one"
+
+
+@pytest.mark.parametrize("via", ["path", "symlink"])
+def test_a_render_cache_inside_the_product_is_refused(
+    via: str, product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = product / ".cache" / "renders"
+    if via == "symlink":
+        (product / ".cache").mkdir()
+        (tmp_path / "cache").symlink_to(product / ".cache")
+        cache = tmp_path / "cache" / "renders"
+    render_module.clear_memory_cache()
+    code, _, err = drift(capsys, product, "--cache-dir", str(cache))
+    assert code == 2
+    assert "is inside the product" in err
+    assert not cache.exists()
+
+
+def test_ci_renders_afresh_whatever_paved_road_cache_dir_says(
+    product: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PAVED_ROAD_CACHE_DIR", str(cache))
+    monkeypatch.setenv("CI", "true")
+    render_module.clear_memory_cache()
+    assert drift(capsys, product)[0] == 0
+    assert not cache.exists()
+    monkeypatch.setenv("CI", "")
+    render_module.clear_memory_cache()
+    assert drift(capsys, product)[0] == 0
+    assert len(list(cache.iterdir())) == 1
+
+
 # --- cannot check: exit 2, one line, product untouched -------------------------------------
 
 

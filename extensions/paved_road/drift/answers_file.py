@@ -24,6 +24,7 @@ class Recorded:
     src_path: str
     commit: str
     answers: dict[str, Any]
+    product: Path | None = None  # where it was read (a render cache must lie outside it)
 
 
 def read_answers(product: Path) -> Recorded:
@@ -39,4 +40,5 @@ def read_answers(product: Path) -> Recorded:
         src_path=resolve_src(recorded.src_path, product),
         commit=recorded.commit,
         answers=recorded.answers,
+        product=product,
     )

@@ -12,6 +12,14 @@ from .formats import FORMATS, cannot_check_line
 from .report import Report
 
 
+def default_cache_dir() -> Path | None:
+    """``$PAVED_ROAD_CACHE_DIR``, except in CI: there the product's own steps run first and
+    could write the cache, so CI renders afresh (an explicit ``--cache-dir`` still counts)."""
+    if os.environ.get("CI") or not os.environ.get("PAVED_ROAD_CACHE_DIR"):
+        return None
+    return Path(os.environ["PAVED_ROAD_CACHE_DIR"])
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "drift",
@@ -32,8 +40,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--cache-dir",
         type=Path,
-        default=os.environ.get("PAVED_ROAD_CACHE_DIR") or None,
-        help="keep template re-renders here across runs (default: $PAVED_ROAD_CACHE_DIR)",
+        default=default_cache_dir(),
+        help="keep template re-renders here across runs, outside the product (default: "
+        "$PAVED_ROAD_CACHE_DIR, except in CI)",
     )
     parser.set_defaults(handler=run)
 

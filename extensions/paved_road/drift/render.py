@@ -2,8 +2,9 @@
 
 A check of fifty products made from the same version with the same answers renders once: the
 in-process cache maps the key to a directory kept until the process exits. With a cache
-directory (``--cache-dir`` or ``PAVED_ROAD_CACHE_DIR``), renders also persist across runs;
-the key then uses the commit SHA, so a moved tag is never served stale.
+directory (``--cache-dir``, or ``PAVED_ROAD_CACHE_DIR`` outside CI), renders also persist
+across runs; the key then uses the commit SHA, so a moved tag is never served stale, and each
+entry is verified before use (``render_cache``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from . import render_cache
 from .answers_file import Recorded
 from .errors import CannotCheck
 from .template_tree import template_tree
@@ -50,7 +52,7 @@ def cache_key(recorded: Recorded, commit: str) -> str:
     payload = json.dumps(
         [recorded.src_path, commit, recorded.answers, copier_version], sort_keys=True, default=str
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _copier_render(source: str, vcs_ref: str | None, recorded: Recorded, dst: Path) -> None:
@@ -106,14 +108,16 @@ def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = No
         return _RENDERS[memory_key]
     pinned = _immutable_commit(recorded.commit, tags)
     if cache_dir is not None and pinned is not None:
-        stored = cache_dir / cache_key(recorded, pinned)
-        if not stored.is_dir():
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            fresh = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
-            _render_into(recorded, pinned, fresh / "render")
-            with contextlib.suppress(OSError):  # another process stored it first: keep theirs
-                (fresh / "render").rename(stored)
-            shutil.rmtree(fresh, ignore_errors=True)
+        if recorded.product is not None and render_cache.inside(cache_dir, recorded.product):
+            raise CannotCheck(
+                f"render cache {cache_dir} is inside the product, which could then write what "
+                "it is checked against: use a folder outside it"
+            )
+        stored = render_cache.cached(
+            cache_dir,
+            cache_key(recorded, pinned),
+            lambda dst: _render_into(recorded, pinned, dst),
+        )
         _RENDERS[memory_key] = stored
         return stored
     dst = _scratch() / "render"
