@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import shlex
 import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
@@ -151,7 +152,7 @@ def objects(manifests, case: str, overlay: str) -> dict[str, dict]:
 @pytest.mark.parametrize("case", KUBERNETES_CASES)
 @pytest.mark.parametrize("overlay", ["staging", "production"])
 def test_the_deployment_is_probed_limited_and_locked_down(
-    manifests, case: str, overlay: str
+    rendered, manifests, case: str, overlay: str
 ) -> None:
     found = objects(manifests, case, overlay)
     expected = {"Deployment", "Service", "Ingress", "ConfigMap", "PodDisruptionBudget"}
@@ -170,6 +171,11 @@ def test_the_deployment_is_probed_limited_and_locked_down(
     assert security["readOnlyRootFilesystem"] is True
     assert security["allowPrivilegeEscalation"] is False
     assert security["capabilities"]["drop"] == ["ALL"]
+    # Termination fits in the grace period: endpoints drop the pod, then uvicorn drains.
+    cmd = dockerfile_cmd(rendered(case))
+    drain = int(cmd[cmd.index("--timeout-graceful-shutdown") + 1])
+    pre_stop = app["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert pre_stop + drain < pod["terminationGracePeriodSeconds"]
     refs = [source for source in app["envFrom"]]
     assert {"secretRef": {"name": "demo-shop-secrets"}} in refs
     config = found["ConfigMap"]
@@ -378,6 +384,12 @@ def test_fly_config_checks_health_and_migrates_on_release(rendered, case: str) -
         assert fly["deploy"]["release_command"] == "alembic upgrade head"
     else:
         assert fly["mounts"]["destination"] == "/data"
+        # The machine migrates, then serves exactly as the image's CMD does.
+        shell = shlex.split(fly["processes"]["app"])
+        assert shell[:2] == ["sh", "-c"]
+        migrate, serve = shell[2].split(" && exec ")
+        assert migrate == "alembic upgrade head"
+        assert shlex.split(serve) == dockerfile_cmd(product)
     assert not (product / "deploy").exists()
 
 
