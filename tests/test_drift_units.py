@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 from paved_road.cli import COMMANDS
 from paved_road.drift import parts
 from paved_road.drift.check import apply_waivers, behind_finding
 from paved_road.drift.compare import compare_file
 from paved_road.drift.formats import github
+from paved_road.drift.jinja_memo import compiles_remembered
 from paved_road.drift.policy import BehindLimits, glob_regex, parse_policy
 from paved_road.drift.report import Finding, Kind, Report, Severity
 from paved_road.drift.versions import behind, commit_version
@@ -240,3 +242,18 @@ def test_the_cli_imports_only_the_command_it_runs() -> None:
         [script, "update", "--help"], capture_output=True, text=True, check=True
     )
     assert "--vcs-ref" in update.stdout
+
+
+def test_compiles_are_remembered_for_one_render_only() -> None:
+    """Within a render the same source compiles once per environment; afterwards (also after
+    a failure) Jinja compiles as before, so nothing else in the process is affected."""
+    original = jinja2.Environment.compile
+    env, other = jinja2.Environment(), jinja2.Environment()
+    with pytest.raises(RuntimeError), compiles_remembered():
+        first = env.compile("{{ x }}")
+        assert env.compile("{{ x }}") is first
+        assert other.compile("{{ x }}") is not first
+        assert env.compile("{{ y }}") is not first
+        raise RuntimeError
+    assert jinja2.Environment.compile is original
+    assert env.compile("{{ x }}") is not env.compile("{{ x }}")

@@ -59,8 +59,14 @@ def _copier_render(source: str, vcs_ref: str | None, recorded: Recorded, dst: Pa
     import copier  # noqa: PLC0415 - about 0.5 s; only a check that renders pays it
     from copier.errors import CopierError  # noqa: PLC0415
 
+    from .jinja_memo import compiles_remembered  # noqa: PLC0415 - imports jinja2
+
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+            compiles_remembered(),
+        ):
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source,
