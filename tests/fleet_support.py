@@ -111,3 +111,36 @@ def read_json(path: Path) -> dict:
 
 def by_name(report: dict) -> dict[str, dict]:
     return {product["name"]: product for product in report["products"]}
+
+
+def build_update_fleet(root: Path) -> FleetSetup:
+    """Products for `fleet update`, the template at v1.0.0 and v1.1.0 (README's first line
+    changes): `behind` updates cleanly, `edited` changed that line too (a conflict), `broken`
+    records a template commit that does not exist (the update refuses), `current` is on v1.1.0."""
+    template = snapshot_template(root / "template", tag="v1.0.0")
+    work, forge = root / "work", root / "forge"
+    work.mkdir()
+    forge.mkdir()
+    behind = copy_product(template, work / "behind", DEFAULT, skip_tasks=True, vcs_ref="v1.0.0")
+    edited = Path(shutil.copytree(behind, work / "edited"))
+    readme = edited / "README.md"
+    readme.write_text(readme.read_text().replace("# Demo Shop", "# Demo Shop (our edition)", 1))
+    broken = Path(shutil.copytree(behind, work / "broken"))
+    answers = broken / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("_commit: v1.0.0", "_commit: v0.9.0"))
+    release(template, "v1.1.0", "(fleet edition)")
+    current = copy_product(template, work / "current", DEFAULT, skip_tasks=True, vcs_ref="v1.1.0")
+    products = {"behind": behind, "edited": edited, "broken": broken, "current": current}
+    bare = {name: publish(path, forge / f"{name}.git") for name, path in products.items()}
+    fleet_file = root / "fleet.yml"
+    fleet_file.write_text("products:\n" + "".join(f"  - forge/{name}.git\n" for name in bare))
+    return FleetSetup(root, template, fleet_file, bare)
+
+
+def refs(bare: Path) -> str:
+    """Every branch and tag of a repository with its commit: equal means untouched."""
+    return git(bare, "for-each-ref", "--format=%(refname) %(objectname)").stdout
+
+
+def show(bare: Path, ref: str, path: str) -> str:
+    return git(bare, "show", f"{ref}:{path}").stdout

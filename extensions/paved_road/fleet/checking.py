@@ -118,7 +118,7 @@ def _check_one(path: str, today: dt.date, renders: str) -> str:
     return run_check(Path(path), today=today, cache_dir=Path(renders)).model_dump_json()
 
 
-def _pool(jobs: int) -> futures.ProcessPoolExecutor:
+def process_pool(jobs: int) -> futures.ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     # fork: workers start with drift and copier already imported (no per-worker import cost).
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -170,7 +170,7 @@ def _run_checks(
         groups[item.group].append(item)
     rows: list[ProductResult] = []
     progress = bar(len(pending) + done, "checking", initial=done)
-    pool = _pool(jobs)
+    pool = process_pool(jobs)
     running: dict[futures.Future[str], Pending] = {}
 
     def submit(item: Pending) -> None:

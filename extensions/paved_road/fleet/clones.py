@@ -58,7 +58,8 @@ def checkout_dir(products: Path, product: Product) -> Path:
     return products / f"{product.name}-{digest}"
 
 
-def _fresh_clone(url: str, branch: str | None, dest: Path) -> None:
+def clone(url: str, branch: str | None, dest: Path) -> None:
+    """A shallow clone of ``branch`` (default: the remote's HEAD) at ``dest``, whole or absent."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=dest.parent))
     try:
@@ -84,8 +85,8 @@ def fetch(product: Product, products: Path) -> Checkout:
             _refresh(dest, product.url, product.branch)
         except CannotFetch:
             shutil.rmtree(dest, ignore_errors=True)  # a broken cache entry: clone again
-            _fresh_clone(product.url, product.branch, dest)
+            clone(product.url, product.branch, dest)
     else:
         shutil.rmtree(dest, ignore_errors=True)
-        _fresh_clone(product.url, product.branch, dest)
+        clone(product.url, product.branch, dest)
     return Checkout(dest, _git("rev-parse", "HEAD", cwd=dest).strip())

@@ -86,6 +86,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_outputs(collect)
     collect.set_defaults(handler=run_collect_command)
 
+    update = commands.add_parser(
+        "update",
+        help="update every product that is behind, on a branch per product",
+        description="For each product behind RELEASE (default: the newest), run `paved-road "
+        "update` in a scratch clone and push branch paved-road/update-RELEASE; with a token, "
+        "open a pull request. Products with conflicts get their branch and are listed.",
+    )
+    _add_fleet_options(update)
+    update.add_argument("--to", metavar="RELEASE", help="template tag (default: the newest)")
+    update.add_argument(
+        "--token-env",
+        metavar="VAR",
+        default="PAVED_ROAD_GITHUB_TOKEN",
+        help="environment variable holding a GitHub token to open pull requests "
+        "(default: PAVED_ROAD_GITHUB_TOKEN; unset: branches only)",
+    )
+    update.set_defaults(handler=run_update_command)
+
 
 def _fail(message: str) -> int:
     print(f"paved-road fleet: {message}", file=sys.stderr)
@@ -146,3 +164,23 @@ def run_collect_command(args: argparse.Namespace) -> int:
     except (FleetFileError, NothingToCollect) as error:
         return _fail(str(error))
     return _report(rows, str(args.folder), args)
+
+
+def run_update_command(args: argparse.Namespace) -> int:
+    from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
+    from .updating import print_outcomes, update_fleet  # noqa: PLC0415
+
+    if args.jobs < 1:
+        return _fail("--jobs must be 1 or more")
+    try:
+        fleet = load_fleet(args.fleet)
+    except FleetFileError as error:
+        return _fail(str(error))
+    outcomes = update_fleet(
+        fleet,
+        to=args.to,
+        jobs=args.jobs,
+        scratch=args.cache_dir / "updates",
+        token=os.environ.get(args.token_env) or None,
+    )
+    return print_outcomes(outcomes)

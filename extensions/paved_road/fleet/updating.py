@@ -1,0 +1,221 @@
+"""``fleet update``: every product behind a release gets a branch with the update on it.
+
+For each product, in a scratch clone that is deleted afterwards (the product's repository only
+ever receives a new branch): read its template version, skip it if it is current, run
+``paved-road update`` (the safe update: clean tree, inline conflicts, re-locked uv.lock,
+changelog, drift) on branch ``paved-road/update-RELEASE``, commit what it did, conflicts
+included (marked in the files and listed, so the pull request shows what to resolve), and
+push the branch. A product whose update is refused or fails gets nothing pushed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from ..drift import CannotCheck
+from ..drift.answers_file import read_answers
+from ..drift.conflicts import find_conflicts
+from ..drift.git_remote import remote_tags
+from ..drift.versions import commit_version, parse_tag
+from .clones import CannotFetch, clone
+from .fleet_file import Fleet, Product
+from .progress import bar
+from .pull_request import github_repo, open_pull_request
+
+BRANCH_PREFIX = "paved-road/update-"
+CLEAN = {"updated", "current", "exists"}
+_IDENTITY = ["-c", "user.name=paved-road fleet", "-c", "user.email=paved-road-fleet@localhost"]
+
+
+@dataclass
+class UpdateOutcome:
+    product: str
+    status: str  # updated, drift, conflicts, current, exists, failed
+    detail: str
+    version: str | None = None  # the template version before
+    target: str | None = None
+    branch: str | None = None
+    conflicts: list[str] = field(default_factory=list)
+    pull_request: str | None = None
+
+
+class Failed(Exception):
+    """This product cannot be updated: one line."""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        why = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+        raise Failed(f"git {args[0]} failed: {why or (lines or ['?'])[0]}")
+    return result.stdout
+
+
+def _target(tags: dict[str, str], to: str | None) -> str:
+    """The tag to update to: ``--to`` if it is a tag, else the newest release."""
+    if to is not None:
+        if to not in tags or parse_tag(to) is None:
+            raise Failed(f"--to {to} is not a release tag (vX.Y.Z) of the template")
+        return to
+    released = {v: tag for tag in tags if (v := parse_tag(tag)) and not v.is_prerelease}
+    if not released:
+        raise Failed("the template has no release tag")
+    return released[max(released)]
+
+
+def _run_update(product: Path, target: str) -> tuple[int, str]:
+    """``paved-road update --defaults --vcs-ref TARGET`` through its own entry point."""
+    from .. import update  # noqa: PLC0415 - imports copier; only the update workers pay it
+
+    parser = argparse.ArgumentParser(prog="paved-road")
+    update.register(parser.add_subparsers())
+    args = parser.parse_args(["update", str(product), "--defaults", "--vcs-ref", target])
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = int(args.handler(args))
+    return code, printed.getvalue()
+
+
+def _commit_and_push(product: Path, branch: str, message: str) -> None:
+    _git(product, "add", "--all")
+    identity = [] if _has_identity(product) else _IDENTITY
+    _git(product, *identity, "commit", "--quiet", "--no-verify", "-m", message)
+    _git(product, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+
+
+def _has_identity(product: Path) -> bool:
+    found = subprocess.run(
+        ["git", "config", "user.email"], cwd=product, capture_output=True, check=False
+    )
+    return bool(found.stdout.strip()) or "GIT_COMMITTER_EMAIL" in os.environ
+
+
+def _body(outcome: UpdateOutcome, printed: str) -> str:
+    lines = [
+        f"Updates the paved-road template from {outcome.version} to {outcome.target} "
+        "(made by `paved-road fleet update`).",
+        "",
+    ]
+    if outcome.conflicts:
+        lines += ["**Conflicts to resolve** (marked in the files):", ""]
+        lines += [f"- `{path}`" for path in outcome.conflicts] + [""]
+    lines += ["What `paved-road update` said (changes, changelog, drift):", "", "```", printed]
+    return "\n".join([*lines, "```", ""])
+
+
+def _update(product: Product, work: Path, to: str | None, token: str | None) -> UpdateOutcome:
+    try:
+        clone(product.url, product.branch, work)
+    except CannotFetch as error:
+        raise Failed(f"cannot fetch {product.repo}: {error}") from None
+    try:
+        recorded = read_answers(work)
+        tags = remote_tags(recorded.src_path)
+    except CannotCheck as error:
+        raise Failed(str(error)) from None
+    target = _target(tags, to)
+    outcome = UpdateOutcome(product.name, "current", "", recorded.commit, target)
+    current = commit_version(recorded.commit)
+    if current is not None and current >= Version(target.removeprefix("v")):
+        outcome.detail = f"already at {recorded.commit}"
+        return outcome
+    outcome.branch = branch = f"{BRANCH_PREFIX}{target}"
+    if _git(work, "ls-remote", "--heads", "origin", f"refs/heads/{branch}").strip():
+        outcome.status, outcome.detail = "exists", f"branch {branch} is already there"
+        return outcome
+    base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    _git(work, "checkout", "--quiet", "-b", branch)
+    code, printed = _run_update(work, target)
+    if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
+        lines = [line for line in printed.splitlines() if line.strip()]
+        raise Failed(lines[-1] if lines else "paved-road update failed")
+    outcome.conflicts = sorted({f.path for f in find_conflicts(work) if f.path})
+    outcome.status = "conflicts" if code == 1 or outcome.conflicts else "updated"
+    if outcome.status == "updated" and code == 3:
+        outcome.status = "drift"
+    _commit_and_push(
+        work,
+        branch,
+        f"Update the paved-road template to {target}"
+        + (f" ({len(outcome.conflicts)} conflict(s) to resolve)" if outcome.conflicts else ""),
+    )
+    outcome.detail = {
+        "updated": f"pushed {branch}",
+        "drift": f"pushed {branch}; the drift check fails after the update",
+        "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
+        + ", ".join(outcome.conflicts),
+    }[outcome.status]
+    if token and github_repo(product.url):
+        outcome.pull_request = open_pull_request(
+            product.url,
+            branch=branch,
+            base=base,
+            title=f"Update the paved-road template to {target}",
+            body=_body(outcome, printed),
+            token=token,
+        )
+    return outcome
+
+
+def update_one(product: Product, scratch: str, to: str | None, token: str | None) -> UpdateOutcome:
+    """In a worker process: one product, never raising (a failure is its outcome)."""
+    Path(scratch).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
+    try:
+        return _update(product, work / "product", to, token)
+    except Failed as error:
+        return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
+    except Exception as error:  # a bug: this product's row, not the run
+        why = " ".join(str(error).split())[:300]
+        return UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def update_fleet(
+    fleet: Fleet, *, to: str | None, jobs: int, scratch: Path, token: str | None
+) -> list[UpdateOutcome]:
+    from .checking import process_pool  # noqa: PLC0415
+
+    outcomes = []
+    progress = bar(len(fleet.products), "updating")
+    with process_pool(jobs) as pool:
+        running = [pool.submit(update_one, p, str(scratch), to, token) for p in fleet.products]
+        for future in futures.as_completed(running):
+            outcomes.append(future.result())
+            progress.update()
+    progress.close()
+    return sorted(outcomes, key=lambda outcome: outcome.product)
+
+
+def print_outcomes(outcomes: list[UpdateOutcome]) -> int:
+    for o in outcomes:
+        versions = f"{o.version or '?'} -> {o.target}" if o.target else ""
+        if o.status == "current":
+            versions = f"at {o.version}"
+        print(f"{o.product:<28} {o.status:<10} {versions:<22} {o.detail}")
+        if o.pull_request:
+            print(f"{'':<28} pull request: {o.pull_request}")
+    statuses = ("updated", "drift", "conflicts", "failed", "current", "exists")
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in statuses}
+    print("fleet update: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 0 if all(o.status in CLEAN for o in outcomes) else 1

@@ -1,0 +1,76 @@
+"""`paved-road fleet update` against local bare repositories: a branch per product behind,
+conflicts pushed and listed, nothing pushed where the update fails."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.fleet_support import FleetSetup, build_update_fleet, fleet, refs, show
+
+BRANCH = "refs/heads/paved-road/update-v1.1.0"
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> FleetSetup:
+    return build_update_fleet(tmp_path_factory.mktemp("fleet-update"))
+
+
+def _lines(stdout: str) -> dict[str, str]:
+    return {line.split()[0]: line for line in stdout.splitlines() if not line.startswith(" ")}
+
+
+def test_update_pushes_a_branch_to_each_product_behind_and_lists_conflicts(
+    setup: FleetSetup,
+) -> None:
+    before = {name: refs(bare) for name, bare in setup.bare.items()}
+    main_of = {name: show(bare, "main", "README.md") for name, bare in setup.bare.items()}
+
+    result = fleet("update", str(setup.fleet_file), "--cache-dir", str(setup.root / "cache"))
+
+    assert result.returncode == 1, result.stdout + result.stderr  # a conflict, a failure
+    rows = _lines(result.stdout)
+    assert rows["behind"].split()[1:5] == ["updated", "v1.0.0", "->", "v1.1.0"]
+    assert "conflicts" in rows["edited"] and "README.md" in rows["edited"]
+    assert "failed" in rows["broken"] and "nothing pushed" in rows["broken"]
+    assert "v0.9.0" in rows["broken"]
+    assert "current" in rows["current"]
+    assert "1 updated, 0 drift, 1 conflicts, 1 failed, 1 current" in result.stdout
+
+    behind, edited = setup.bare["behind"], setup.bare["edited"]
+    answers = yaml.safe_load(show(behind, BRANCH, ".copier-answers.yml"))
+    assert answers["_commit"] == "v1.1.0"
+    assert "(fleet edition)" in show(behind, BRANCH, "README.md")
+    conflicted = show(edited, BRANCH, "README.md")
+    assert "<<<<<<< before updating" in conflicted and "(our edition)" in conflicted
+    for name, bare in setup.bare.items():  # main is never touched; only a branch is added
+        assert show(bare, "main", "README.md") == main_of[name]
+        added = set(refs(bare).splitlines()) - set(before[name].splitlines())
+        expected = {"behind", "edited"}
+        assert [line.split()[0] for line in added] == ([BRANCH] if name in expected else [])
+
+    again = fleet("update", str(setup.fleet_file), "--cache-dir", str(setup.root / "cache"))
+    rows = _lines(again.stdout)
+    assert "exists" in rows["behind"] and "is already there" in rows["behind"]
+    assert "exists" in rows["edited"]
+
+
+def test_update_to_a_tag_that_is_no_release_pushes_nothing(setup: FleetSetup) -> None:
+    before = {name: refs(bare) for name, bare in setup.bare.items()}
+    result = fleet(
+        "update", str(setup.fleet_file), "--to", "v9.0.0", "--cache-dir", str(setup.root / "c")
+    )
+    assert result.returncode == 1
+    assert result.stdout.count("--to v9.0.0 is not a release tag (vX.Y.Z) of the template") == 4
+    assert {name: refs(bare) for name, bare in setup.bare.items()} == before
+
+
+def test_update_with_a_bad_fleet_file_exits_2(tmp_path) -> None:
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("products:\n  - name: x\n")
+    result = fleet("update", str(fleet_file))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"paved-road fleet: {fleet_file}:2: products[0].repo: Field required "
+        "(each product needs `repo:`, a git URL or a path; see docs/fleet.md)"
+    )
