@@ -20,10 +20,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..template_source import git_url
+from ..yaml_file import FileProblem, line_of, parse
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -93,25 +93,6 @@ def _resolve(repo: str, base: Path) -> str:
     return (path if path.is_absolute() else base / path).resolve().as_uri()
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
-    """The 1-based line of the YAML node at a pydantic error location (as deep as it goes)."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = [value for name, value in node.value if name.value == key]
-            if not found:
-                break
-            node = found[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            if key >= len(node.value):
-                break
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def _where(loc: tuple[int | str, ...]) -> str:
     parts = [f"products[{key}]" if isinstance(key, int) else str(key) for key in loc]
     text = ".".join(parts).replace("products.products[", "products[")
@@ -121,25 +102,19 @@ def _where(loc: tuple[int | str, ...]) -> str:
 def load_fleet(path: Path) -> Fleet:
     """The fleet of ``path``; FleetFileError (one line with file and line) if it is not one."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        why = getattr(error, "strerror", None) or str(error)
-        raise FleetFileError(f"{path}: cannot read the fleet file: {why}") from None
+        data = path.read_bytes()
+        document = parse(data, str(path))
+    except FileProblem as error:
+        raise FleetFileError(f"{path}:{error.line or 1}: {error.problem}") from None
+    except OSError as error:
+        raise FleetFileError(f"{path}: cannot read the fleet file: {error.strerror}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise FleetFileError(f"{path}:{line}: does not parse as YAML: {problem}") from None
-    try:
-        model = FleetModel.model_validate(data if data is not None else {})
+        model = FleetModel.model_validate(document if document is not None else {})
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(key for key in first["loc"] if not str(key).startswith("function-"))
         raise FleetFileError(
-            f"{path}:{_line_of(node, loc)}: {_where(loc)}: {first['msg']} "
+            f"{path}:{line_of(data, loc) or 1}: {_where(loc)}: {first['msg']} "
             "(each product needs `repo:`, a git URL or a path; see docs/fleet.md)"
         ) from None
     base = path.resolve().parent
@@ -147,7 +122,7 @@ def load_fleet(path: Path) -> Fleet:
     seen: dict[str, int] = {}
     for index, entry in enumerate(model.products):
         name = entry.name or default_name(entry.repo)
-        line = _line_of(node, ("products", index))
+        line = line_of(data, ("products", index)) or 1
         if name in seen:
             raise FleetFileError(
                 f"{path}:{line}: product name {name!r} is used twice (first on line "
