@@ -17,9 +17,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 from paved_road.cli import main
+from paved_road.fleet.backstage import RETRIEVER_ID, SCHEMA
 from paved_road.fleet.schema import SCHEMA_FILE, schema_text
+from playwright.sync_api import Page, sync_playwright
 
+from tests.design_support import CHROMIUM_FLAGS, chromium_path
 from tests.drift_support import flip_one_byte
 from tests.fleet_support import (
     GUARDED,
@@ -31,7 +35,9 @@ from tests.fleet_support import (
     fleet,
     read_json,
 )
-from tests.support import commit_all, git, tool_env
+from tests.support import REPO_ROOT, commit_all, git, run, tool_env
+
+AXE_DIR = REPO_ROOT / "tests" / "axe"
 
 
 @pytest.fixture(scope="module")
@@ -298,6 +304,48 @@ def test_collect_without_reports_exits_2(
     assert len(err.strip().splitlines()) == 1 and message in err
 
 
+def test_shards_cover_the_fleet_once_and_collect_merges_their_drift_reports(
+    setup: FleetSetup, first_run, tmp_path: Path
+) -> None:
+    """What the fleet workflow does: a matrix of `check --shard I/N --drift-dir`, then one
+    `collect` over every shard's drift reports."""
+    cache, reports = str(setup.root / "cache"), tmp_path / "reports"
+    seen: list[str] = []
+    for index in (1, 2, 3):
+        shard = fleet(
+            "check",
+            str(setup.fleet_file),
+            "--shard",
+            f"{index}/3",
+            "--cache-dir",
+            cache,
+            "--drift-dir",
+            str(reports),
+            "--format",
+            "json",
+        )
+        assert shard.returncode in (0, 1), shard.stderr
+        seen += [product["name"] for product in json.loads(shard.stdout)["products"]]
+    whole = fleet("check", str(setup.fleet_file), "--cache-dir", cache, "--format", "json")
+    expected = {p["name"]: p["status"] for p in json.loads(whole.stdout)["products"]}
+    assert sorted(seen) == sorted(expected)
+    assert (reports / "ghost" / "drift-report.json").is_file()  # error rows travel too
+
+    collected = fleet("collect", str(reports), "--fleet", str(setup.fleet_file), "--format", "json")
+    assert collected.returncode == whole.returncode == 1
+    assert {p["name"]: p["status"] for p in json.loads(collected.stdout)["products"]} == expected
+
+
+@pytest.mark.parametrize("spec", ["0/3", "4/3", "1", "a/b", "1/0"])
+def test_a_bad_shard_exits_2_with_one_line(
+    spec: str, setup: FleetSetup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["fleet", "check", str(setup.fleet_file), "--shard", spec])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"paved-road fleet: --shard {spec}: give I/N with 1 <= I <= N, e.g. --shard 3/8\n"
+
+
 # --- a bad fleet file: exit 2, one line with the file and line ----------------------------
 
 
@@ -344,3 +392,123 @@ def test_a_missing_fleet_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert code == 2
     assert "absent.yml: cannot read the fleet file: No such file or directory" in err
+
+
+# --- the dashboard in Chromium: accessible, readable, filters agree with the JSON ----------
+
+
+@pytest.fixture(scope="module")
+def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core from npm, at the version tests/axe/package-lock.json pins."""
+    folder = tmp_path_factory.mktemp("axe")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(AXE_DIR / name, folder / name)
+    run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=folder)
+    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text()
+
+
+def _serious(page: Page, axe: str) -> list[str]:
+    """axe-core's serious and critical violations of the page as it is now."""
+    page.add_script_tag(content=axe)
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _shown(page: Page) -> tuple[int, list[str]]:
+    count = int(page.locator("#shown-count").inner_text())
+    names = page.locator("#products tbody tr:not([hidden]) th").all_inner_texts()
+    return count, names
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_dashboard_is_accessible_and_readable(first_run, axe_source: str, width: int) -> None:
+    if chromium_path() is None:
+        pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
+    _, out = first_run
+    page_url = (out / "fleet.html").as_uri()
+    shots = os.environ.get("PAVED_ROAD_SCREENSHOTS")
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(page_url)
+            assert requested == [page_url], "the dashboard made a request"
+            assert _serious(page, axe_source) == []
+            # Readable: nothing wider than the window, chart text at least 10 px high.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            label = page.locator(".chart-label").first.bounding_box()
+            assert label is not None and label["height"] >= 10
+            if shots:
+                page.screenshot(path=f"{shots}/fleet-dashboard-{width}.png", full_page=True)
+
+            page.get_by_role("button", name="search", exact=True).click()
+            dialog = page.get_by_role("dialog")
+            assert "guarded file differs from the template" in dialog.inner_text()
+            assert f"--- template/{GUARDED}" in dialog.locator("pre.diff").inner_text()
+            assert _serious(page, axe_source) == []
+            if shots:
+                page.screenshot(path=f"{shots}/fleet-drill-down-{width}.png")
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_dashboard_filters_and_sorts_as_the_json_says(first_run) -> None:
+    if chromium_path() is None:
+        pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
+    _, out = first_run
+    report = read_json(out / "fleet.json")
+    products = report["products"]
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto((out / "fleet.html").as_uri())
+            assert _shown(page) == (len(products), sorted(p["name"] for p in products))
+
+            for status in ("ok", "violations", "error"):
+                page.get_by_label("Status", exact=True).select_option(status)
+                count, names = _shown(page)
+                assert count == report["summary"]["errors" if status == "error" else status]
+                assert names == [p["name"] for p in products if p["status"] == status]
+
+            page.get_by_label("Status", exact=True).select_option("")
+            page.get_by_label("Team", exact=True).select_option("payments")
+            count, names = _shown(page)
+            assert names == [p["name"] for p in products if p["team"] == "payments"]
+            assert count == len(names) == 2
+
+            page.get_by_label("Team", exact=True).select_option("")
+            page.get_by_label("Search name or repo", exact=True).fill("ledg")
+            assert _shown(page) == (1, ["ledger"])
+            page.get_by_label("Search name or repo", exact=True).fill("")
+            page.get_by_label("Release", exact=True).select_option("1.0.0")
+            assert _shown(page)[1] == [p["name"] for p in products if p["release"] == "1.0.0"]
+
+            page.get_by_label("Release", exact=True).select_option("")
+            page.get_by_role("button", name="Behind").click()
+            header = page.locator("th", has=page.get_by_role("button", name="Behind"))
+            assert header.get_attribute("aria-sort") == "ascending"
+            page.get_by_role("button", name="Behind").click()
+            assert header.get_attribute("aria-sort") == "descending"
+            assert _shown(page)[1][0] == "billing"  # the only product behind
+        finally:
+            browser.close()
+
+
+def test_the_documented_backstage_checks_read_facts_that_exist() -> None:
+    docs = (REPO_ROOT / "docs" / "fleet.md").read_text()
+    block = docs.split("```yaml\ntechInsights:", 1)[1].split("```", 1)[0]
+    checks = yaml.safe_load("techInsights:" + block)["techInsights"]["factChecker"]["checks"]
+    assert len(checks) >= 3
+    for check in checks.values():
+        assert check["factIds"] == [RETRIEVER_ID]
+        for condition in check["rule"]["conditions"]["all"]:
+            assert condition["fact"] in SCHEMA, condition

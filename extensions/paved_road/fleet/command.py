@@ -70,6 +70,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "in parallel (renders shared; results stored, so an interrupted run resumes), report.",
     )
     _add_fleet_options(check)
+    check.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="check only the I-th of N shards of the fleet (1 <= I <= N; each product always "
+        "falls in the same shard): one job of a CI matrix",
+    )
+    check.add_argument(
+        "--drift-dir",
+        type=Path,
+        metavar="DIR",
+        help="also write each product's drift report to DIR/<product>/drift-report.json "
+        "(what `fleet collect` reads)",
+    )
     _add_outputs(check)
     check.set_defaults(handler=run_check_command)
 
@@ -130,12 +143,14 @@ def _report(rows: list, source: str, args: argparse.Namespace) -> int:  # type: 
 
 def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
-    from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
+    from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
 
     if args.jobs < 1:
         return _fail("--jobs must be 1 or more")
     try:
         fleet = load_fleet(args.fleet)
+        if args.shard is not None:
+            fleet = shard(fleet, args.shard)
     except FleetFileError as error:
         return _fail(str(error))
     try:
@@ -151,6 +166,13 @@ def run_check_command(args: argparse.Namespace) -> int:
         f"paved-road fleet: {tally.checked} checked, {tally.reused} reused from an earlier run",
         file=sys.stderr,
     )
+    if args.drift_dir is not None:
+        from .outputs import write_drift_reports  # noqa: PLC0415
+
+        try:
+            write_drift_reports(rows, args.drift_dir)
+        except OSError as error:
+            return _fail(f"cannot write {error.filename}: {error.strerror}")
     return _report(rows, str(args.fleet), args)
 
 

@@ -16,6 +16,7 @@ Any mistake is one line naming the file and the line to fix (exit 2 for the comm
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -140,3 +141,17 @@ def load_fleet(path: Path) -> Fleet:
             )
         )
     return Fleet(path=str(path), products=products)
+
+
+def shard(fleet: Fleet, spec: str) -> Fleet:
+    """The products of shard ``I/N``: each product falls in one shard by a hash of its name,
+    so adding or removing products moves no other product to another shard."""
+    index, _, total = spec.partition("/")
+    if not (index.isdigit() and total.isdigit() and 1 <= int(index) <= int(total)):
+        raise FleetFileError(f"--shard {spec}: give I/N with 1 <= I <= N, e.g. --shard 3/8")
+    chosen = [
+        product
+        for product in fleet.products
+        if int(hashlib.sha256(product.name.encode()).hexdigest(), 16) % int(total) == int(index) - 1
+    ]
+    return Fleet(path=fleet.path, products=chosen)

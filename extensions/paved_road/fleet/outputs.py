@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .backstage import tech_insights
+from .collect import REPORT_FILE
 from .dashboard import render_dashboard
 from .markdown import markdown
-from .report import FleetReport
+from .report import FleetReport, ProductResult
 
 WRITERS: dict[str, Callable[[FleetReport], str]] = {
     "json": lambda report: report.model_dump_json(indent=2) + "\n",
@@ -38,12 +39,23 @@ def text(report: FleetReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(content)
+    Path(temporary).replace(path)
+
+
+def write_drift_reports(rows: list[ProductResult], folder: Path) -> None:
+    """Each product's drift report where ``fleet collect`` finds it: DIR/<name>/REPORT_FILE."""
+    for row in rows:
+        if row.drift is not None:
+            _write(folder / row.name / REPORT_FILE, row.drift.model_dump_json(indent=2) + "\n")
+
+
 def write_reports(report: FleetReport, targets: dict[str, Path]) -> None:
     """Render every requested format first, then put each file in place."""
     rendered = {kind: WRITERS[kind](report) for kind in targets}
     for kind, path in targets.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(rendered[kind])
-        Path(temporary).replace(path)
+        _write(path, rendered[kind])
