@@ -242,10 +242,10 @@ def test_progress_bar_on_a_terminal_only(setup: FleetSetup, first_run, tmp_path:
         running.wait(timeout=300)
     os.close(leader)
     terminal = b"".join(chunks).decode(errors="replace")
-    assert "fetching: 100%" in terminal
+    assert "checking: 100%" in terminal
     assert "5/5" in terminal
     piped = fleet("check", str(setup.fleet_file), "--cache-dir", str(cache))
-    assert "fetching" not in piped.stderr and "%|" not in piped.stderr
+    assert "checking:" not in piped.stderr and "%|" not in piped.stderr
 
 
 # --- collect: the same reports from drift JSON files, nothing rendered ---------------------

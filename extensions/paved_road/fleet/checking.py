@@ -64,23 +64,6 @@ def _entity(checkout: Path) -> str | None:
         return None
 
 
-def _fetch_all(fleet: Fleet, products_dir: Path, jobs: int) -> dict[str, Checkout | str]:
-    """Clone or fetch every product (git waits on I/O: threads); an error is its one line."""
-    done: dict[str, Checkout | str] = {}
-    progress = bar(len(fleet.products), "fetching")
-    with futures.ThreadPoolExecutor(max_workers=max(4, 2 * jobs)) as pool:
-        running = {pool.submit(fetch, p, products_dir): p for p in fleet.products}
-        for future in futures.as_completed(running):
-            product = running[future]
-            try:
-                done[product.name] = future.result()
-            except CannotFetch as error:
-                done[product.name] = f"cannot fetch {product.repo}: {error}"
-            progress.update()
-    progress.close()
-    return done
-
-
 class _Tags:
     """Template tags per source, asked once per run (they are part of the result key)."""
 
@@ -154,89 +137,110 @@ def _report_of(future: futures.Future[str], item: Pending) -> Report:
         )
 
 
-def _run_checks(
-    pending: list[Pending],
-    store: ResultStore,
-    *,
-    jobs: int,
-    today: dt.date,
-    renders: Path,
-    done: int,
-    reused: int,
-) -> list[ProductResult]:
-    """Check in parallel: the first product of each render group first, the rest after it."""
-    groups: dict[str, list[Pending]] = defaultdict(list)
-    for item in pending:
-        groups[item.group].append(item)
-    rows: list[ProductResult] = []
-    progress = bar(len(pending) + done, "checking", initial=done)
-    pool = process_pool(jobs)
-    running: dict[futures.Future[str], Pending] = {}
+def _warm(pool: futures.ProcessPoolExecutor, jobs: int) -> None:
+    """Start every worker now, before the fetch threads: a fork never copies a busy thread."""
+    futures.wait([pool.submit(int) for _ in range(jobs)])
 
-    def submit(item: Pending) -> None:
-        future = pool.submit(_check_one, str(item.checkout.path), today, str(renders))
-        running[future] = item
 
-    try:
-        for members in groups.values():
-            submit(members[0])
-        while running:
-            finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
-            for future in finished:
-                item = running.pop(future)
-                report = _report_of(future, item)
-                if item.key is not None:
-                    store.put(item.key, report)
-                rows.append(_row(item, report, "checked"))
-                progress.update()
-                rest = groups[item.group]
-                if rest and rest[0] is item:
-                    for other in rest[1:]:
-                        submit(other)
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
+class _Run:
+    """One fleet check: fetches (threads) feed checks (processes) as they finish.
+
+    Of each render group, the first product is checked at once and the others only when it is
+    done, so they find its render in the cache instead of rendering it again.
+    """
+
+    def __init__(self, fleet: Fleet, cache: Path, jobs: int, today: dt.date) -> None:
+        self.fleet, self.cache, self.jobs, self.today = fleet, cache, jobs, today
+        self.store = ResultStore(cache / "results")
+        self.tags = _Tags()
+        self.rows: list[ProductResult] = []
+        self.tally = Tally()
+        self.waiting: dict[str, list[Pending]] = defaultdict(list)  # group -> not yet started
+        self.started: set[str] = set()  # groups whose first product is being checked
+        self.rendered: set[str] = set()  # groups whose render is in the cache
+        self.checks: dict[futures.Future[str], Pending] = {}
+
+    def run(self) -> None:
+        progress = bar(len(self.fleet.products), "checking")
+        pool = process_pool(self.jobs)
+        fetchers = futures.ThreadPoolExecutor(max_workers=max(4, 2 * self.jobs))
+        try:
+            _warm(pool, self.jobs)
+            fetches = {
+                fetchers.submit(fetch, product, self.cache / "products"): product
+                for product in self.fleet.products
+            }
+            while fetches or self.checks:
+                done, _ = futures.wait(
+                    [*fetches, *self.checks], return_when=futures.FIRST_COMPLETED
+                )
+                for future in done:
+                    if future in fetches:
+                        self._fetched(fetches.pop(future), future, pool)
+                    else:
+                        self._checked(self.checks.pop(future), future, pool)
+                    progress.update(len(self.rows) - progress.n)
+        except KeyboardInterrupt:
+            fetchers.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
+            progress.close()
+            kept = sum(1 for row in self.rows if row.status != "error")
+            raise Interrupted(
+                f"interrupted: {kept} result(s) kept in the cache, run it again to resume"
+            ) from None
+        fetchers.shutdown()
+        pool.shutdown()
         progress.close()
-        kept = reused + sum(1 for row in rows if row.status != "error")
-        raise Interrupted(
-            f"interrupted: {kept} result(s) kept in the cache, run it again to resume"
-        ) from None
-    pool.shutdown()
-    progress.close()
-    return rows
+
+    def _fetched(
+        self, product: Product, future: futures.Future[Checkout], pool: futures.Executor
+    ) -> None:
+        try:
+            checkout = future.result()
+        except CannotFetch as error:
+            self.rows.append(
+                error_result(
+                    product.name,
+                    product.repo,
+                    f"cannot fetch {product.repo}: {error}",
+                    team=product.team,
+                    tier=product.tier,
+                )
+            )
+            return
+        key, group = _plan(product, checkout, self.tags, self.today)
+        item = Pending(product, checkout, key, group, _entity(checkout.path))
+        stored = self.store.get(key) if key is not None else None
+        if stored is not None:
+            self.rows.append(_row(item, stored, "cached"))
+            self.tally.reused += 1
+        elif group in self.rendered:
+            self._submit(item, pool)
+        elif group in self.started:
+            self.waiting[group].append(item)
+        else:
+            self.started.add(group)
+            self._submit(item, pool)
+
+    def _checked(self, item: Pending, future: futures.Future[str], pool: futures.Executor) -> None:
+        report = _report_of(future, item)
+        if item.key is not None:
+            self.store.put(item.key, report)
+        self.rows.append(_row(item, report, "checked"))
+        self.tally.checked += 1
+        self.rendered.add(item.group)
+        for other in self.waiting.pop(item.group, []):  # the render is there now
+            self._submit(other, pool)
+
+    def _submit(self, item: Pending, pool: futures.Executor) -> None:
+        renders = str(self.cache / "renders")
+        self.checks[pool.submit(_check_one, str(item.checkout.path), self.today, renders)] = item
 
 
 def check_fleet(
     fleet: Fleet, *, cache: Path, jobs: int, today: dt.date
 ) -> tuple[list[ProductResult], Tally]:
     """Every product of the fleet as a row; stored results of an earlier run are reused."""
-    checkouts = _fetch_all(fleet, cache / "products", jobs)
-    store = ResultStore(cache / "results")
-    tags = _Tags()
-    rows: list[ProductResult] = []
-    pending: list[Pending] = []
-    tally = Tally()
-    for product in fleet.products:
-        checkout = checkouts[product.name]
-        extra = {"team": product.team, "tier": product.tier}
-        if isinstance(checkout, str):
-            rows.append(error_result(product.name, product.repo, checkout, **extra))
-            continue
-        key, group = _plan(product, checkout, tags, today)
-        item = Pending(product, checkout, key, group, _entity(checkout.path))
-        stored = store.get(key) if key is not None else None
-        if stored is not None:
-            rows.append(_row(item, stored, "cached"))
-            tally.reused += 1
-        else:
-            pending.append(item)
-    rows += _run_checks(
-        pending,
-        store,
-        jobs=jobs,
-        today=today,
-        renders=cache / "renders",
-        done=len(rows),
-        reused=tally.reused,
-    )
-    tally.checked = len(pending)
-    return rows, tally
+    run = _Run(fleet, cache.resolve(), jobs, today)  # workers run git in other folders
+    run.run()
+    return run.rows, run.tally
