@@ -20,13 +20,15 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from . import render_cache
+from . import render_cache, render_plan
 from .answers_file import Recorded
 from .errors import CannotCheck
 from .template_tree import template_tree
 from .versions import DESCRIBE_RE
 
 _RENDERS: dict[str, Path] = {}
+# What a render holds: every file but those the policy only seeds (render_plan).
+RENDER_LAYOUT = "policy-compared-files"
 
 
 def _scratch() -> Path:
@@ -50,7 +52,9 @@ def cache_key(recorded: Recorded, commit: str) -> str:
     """Same source, commit, answers and copier version: the same render."""
     copier_version = importlib.metadata.version("copier")
     payload = json.dumps(
-        [recorded.src_path, commit, recorded.answers, copier_version], sort_keys=True, default=str
+        [recorded.src_path, commit, recorded.answers, copier_version, RENDER_LAYOUT],
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -94,17 +98,25 @@ def _copier_render(source: str, vcs_ref: str | None, recorded: Recorded, dst: Pa
 
 
 def _render_into(recorded: Recorded, pinned: str | None, dst: Path) -> None:
-    """Copier renders the commit's files from a plain folder (no clone), or, when they cannot
-    be had that way, clones the template itself."""
+    """Copier renders the commit's files from a plain folder (no clone), all but those the
+    policy only seeds (``render_plan``); when the files cannot be had that way, copier clones
+    the template itself and renders everything."""
     tree = template_tree(recorded.src_path, recorded.commit, pinned, dst.with_name("template"))
+    if tree is None:
+        _copier_render(recorded.src_path, recorded.commit, recorded, dst)
+        return
     try:
-        if tree is not None:
-            _copier_render(str(tree), None, recorded, dst)
-        else:
-            _copier_render(recorded.src_path, recorded.commit, recorded, dst)
+        scratch = dst.with_name("plan")
+        scratch.mkdir()
+        unneeded = render_plan.plan(
+            tree, lambda into: _copier_render(str(tree), None, recorded, into), scratch
+        )
+        if unneeded is not None:
+            render_plan.prune(unneeded, tree)
+        _copier_render(str(tree), None, recorded, dst)
     finally:
-        if tree is not None:
-            shutil.rmtree(tree, ignore_errors=True)
+        shutil.rmtree(tree, ignore_errors=True)
+        shutil.rmtree(dst.with_name("plan"), ignore_errors=True)
 
 
 def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = None) -> Path:
