@@ -15,9 +15,10 @@ HEADER = """# The questions
 
 <!-- Generated from copier.yml by scripts/gen_questions_doc.py: do not edit by hand. -->
 
-`copier copy` asks these, in this order. Pass any of them non-interactively with
-`--data name=value`; a value that is not allowed is refused before any file is written, with a
-one-line message. Defaults written as `{{ ... }}` are derived from earlier answers.
+`paved-road new` (and `copier copy`) ask these, in this order. Pass any of them
+non-interactively with `--data name=value`; a value that is not allowed is refused before any
+file is written, with a one-line message. Defaults written as `{{ ... }}` are derived from
+earlier answers.
 Answers are recorded in the product's `.copier-answers.yml` (never edit it by hand); no
 question is ever a secret.
 

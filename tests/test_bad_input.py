@@ -57,3 +57,32 @@ def test_bad_data_does_not_touch_an_existing_folder(template_repo: Path, tmp_pat
     assert "Invalid answer for project_slug 'NO'" in result.stderr
     assert sorted(p.name for p in dst.iterdir()) == ["keep.txt"]
     assert (dst / "keep.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("kind", ["non-empty", "file", "missing parent"])
+def test_plain_copier_refuses_a_destination_it_would_half_write(
+    template_repo: Path, tmp_path: Path, kind: str
+) -> None:
+    """Copier alone would write files until the first that exists, then stop (--defaults), or
+    fail with a traceback; the template's context hook refuses first, in one line."""
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "README.md").write_text("mine\n")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine\n")
+    dst, says = {
+        "non-empty": (existing, f"destination {existing} is not empty (1 entry)"),
+        "file": (a_file, f"destination {a_file} is a file"),
+        "missing parent": (
+            tmp_path / "nope" / "p",
+            f"destination's parent folder {tmp_path / 'nope'}",
+        ),
+    }[kind]
+    result = copier_copy(template_repo, dst, "description=Fine.")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(says), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "existing"]
+    assert [p.name for p in existing.iterdir()] == ["README.md"]
+    assert a_file.read_text() == "mine\n"

@@ -21,6 +21,10 @@ from . import __version__
 
 # name -> (module with register(subparsers), help shown by `paved-road --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "new": (
+        "paved_road.new",
+        "create a product from the template (checks every answer first)",
+    ),
     "drift": (
         "paved_road.drift.command",
         "report how far a product drifted from its template",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from copier.errors import UserMessageError
@@ -11,6 +12,7 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from .answers import QUESTIONS, AnswerError, answer_error, validate_answers
+from .destination import DestinationError, check_destination
 from .filters import FILTERS
 from .platform import PLATFORM_CONSTANTS
 
@@ -32,9 +34,22 @@ def _check(items: tuple[tuple[str, Any], ...]) -> None:
         raise UserMessageError(str(error)) from None
 
 
+def _check_new_destination(conf: Any) -> None:
+    """Before anything is written (the prompt phase): a copy into a folder that is not empty
+    would stop half-way (--defaults) or overwrite on Enter. An existing product (its answers
+    file is there: copier update, recopy) is the one non-empty folder copier may render into."""
+    destination = Path(conf["dst_path"])
+    if (destination / conf["answers_file"]).is_file():
+        return
+    try:
+        check_destination(destination, overwrite=bool(conf["overwrite"]))
+    except DestinationError as error:
+        raise UserMessageError(str(error)) from None
+
+
 class PavedRoadContext(ContextHook):
-    """Sets the platform constants, and validates every answer given so far (also ``--data``
-    ones) before anything renders.
+    """Sets the platform constants, validates every answer given so far (also ``--data``
+    ones), and checks the destination of a new product, before anything renders.
 
     Copier turns a failing ``--data`` validator into a traceback; a UserMessageError raised
     here is printed as one line, exit code 1, and nothing is written.
@@ -49,3 +64,5 @@ class PavedRoadContext(ContextHook):
             _check.__wrapped__(given)
         else:
             _check(given)
+        if str(context.get("_copier_phase")) == "prompt":
+            _check_new_destination(context["_copier_conf"])

@@ -1,0 +1,228 @@
+"""``paved-road new DEST``: create a product, or refuse in one line before anything is written.
+
+Copier alone answers some bad input with a traceback, or after it has written half a product
+(a non-empty destination under ``--defaults``). This command checks what it can first: the
+answers (with the same model the template's validators use), the destination, the template
+and any data file. Only then does it call copier, and then ``make setup``.
+
+Exit 0: created (and set up); 1: created, but ``make setup`` failed; 2: refused, nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .answers import QUESTIONS, AnswerError, validate_answers
+from .destination import DestinationError, check_destination
+from .platform import PLATFORM_CONSTANTS
+
+# The template this package was installed from, when it runs from a checkout of the template.
+CHECKOUT = Path(__file__).resolve().parents[2]
+_REMOTE_PREFIXES = ("https://", "http://", "ssh://", "git@", "git+", "gh:", "gl:", "file://")
+
+
+class Refused(Exception):
+    """Bad input: the message is one line that says what to fix."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "new",
+        help="create a product from the template (checks every answer first)",
+        description="Check the answers, the destination, the template and any data file; then "
+        "run copier and `make setup`. Exit 0: created; 1: created, but `make setup` failed; "
+        "2: refused, nothing written.",
+    )
+    parser.add_argument("destination", type=Path, help="a new or empty folder for the product")
+    parser.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        default=[],
+        metavar="QUESTION=ANSWER",
+        help="answer a question (repeatable; overrides --data-file)",
+    )
+    parser.add_argument(
+        "--data-file", type=Path, metavar="FILE", help="a YAML file mapping questions to answers"
+    )
+    parser.add_argument(
+        "--defaults",
+        action="store_true",
+        help="ask nothing: take the default of every question not answered (needs product_name)",
+    )
+    parser.add_argument(
+        "--template",
+        metavar="PATH_OR_URL",
+        help="the template (default: the checkout this command runs from)",
+    )
+    parser.add_argument(
+        "--vcs-ref",
+        metavar="REF",
+        help="template tag or commit (default: the newest release tag; HEAD for a checkout's "
+        "current state)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty destination, replacing files the template also has",
+    )
+    parser.add_argument("--no-setup", action="store_true", help="skip `make setup` afterwards")
+
+    def one_line_error(message: str) -> NoReturn:
+        print(f"paved-road new: {message} (see paved-road new --help)", file=sys.stderr)
+        sys.exit(2)
+
+    parser.error = one_line_error  # type: ignore[method-assign]
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        template = _template(args.template)
+        answers = _answers(args.data_file, args.data)
+        _check_interaction(answers, defaults=args.defaults)
+        check_destination(args.destination, overwrite=args.overwrite)
+        _find_uv()
+        _copy(template, args, answers)
+    except (Refused, DestinationError) as refusal:
+        print(f"paved-road new: {refusal}", file=sys.stderr)
+        return 2
+    if args.no_setup:
+        return 0
+    return _setup(args.destination)
+
+
+# --- the template --------------------------------------------------------------------------
+
+
+def _template(given: str | None) -> str:
+    if given is None:
+        if not (CHECKOUT / "copier.yml").is_file():
+            raise Refused("no template here: pass --template with the template's path or URL")
+        return str(CHECKOUT)
+    if given.startswith(_REMOTE_PREFIXES):
+        return given  # copier clones it; a wrong URL is reported by the copy step
+    path = Path(given).expanduser()
+    if not path.exists():
+        raise Refused(f"template {given} does not exist")
+    if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
+        raise Refused(f"template {given} is not a copier template (it has no copier.yml)")
+    return str(path.resolve())
+
+
+# --- the answers ---------------------------------------------------------------------------
+
+
+def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+    answers = _read_data_file(data_file) if data_file else {}
+    for item in data:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise Refused(f"--data {item[:40]!r} is not QUESTION=ANSWER")
+        answers[name.strip()] = value
+    for name in answers:
+        if name in PLATFORM_CONSTANTS:
+            raise Refused(f"{name} is set by the platform, not answered: remove it")
+        if name not in QUESTIONS:
+            known = ", ".join(QUESTIONS)
+            raise Refused(f"{str(name)[:40]!r} is not a question; the questions: {known}")
+    try:
+        validate_answers(answers)
+    except AnswerError as error:
+        raise Refused(str(error)) from None
+    return answers
+
+
+def _read_data_file(path: Path) -> dict[str, Any]:
+    import yaml  # noqa: PLC0415 - only data files need it
+
+    if not path.exists():
+        raise Refused(f"data file {path} does not exist")
+    if not path.is_file():
+        raise Refused(f"data file {path} is not a file")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise Refused(f"data file {path} is not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise Refused(f"data file {path}{where}: {problem}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise Refused(f"data file {path} must map questions to answers (QUESTION: ANSWER)")
+    return {str(name): value for name, value in loaded.items()}
+
+
+def _check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
+    if defaults and "product_name" not in answers:
+        raise Refused("--defaults needs a product name: add --data product_name='Payments API'")
+    if not defaults and not sys.stdin.isatty():
+        raise Refused("no terminal to ask the questions on: pass --defaults and --data answers")
+
+
+# --- copier, then make setup ----------------------------------------------------------------
+
+
+def _find_uv() -> None:
+    """The template's task runs `uv lock`; a uv installed beside this command counts."""
+    if shutil.which("uv"):
+        return
+    beside = Path(sys.executable).parent
+    if not (beside / "uv").is_file():
+        raise Refused("uv is not installed (the template locks with it): python3 -m pip install uv")
+    os.environ["PATH"] = f"{beside}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> None:
+    import copier  # noqa: PLC0415 - about 0.6 s: only once every check has passed
+    from copier.errors import CopierError, UserMessageError  # noqa: PLC0415
+    from plumbum import ProcessExecutionError, local  # noqa: PLC0415 - copier's process layer
+
+    try:
+        # Copier's tasks run with plumbum's copy of the environment, taken when plumbum was
+        # first imported: hand it the environment as it is now (PATH may have gained uv).
+        with local.env(**os.environ):
+            copier.run_copy(
+                template,
+                args.destination,
+                data=answers,
+                vcs_ref=args.vcs_ref,
+                defaults=args.defaults,
+                overwrite=args.overwrite,
+                unsafe=True,  # the template's own extensions and its `uv lock` task
+            )
+    except UserMessageError as error:
+        raise Refused(str(error).strip().splitlines()[-1]) from None
+    except ProcessExecutionError as error:
+        lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
+        fatal = next(
+            (line for line in lines if line.startswith("fatal:")), lines[0] if lines else ""
+        )
+        raise Refused(f"template {template}: git says {fatal[:200] or 'it failed'}") from None
+    except (CopierError, OSError) as error:
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        raise Refused(f"copier stopped: {lines[-1].strip()[:200]}") from None
+
+
+def _setup(destination: Path) -> int:
+    try:
+        result = subprocess.run(["make", "setup"], cwd=destination, check=False)
+    except FileNotFoundError:
+        print("paved-road new: created, but make is not installed: run the setup steps of "
+              f"{destination}/README.md by hand", file=sys.stderr)  # fmt: skip
+        return 1
+    if result.returncode != 0:
+        print(f"paved-road new: created {destination}, but `make setup` failed (exit "
+              f"{result.returncode}): fix what it printed, then run it again there",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
