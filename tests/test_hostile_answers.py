@@ -10,6 +10,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from copier.errors import UserMessageError
@@ -302,6 +303,23 @@ def test_platform_constants_cannot_be_set_from_outside(template_repo: Path, tmp_
     assert "zzqx" not in rendered
     assert "*  @acme/product" in (dst / ".github" / "CODEOWNERS").read_text()
     assert "@acme/platform" in (dst / ".github" / "CODEOWNERS").read_text()
+
+
+def test_platform_constants_in_an_edited_answers_file_change_nothing(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """Someone adds github_org to .copier-answers.yml; a recopy still renders the platform's."""
+    product = copy_product(template_repo, tmp_path / "product", {"product_name": "Demo"},
+                           skip_tasks=True)  # fmt: skip
+    answers_file = product / ".copier-answers.yml"
+    answers_file.write_text(answers_file.read_text() + "github_org: zzqx-org\n")
+    git(product, "init", "--quiet", "--initial-branch=main")
+    commit_all(product, "edited answers")
+    copier.run_recopy(product, defaults=True, overwrite=True, unsafe=True, quiet=True,
+                      skip_tasks=True, vcs_ref="HEAD")  # fmt: skip
+    assert "*  @acme/product" in (product / ".github" / "CODEOWNERS").read_text()
+    catalog = yaml.safe_load((product / "catalog-info.yaml").read_text())
+    assert catalog["metadata"]["annotations"]["github.com/project-slug"] == "acme/demo"
 
 
 @pytest.mark.slow
