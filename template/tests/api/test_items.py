@@ -9,6 +9,7 @@ def test_items_full_crud(client: TestClient) -> None:
     item = created.json()
     assert item["name"] == "First"
     assert item["description"] == "one"
+    assert created.headers["location"] == f"http://testserver/api/items/{item['id']}"
 
     assert client.get(f"/api/items/{item['id']}").json()["name"] == "First"
 
