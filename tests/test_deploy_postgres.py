@@ -113,10 +113,9 @@ def test_production_at_full_scale_stays_under_the_servers_connection_limit(
     per_process = int(
         product_python(
             product,
-            "from demo_shop.core.db import get_engine\n"
-            "engine = get_engine()\n"
-            "pool = getattr(engine, 'sync_engine', engine).pool\n"
-            "print(pool.size() + pool._max_overflow)",
+            "from demo_shop.core.config import get_settings\n"
+            "from demo_shop.core.db import Database\n"
+            "print(Database(get_settings()).max_connections)",
         )
     )
     built = built_overlay(product, "production")
