@@ -8,9 +8,10 @@ scorecard checks (json-rules-engine) can test any of these facts.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 
 from ..drift.report import Kind
-from .report import SOON_DAYS, FleetReport, ProductResult
+from .report import SOON_DAYS, FleetReport, ProductResult, WaiverResult
 
 RETRIEVER_ID = "paved-road-drift"
 FACTS_VERSION = "1.0.0"
@@ -40,14 +41,17 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 
+_KIND_FACTS = {str(kind): fact_name(kind) for kind in Kind}
+
+
 def _entity(product: ProductResult) -> dict[str, str]:
     kind, _, rest = (product.entity or f"component:default/{product.name}").partition(":")
     namespace, _, name = rest.rpartition("/")
     return {"kind": kind, "namespace": namespace or "default", "name": name}
 
 
-def facts(product: ProductResult, report: FleetReport) -> dict[str, object]:
-    waivers = [w for w in report.waivers if w.product == product.name]
+def facts(product: ProductResult, waivers: list[WaiverResult]) -> dict[str, object]:
+    """The facts of one product; ``waivers`` are that product's."""
     found: dict[str, object] = {
         "checked": product.status != "error",
         "inPolicy": product.status == "ok",
@@ -58,20 +62,23 @@ def facts(product: ProductResult, report: FleetReport) -> dict[str, object]:
         "waiversActive": sum(1 for w in waivers if w.status == "active"),
         "waiversExpiringSoon": sum(1 for w in waivers if w.days_left <= SOON_DAYS),
     }
-    for kind in Kind:
-        found[fact_name(kind)] = product.violations.get(str(kind), 0)
+    for kind, name in _KIND_FACTS.items():
+        found[name] = product.violations.get(kind, 0)
     return found
 
 
 def tech_insights(report: FleetReport) -> str:
+    waivers: dict[str, list[WaiverResult]] = defaultdict(list)
+    for waiver in report.waivers:
+        waivers[waiver.product].append(waiver)
     document = {
         "id": RETRIEVER_ID,
         "version": FACTS_VERSION,
         "timestamp": report.generated_at.isoformat(),
         "schema": SCHEMA,
         "items": [
-            {"entity": _entity(product), "facts": facts(product, report)}
+            {"entity": _entity(product), "facts": facts(product, waivers[product.name])}
             for product in report.products
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json.dumps(document, separators=(",", ":")) + "\n"  # read by machines only

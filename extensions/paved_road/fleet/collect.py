@@ -7,6 +7,7 @@ the number of reports only. A product is named after its file: ``DIR/shop/drift-
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,11 +24,27 @@ class NothingToCollect(Exception):
     """DIR is missing or holds no report: one line (exit 2)."""
 
 
-def report_name(folder: Path, path: Path) -> str:
-    relative = path.relative_to(folder)
-    if path.name == REPORT_FILE and len(relative.parts) > 1:
-        return relative.parent.as_posix()
-    return relative.with_suffix("").as_posix()
+def report_name(relative: str) -> str:
+    """``shop/drift-report.json`` and ``shop.json`` are both ``shop``."""
+    folder, _, name = relative.rpartition("/")
+    if name == REPORT_FILE and folder:
+        return folder
+    return relative.removesuffix(".json")
+
+
+def _report_files(folder: Path) -> list[str]:
+    """Every ``*.json`` under folder, as sorted POSIX paths relative to it (os.walk: for
+    10,000 reports, pathlib's per-path objects cost more than reading the files)."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        prefix = os.path.relpath(root, folder).replace(os.sep, "/")
+        found += [
+            name if prefix == "." else f"{prefix}/{name}"
+            for name in files
+            if name.endswith(".json")
+        ]
+    return sorted(found)
 
 
 def _read(path: Path) -> Report | str:
@@ -47,7 +64,7 @@ def _read(path: Path) -> Report | str:
 def collect(folder: Path, fleet: Fleet | None = None) -> list[ProductResult]:
     if not folder.is_dir():
         raise NothingToCollect(f"{folder} is not a directory of drift reports")
-    files = sorted(folder.rglob("*.json"))
+    files = _report_files(folder)
     if not files:
         raise NothingToCollect(
             f"no *.json drift report under {folder}: download the products' "
@@ -55,12 +72,12 @@ def collect(folder: Path, fleet: Fleet | None = None) -> list[ProductResult]:
         )
     known: dict[str, Product] = {p.name: p for p in fleet.products} if fleet else {}
     rows = []
-    for path in files:
-        name = report_name(folder, path)
+    for relative in files:
+        name = report_name(relative)
         product = known.get(name)
         extra = {"team": product.team, "tier": product.tier} if product else {}
-        repo = product.repo if product else path.relative_to(folder).as_posix()
-        report = _read(path)
+        repo = product.repo if product else relative
+        report = _read(folder / relative)
         if isinstance(report, str):
             rows.append(error_result(name, repo, report, "collected", **extra))
         else:
