@@ -24,5 +24,6 @@ def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This checkout as a committed git repo (one per test session / xdist worker)."""
-    return snapshot_template(tmp_path_factory.mktemp("template"))
+    """This checkout as a committed git repo (one per test session / xdist worker), tagged as a
+    release: drift accepts products only from template releases."""
+    return snapshot_template(tmp_path_factory.mktemp("template"), tag="v1.0.0")

@@ -10,14 +10,38 @@ import pytest
 import yaml
 from paved_road.cli import main
 from paved_road.drift.policy import POLICY_FILE, Policy, parse_policy
+from paved_road.template_source import resolve_src
 
 
-def drift(capsys: pytest.CaptureFixture[str], product: Path, *args: str) -> tuple[int, str, str]:
-    """`paved-road drift PRODUCT ARGS...` in this process: exit code, stdout, stderr."""
+def drift(
+    capsys: pytest.CaptureFixture[str],
+    product: Path,
+    *args: str,
+    approve: Path | str | None = None,
+) -> tuple[int, str, str]:
+    """`paved-road drift PRODUCT ARGS...` in this process: exit code, stdout, stderr.
+
+    The tests' template is a scratch clone, so it is approved as CI approves the platform's
+    (`--approved-source`): ``approve``, else the source the product's answers record as rendered
+    (tests of source approval pass ``approve``; ``approve=""`` approves nothing)."""
+    source = approve if approve is not None else recorded_source(product)
     capsys.readouterr()
-    code = main(["drift", str(product), *args])
+    approval = ["--approved-source", str(source)] if source else []
+    code = main(["drift", str(product), *approval, *args])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def recorded_source(product: Path) -> str | None:
+    """The `_src_path` of a product's answers file, when it has a readable one."""
+    try:
+        data = yaml.safe_load((product / ".copier-answers.yml").read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    source = data.get("_src_path") if isinstance(data, dict) else None
+    if not source or str(source).startswith("-"):
+        return None
+    return resolve_src(str(source), product)
 
 
 def product_policy(product: Path) -> Policy:
@@ -59,18 +83,29 @@ def change_part(path: Path, part: str) -> None:
 
 def _change_toml_part(text: str, part: str) -> str:
     """Add a key under the first table header inside the part (``[part]``, ``[part.sub]``,
-    ``[[part]]``), or change the value of a top-level key ``part = ...``."""
+    ``[[part]]``), or set a key ``part = ...`` (top level, or ``table.key`` under ``[table]``)
+    to a new value, adding it when the template leaves it out."""
     lines = text.splitlines(keepends=True)
     for index, line in enumerate(lines):
         header = line.strip().lstrip("[").rstrip("]")
         if line.startswith("[") and (header == part or header.startswith(f"{part}.")):
             lines.insert(index + 1, 'drift-probe = "changed"\n')
             return "".join(lines)
-    for index, line in enumerate(lines):
-        if "." not in part and line.split("=")[0].strip() == part:
-            lines[index] = f'{part} = "drift-probe"\n'
+    table, _, key = part.rpartition(".")
+    start = 0
+    if table:
+        headers = [i for i, line in enumerate(lines) if line.strip() == f"[{table}]"]
+        if not headers:
+            raise AssertionError(f"no table or key {part} to change")
+        start = headers[0] + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("[")), len(lines))
+    probe = f'{key} = "drift-probe"\n'
+    for index in range(start, end):
+        if lines[index].split("=")[0].strip() == key:
+            lines[index] = probe  # the template writes these values on one line
             return "".join(lines)
-    raise AssertionError(f"no table or key {part} to change")
+    lines.insert(start, probe)
+    return "".join(lines)
 
 
 def fingerprint(root: Path) -> dict[str, tuple[str, int]]:

@@ -357,6 +357,8 @@ def _waive(product: Path, expires: dt.date, part: str | None = None) -> None:
         f"    part: {part}" if part else "",
         "    reason: PLAT-42 trying a new hook before it lands in the template",
         f"    expires: {expires.isoformat()}",
+        '    approved_by: "@acme/platform"',
+        f"    approved_on: {min(expires, dt.date.today()).isoformat()}",
     ]
     (product / ".paved-road" / "waivers.yml").write_text("\n".join(filter(None, lines)) + "\n")
 
@@ -464,10 +466,13 @@ def test_markdown_of_a_clean_product(product: Path, capsys: pytest.CaptureFixtur
 # --- where it runs -------------------------------------------------------------------------
 
 
-def test_console_script_exit_codes(product: Path, tmp_path: Path) -> None:
+def test_console_script_exit_codes(product: Path, template_v1: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("paved-road")
     ok = subprocess.run(
-        [script, "drift", str(product)], capture_output=True, text=True, check=False
+        [script, "drift", str(product), "--approved-source", str(template_v1)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "result: in policy" in ok.stdout

@@ -17,12 +17,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("drift-make-template"))
+    return snapshot_template(tmp_path_factory.mktemp("drift-make-template"), tag="v1.0.0")
 
 
 @pytest.fixture(scope="module")
 def product(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # No tag: `_commit` is a bare SHA, as for every product the other tests render from HEAD.
+    # From HEAD, which is the release v1.0.0: drift accepts products of releases only.
     return copy_product(
         template,
         tmp_path_factory.mktemp("drift-make") / "product",

@@ -15,7 +15,7 @@ from paved_road.drift.check import apply_waivers, behind_finding
 from paved_road.drift.compare import compare_file
 from paved_road.drift.formats import github
 from paved_road.drift.jinja_memo import compiles_remembered
-from paved_road.drift.policy import BehindLimits, glob_regex, parse_policy
+from paved_road.drift.policy import BehindLimits, WaiverRules, glob_regex, parse_policy
 from paved_road.drift.report import Finding, Kind, Report, Severity
 from paved_road.drift.versions import behind, commit_version
 from paved_road.drift.waivers import Waiver
@@ -144,6 +144,8 @@ def test_major_lag_fails_under_max_major_zero() -> None:
 
 def test_waivers_cover_guarded_findings_until_they_expire() -> None:
     today = dt.date(2026, 11, 25)
+    rules = WaiverRules(max_days=90, approvers=["@acme/platform"])
+    approval = {"approved_by": "@acme/platform", "approved_on": today - dt.timedelta(days=80)}
 
     def findings() -> list[Finding]:
         return [
@@ -151,17 +153,17 @@ def test_waivers_cover_guarded_findings_until_they_expire() -> None:
             Finding(kind=Kind.CONFLICT_MARKER, severity=Severity.ERROR, path="a", message="c"),
         ]
 
-    waiver = Waiver(path="a", reason="why", expires=today)
+    waiver = Waiver(path="a", reason="why", expires=today, **approval)
     found = findings()
-    [status] = apply_waivers(found, [waiver], today)
+    [status] = apply_waivers(found, [waiver], rules, today)
     assert [f.severity for f in found] == [Severity.WAIVED, Severity.ERROR]
     assert status.status == "active"
     found = findings()
-    [status] = apply_waivers(found, [waiver], today + dt.timedelta(days=1))
+    [status] = apply_waivers(found, [waiver], rules, today + dt.timedelta(days=1))
     assert [f.severity for f in found] == [Severity.ERROR, Severity.ERROR]
     assert status.status == "expired"
-    other = Waiver(path="b", reason="why", expires=today)
-    assert apply_waivers(findings(), [other], today)[0].status == "unused"
+    other = Waiver(path="b", reason="why", expires=today, **approval)
+    assert apply_waivers(findings(), [other], rules, today)[0].status == "unused"
 
 
 def test_github_annotations_escape_their_properties_and_data() -> None:

@@ -46,6 +46,10 @@ def _recorded(path: Path, data: dict[str, Any], key: str) -> str:
         kind = type(value).__name__
         what = "a tag or commit" if key == "_commit" else "a template URL or path"
         raise FileProblem(ANSWERS_FILE, f"{key} is a {kind}, not {what}", _line(path, key))
+    if str(value).startswith("-"):  # git and copier would read it as an option
+        raise FileProblem(
+            ANSWERS_FILE, f"{key} {str(value)!r} starts with '-': refused", _line(path, key)
+        )
     return str(value)
 
 

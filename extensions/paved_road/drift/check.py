@@ -1,23 +1,30 @@
-"""The drift check end to end: answers -> template reachability and tags -> re-render ->
-policy -> comparison, conflicts and version lag -> waivers -> report."""
+"""The drift check end to end: answers -> approved source? -> template reachability and tags
+-> release? -> re-render -> policy -> comparison, conflicts and version lag -> waivers -> report.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from .answers_file import read_answers
+from .codeowners import codeowners_findings
 from .compare import compare
-from .conflicts import find_conflicts
+from .conflicts import find_conflicts, is_git_worktree, product_files
 from .errors import CannotCheck
 from .git_remote import remote_tags
-from .policy import BehindLimits, load_policy
-from .render import render, rendered_files
+from .places import added_findings, forbidden_findings
+from .policy import BehindLimits, WaiverRules, load_policy
+from .provenance import release_finding, render_as_asked, source_finding
+from .render import rendered_files
 from .report import Finding, Kind, Report, Severity, Template
-from .versions import Behind, behind
-from .waivers import Waiver, WaiverStatus, load_waivers
+from .versions import Behind, behind, release_of
+from .waivers import WAIVERS_FILE, Waiver, WaiverState, WaiverStatus, load_waivers
 
-WAIVABLE = {Kind.MODIFIED, Kind.MISSING, Kind.PART_MODIFIED}
+# What a platform-approved waiver can cover; the provenance of the template, conflicts, the
+# version lag and CODEOWNERS' platform lines cannot be waived.
+WAIVABLE = {Kind.MODIFIED, Kind.MISSING, Kind.PART_MODIFIED, Kind.ADDED, Kind.FORBIDDEN}
 
 
 def behind_finding(lag: Behind, limits: BehindLimits) -> Finding | None:
@@ -41,53 +48,108 @@ def behind_finding(lag: Behind, limits: BehindLimits) -> Finding | None:
 
 
 def apply_waivers(
-    findings: list[Finding], waivers: list[Waiver], today: dt.date
+    findings: list[Finding], waivers: list[Waiver], rules: WaiverRules, today: dt.date
 ) -> list[WaiverStatus]:
+    """Soften what the waivers the policy accepts cover; a refused waiver covers nothing and
+    is a violation itself (appended to ``findings``)."""
+    refusals = [waiver.refusal(rules, today) for waiver in waivers]
     used: set[int] = set()
-    for finding in findings:
+    for finding in list(findings):
         if finding.severity is not Severity.ERROR or finding.kind not in WAIVABLE:
             continue
         for index, waiver in enumerate(waivers):
+            if refusals[index] is not None:
+                continue
             if waiver.applies(today) and waiver.covers(finding.path, finding.part):
                 finding.severity = Severity.WAIVED
-                finding.waiver = f"{waiver.reason} (until {waiver.expires.isoformat()})"
+                finding.waiver = (
+                    f"{waiver.reason} (approved by {waiver.approved_by} on "
+                    f"{waiver.approved_on}, until {waiver.expires.isoformat()})"
+                )
                 used.add(index)
                 break
+    findings += [
+        Finding(
+            kind=Kind.WAIVER_REFUSED,
+            severity=Severity.ERROR,
+            path=WAIVERS_FILE,
+            message=f"the waiver for {waiver.path}{f' [{waiver.part}]' if waiver.part else ''} "
+            f"does not count: {why}",
+        )
+        for waiver, why in zip(waivers, refusals, strict=True)
+        if why is not None
+    ]
     return [
         WaiverStatus(
             path=waiver.path,
             part=waiver.part,
             reason=waiver.reason,
             expires=waiver.expires,
-            status="expired"
-            if not waiver.applies(today)
-            else ("active" if index in used else "unused"),
+            status=_status(index in used, waiver.applies(today), why),
+            refused=why,
         )
-        for index, waiver in enumerate(waivers)
+        for index, (waiver, why) in enumerate(zip(waivers, refusals, strict=True))
     ]
 
 
+def _status(used: bool, applies: bool, refused: str | None) -> WaiverState:
+    if refused is not None:
+        return "refused"
+    if not applies:
+        return "expired"
+    return "active" if used else "unused"
+
+
 def run_check(
-    product: Path, *, today: dt.date | None = None, cache_dir: Path | None = None
+    product: Path,
+    *,
+    today: dt.date | None = None,
+    cache_dir: Path | None = None,
+    approved_sources: Sequence[str] = (),
+    approve_recorded: bool = False,
 ) -> Report:
-    """Check one product. Never raises for a product it cannot check: that is an exit-2 report."""
+    """Check one product. Never raises for a product it cannot check: that is an exit-2 report.
+
+    ``approved_sources`` adds template sources to the package's approved ones (the guarded CI
+    workflow passes the platform's); ``approve_recorded`` trusts whatever the product records,
+    for local runs only. A product from any other source is a violation and is never rendered.
+    """
     product = product.resolve()
+    findings: list[Finding] = []
     try:
         if not product.is_dir():
             raise CannotCheck(f"{product} is not a directory")
         recorded = read_answers(product)
+        if (source := source_finding(recorded, approved_sources, approve_recorded)) is not None:
+            findings.append(source)
+            if source.severity is Severity.ERROR:
+                return _unapproved(product, recorded.src_path, recorded.commit, findings)
         tags = remote_tags(recorded.src_path)
-        rendered = render(recorded, tags, cache_dir)
+        release = release_of(recorded.commit, tags)
+        recorded, rendered, ignored = render_as_asked(recorded, tags, cache_dir)
+        findings += ignored
         policy = load_policy(rendered, recorded.commit)
         waivers = load_waivers(product)
     except CannotCheck as error:
         return Report(product=str(product), status="error", exit_code=2, error=str(error))
-    findings = compare(policy, rendered, product, rendered_files(rendered))
-    findings += find_conflicts(product)
-    lag = behind(recorded.commit, tags)
+    if (unreleased := release_finding(recorded, release)) is not None:
+        findings.append(unreleased)
+    template_files = rendered_files(rendered)
+    git = is_git_worktree(product)
+    files = product_files(product, git)
+    findings += compare(policy, rendered, product, template_files)
+    # What the product added, which comparing the rendered files cannot see.
+    rendered_set = set(template_files)
+    findings += added_findings(policy, rendered_set, files)
+    findings += forbidden_findings(policy, rendered_set, files, product)
+    findings += find_conflicts(product, files, git)
+    guarded = [path for path in template_files if policy.is_guarded(path)]
+    findings += codeowners_findings(rendered, product, guarded)
+    # A bare SHA of a release is that release: it never skips the lag check.
+    lag = behind(release.tag or recorded.commit, tags)
     if (late := behind_finding(lag, policy.behind)) is not None:
         findings.append(late)
-    statuses = apply_waivers(findings, waivers, today or dt.date.today())
+    statuses = apply_waivers(findings, waivers, policy.waivers, today or dt.date.today())
     failed = any(finding.severity is Severity.ERROR for finding in findings)
     return Report(
         product=str(product),
@@ -96,4 +158,15 @@ def run_check(
         template=Template(src_path=recorded.src_path, commit=recorded.commit, versions=lag),
         findings=findings,
         waivers=statuses,
+    )
+
+
+def _unapproved(product: Path, src_path: str, commit: str, findings: list[Finding]) -> Report:
+    """The report of a product from an unapproved source: that finding alone, nothing rendered."""
+    return Report(
+        product=str(product),
+        status="violations",
+        exit_code=1,
+        template=Template(src_path=src_path, commit=commit, versions=behind(commit, {})),
+        findings=findings,
     )

@@ -44,6 +44,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="keep template re-renders here across runs, outside the product (default: "
         "$PAVED_ROAD_CACHE_DIR, except in CI)",
     )
+    parser.add_argument(
+        "--approved-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="also approve this template source (repeatable; the guarded CI workflow passes the "
+        "platform's). Products from unapproved sources fail and are never rendered",
+    )
+    parser.add_argument(
+        "--approve-recorded-source",
+        action="store_true",
+        help="trust the template source the product records (local runs only; noted in the "
+        "report). CI never passes it",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -70,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
         product = str(args.path.resolve())
         report = Report(product=product, status="error", exit_code=2, error=problem)
     else:
-        report = run_check(args.path, cache_dir=args.cache_dir)
+        report = run_check(
+            args.path,
+            cache_dir=args.cache_dir,
+            approved_sources=args.approved_source,
+            approve_recorded=args.approve_recorded_source,
+        )
     if report.error is None or args.format != "text":
         sys.stdout.write(FORMATS[args.format](report))
     if args.summary is not None and problem is None:

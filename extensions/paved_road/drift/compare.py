@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import parts
 from .answers_file import ANSWERS_FILE
+from .line_endings import checked_out_as_template, only_line_endings, visible, what_differs
 from .policy import Guarded, Ownership, Policy, Seeded, Shared
 from .report import Finding, Kind, Severity
 
@@ -36,7 +37,11 @@ def _text(data: bytes) -> str | None:
 
 def _file_diff(path: str, template: bytes, product: bytes) -> str | None:
     old, new = _text(template), _text(product)
-    return None if old is None or new is None else unified_diff(path, old, new)
+    if old is None or new is None:
+        return None
+    if what_differs(template, product) is not None:  # else the diff's lines look identical
+        old, new = visible(old), visible(new)
+    return unified_diff(path, old, new)
 
 
 def _part_findings(path: str, entry: Shared, template: bytes, product: bytes) -> list[Finding]:
@@ -119,13 +124,16 @@ def compare_file(
     if product == template or kind == "seeded":
         return []
     if kind == "guarded":
+        how = what_differs(template, product)
         return [
             Finding(
                 kind=Kind.MODIFIED,
                 severity=Severity.ERROR,
                 path=path,
                 ownership=kind,
-                message="guarded file differs from the template: restore it",
+                message=f"guarded file differs from the template {how}: restore it"
+                if how
+                else "guarded file differs from the template: restore it",
                 diff=_file_diff(path, template, product),
             )
         ]
@@ -145,17 +153,55 @@ def compare_file(
     return findings
 
 
+def mode_findings(path: str, render: Path, root: Path) -> list[Finding]:
+    """A guarded file must keep the template's executable bit (``deploy/release.sh``) and be a
+    file, not a symlink (whose target the product controls) or reached through one."""
+    template, product = render / path, root / path
+    if product.resolve() != root.resolve() / path:
+        why = "is a symlink (or inside a symlinked directory): make it a copy of the template's"
+    elif (template.stat().st_mode & 0o111 != 0) != (product.stat().st_mode & 0o111 != 0):
+        wanted = template.stat().st_mode & 0o111 != 0
+        why = (
+            f"lost its executable bit: `chmod +x {path}` (and `git add` it)"
+            if wanted
+            else f"is executable where the template's is not: `chmod -x {path}`"
+        )
+    else:
+        return []
+    return [
+        Finding(
+            kind=Kind.MODIFIED,
+            severity=Severity.ERROR,
+            path=path,
+            ownership="guarded",
+            message=f"guarded file {why}",
+        )
+    ]
+
+
 def compare(policy: Policy, render: Path, product: Path, files: list[str]) -> list[Finding]:
     """Findings for every file the template renders (the answers file is input, not output)."""
-    findings = []
+    contents = {}
     for path in files:
-        if path == ANSWERS_FILE:
-            continue
-        mine = product / path
-        findings += compare_file(
-            policy,
-            path,
-            (render / path).read_bytes(),
-            mine.read_bytes() if mine.is_file() else None,
-        )
+        if path != ANSWERS_FILE:
+            mine = product / path
+            contents[path] = (
+                (render / path).read_bytes(),
+                mine.read_bytes() if mine.is_file() else None,
+            )
+    # CRLF copies made by git's checkout (core.autocrlf) are the template's file.
+    converted = checked_out_as_template(
+        product,
+        render,
+        [
+            path
+            for path, (ours, theirs) in contents.items()
+            if theirs and only_line_endings(ours, theirs)
+        ],
+    )
+    findings = []
+    for path, (template, mine) in contents.items():
+        findings += compare_file(policy, path, template, template if path in converted else mine)
+        if mine is not None and policy.is_guarded(path):
+            findings += mode_findings(path, render, product)
     return findings

@@ -31,7 +31,7 @@ def _git(product: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None
     return result if result.returncode == 0 else None
 
 
-def _is_git_worktree(product: Path) -> bool:
+def is_git_worktree(product: Path) -> bool:
     result = _git(product, "rev-parse", "--is-inside-work-tree")
     return result is not None and result.stdout.strip() == b"true"
 
@@ -63,10 +63,10 @@ def _marker_line(path: Path) -> int | None:
     return None if match is None else data.count(b"\n", 0, match.start()) + 1
 
 
-def find_conflicts(product: Path) -> list[Finding]:
-    git = _is_git_worktree(product)
+def find_conflicts(product: Path, files: list[str], git: bool) -> list[Finding]:
+    """Conflict leftovers among ``files`` (``product_files``) and in the git index."""
     findings = []
-    for name in product_files(product, git):
+    for name in files:
         if name.endswith(".rej"):
             findings.append(
                 Finding(

@@ -16,7 +16,8 @@ def remote_tags(src_path: str) -> dict[str, str]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
         result = subprocess.run(
-            ["git", "ls-remote", "--tags", git_url(src_path)],
+            # `--`: the source is the product's to write; it must never be read as an option.
+            ["git", "ls-remote", "--tags", "--", git_url(src_path)],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,

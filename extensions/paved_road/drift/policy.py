@@ -84,6 +84,39 @@ class Seeded(_Entry):
     required: bool = False
 
 
+class Closed(_Entry):
+    """Files the platform owns whole (``.github/workflows/**``): a file matching ``path`` that
+    the template does not render fails, unless it matches ``allow`` (files the product adds
+    there on purpose, such as its waivers)."""
+
+    allow: list[str] = Field(default_factory=list)
+
+    @cached_property
+    def allowed(self) -> list[re.Pattern[str]]:
+        return [glob_regex(pattern) for pattern in self.allow]
+
+    def closes(self, path: str) -> bool:
+        return self.matches(path) and not any(regex.match(path) for regex in self.allowed)
+
+
+class Forbidden(_Entry):
+    """A file that must not exist unless the template renders it: it would override guarded
+    configuration. With ``sections``, only when it holds one of them (INI sections, with ``*``
+    globs, or dotted TOML tables): ``setup.cfg`` may exist, its ``[tool:pytest]`` may not."""
+
+    reason: str = Field(min_length=1)
+    sections: list[str] = Field(default_factory=list)
+
+
+class WaiverRules(BaseModel):
+    """What a waiver needs: an approver named here, and at most ``max_days`` of life."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_days: int = Field(default=90, ge=1)
+    approvers: list[str] = Field(default_factory=list)
+
+
 class BehindLimits(BaseModel):
     """How far behind the newest release a product may be (None: no limit)."""
 
@@ -101,6 +134,13 @@ class Policy(BaseModel):
     guarded: list[Annotated[Guarded, BeforeValidator(_entry)]] = Field(default_factory=list)
     shared: list[Annotated[Shared, BeforeValidator(_entry)]] = Field(default_factory=list)
     seeded: list[Annotated[Seeded, BeforeValidator(_entry)]] = Field(default_factory=list)
+    closed: list[Annotated[Closed, BeforeValidator(_entry)]] = Field(default_factory=list)
+    forbidden: list[Forbidden] = Field(default_factory=list)
+    waivers: WaiverRules = Field(default_factory=WaiverRules)
+
+    def is_guarded(self, path: str) -> bool:
+        owner = self.owner(path)
+        return owner is not None and owner[0] == "guarded"
 
     def owner(self, path: str) -> tuple[Ownership, Guarded | Shared | Seeded] | None:
         """The strictest entry that matches ``path``: guarded, then shared, then seeded."""

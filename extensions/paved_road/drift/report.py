@@ -27,6 +27,13 @@ class Kind(StrEnum):
     REJECT_FILE = "reject-file"
     UNMERGED = "unmerged"
     BEHIND = "behind"
+    UNAPPROVED_SOURCE = "unapproved-source"
+    UNRELEASED_COMMIT = "unreleased-commit"
+    IGNORED_ANSWER = "ignored-answer"
+    ADDED = "added"
+    FORBIDDEN = "forbidden"
+    WAIVER_REFUSED = "waiver-refused"
+    CODEOWNERS = "codeowners"
 
 
 class Severity(StrEnum):

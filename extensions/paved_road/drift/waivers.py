@@ -1,13 +1,16 @@
 """Written waivers for guarded paths, kept in the product at ``.paved-road/waivers.yml``.
 
-A waiver names a path (and optionally a part), says why, and expires. Waivers only soften
-guarded findings (modified, missing, part-modified); conflicts and version lag cannot be
-waived. The file belongs to the platform team through CODEOWNERS, so adding one is reviewed.
+A waiver names a path (and optionally a part), says why, who of the platform approved it and
+when, and expires. It counts only when the policy's rules hold: a non-blank reason, an approver
+the policy names, at most ``max_days`` from approval to expiry. The file belongs to the platform
+team through CODEOWNERS, so the approval it records is the review GitHub required. Waivers only
+soften guarded findings; the template's provenance, conflicts and version lag cannot be waived.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import yaml_file
 from .errors import CannotCheck
+from .policy import WaiverRules
 
 WAIVERS_FILE = ".paved-road/waivers.yml"
 
@@ -24,8 +28,31 @@ class Waiver(BaseModel):
 
     path: str = Field(min_length=1)
     part: str | None = None
-    reason: str = Field(min_length=1)
+    reason: str
     expires: dt.date
+    approved_by: str | None = None
+    approved_on: dt.date | None = None
+
+    def refusal(self, rules: WaiverRules, today: dt.date) -> str | None:
+        """Why the policy's rules refuse this waiver (the first reason), or None when it counts."""
+        return next(self._problems(rules, today), None)
+
+    def _problems(self, rules: WaiverRules, today: dt.date) -> Iterator[str]:
+        if not self.reason.strip():
+            yield "its reason is blank: say why the product must differ"
+        if self.approved_by is None:
+            yield f"it names no approver: approved_by must be one of {_names(rules)}"
+        elif _handle(self.approved_by) not in {_handle(name) for name in rules.approvers}:
+            yield (
+                f"approved_by {self.approved_by} is not a platform approver "
+                f"(the policy allows {_names(rules)})"
+            )
+        if self.approved_on is None:
+            yield "it has no approved_on date"
+        elif self.approved_on > today:
+            yield f"approved_on {self.approved_on} is in the future"
+        elif (days := (self.expires - self.approved_on).days) > rules.max_days:
+            yield f"it lasts {days} days; the policy allows at most {rules.max_days}"
 
     def applies(self, today: dt.date) -> bool:
         return today <= self.expires
@@ -40,6 +67,9 @@ class WaiversFile(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list)
 
 
+WaiverState = Literal["active", "expired", "unused", "refused"]
+
+
 class WaiverStatus(BaseModel):
     """A waiver as every report lists it."""
 
@@ -47,7 +77,17 @@ class WaiverStatus(BaseModel):
     part: str | None
     reason: str
     expires: dt.date
-    status: Literal["active", "expired", "unused"]
+    status: WaiverState
+    refused: str | None = Field(default=None, description="Why the policy refuses the waiver.")
+
+
+def _handle(name: str) -> str:
+    """GitHub handles compare without case, with or without the leading @."""
+    return name.strip().lower().lstrip("@")
+
+
+def _names(rules: WaiverRules) -> str:
+    return ", ".join(rules.approvers) if rules.approvers else "(none: the policy names no approver)"
 
 
 def load_waivers(product: Path) -> list[Waiver]:
@@ -66,5 +106,5 @@ def load_waivers(product: Path) -> list[Waiver]:
         line = yaml_file.line_of(path.read_bytes(), first["loc"])
         raise CannotCheck(
             f"{WAIVERS_FILE}{f' line {line}' if line else ''} at {where}: {first['msg']} "
-            "(each waiver needs path, reason and expires: YYYY-MM-DD)"
+            "(each waiver has path, reason, expires, approved_by, approved_on; dates YYYY-MM-DD)"
         ) from None

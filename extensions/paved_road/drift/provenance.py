@@ -1,0 +1,111 @@
+"""Where a product's template comes from, decided by the platform and never by the product:
+an approved template source, at a release tag, with the answers the template asks for.
+
+The product writes ``.copier-answers.yml``, so every value in it is a claim to check: the source
+against the approved ones (before anything is fetched or rendered: rendering runs the source's
+extensions), the commit against the source's release tags, the answers against the questions
+the template records (platform constants such as ``platform_team`` are the template's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from ..template_source import APPROVED_SOURCES, is_approved
+from .answers_file import ANSWERS_FILE, Recorded
+from .render import render
+from .report import Finding, Kind, Severity
+from .versions import Release
+
+# Values the platform sets for every product: never taken from a product's answers file, even
+# where an older template version still declares them as (computed) questions.
+PLATFORM_CONSTANTS = frozenset({"github_org", "platform_team"})
+
+
+def source_finding(
+    recorded: Recorded, approved: Sequence[str], approve_recorded: bool
+) -> Finding | None:
+    """A failure when the recorded source is not approved; a note when a local run approved it
+    only because it asked to (``--approve-recorded-source``)."""
+    if is_approved(recorded.src_path, approved):
+        return None
+    if approve_recorded:
+        return Finding(
+            kind=Kind.UNAPPROVED_SOURCE,
+            severity=Severity.INFO,
+            path=ANSWERS_FILE,
+            message=f"template source {recorded.src_path} was trusted because this run said so "
+            "(--approve-recorded-source, for local runs); CI accepts only the platform's sources",
+        )
+    known = ", ".join([*APPROVED_SOURCES, *approved])
+    return Finding(
+        kind=Kind.UNAPPROVED_SOURCE,
+        severity=Severity.ERROR,
+        path=ANSWERS_FILE,
+        message=f"template source {recorded.src_path} is not an approved paved-road template "
+        f"(approved: {known}); nothing was rendered or compared: the product must be made "
+        "from the platform's template (restore _src_path, or `paved-road update` from it)",
+    )
+
+
+def release_finding(recorded: Recorded, release: Release) -> Finding | None:
+    if release.problem is None:
+        return None
+    return Finding(
+        kind=Kind.UNRELEASED_COMMIT,
+        severity=Severity.ERROR,
+        path=ANSWERS_FILE,
+        message=f"_commit {release.problem}; products must be on a template release: "
+        "update to one (`paved-road update`)",
+    )
+
+
+def render_as_asked(
+    recorded: Recorded, tags: dict[str, str], cache_dir: Path | None
+) -> tuple[Recorded, Path, list[Finding]]:
+    """The re-render with only the answers the template asks for. Platform constants never
+    reach it; other answers the render does not record (set by hand) mean a second render
+    without them, so no hand-set value shapes what the product is compared with."""
+    ignored = PLATFORM_CONSTANTS & recorded.answers.keys()
+    recorded = _without(recorded, ignored)
+    rendered = render(recorded, tags, cache_dir)
+    if extra := unasked(recorded, rendered):
+        ignored |= extra
+        recorded = _without(recorded, extra)
+        rendered = render(recorded, tags, cache_dir)
+    return recorded, rendered, ignored_answer_findings(ignored)
+
+
+def _without(recorded: Recorded, keys: frozenset[str]) -> Recorded:
+    if not keys:
+        return recorded
+    answers = {key: value for key, value in recorded.answers.items() if key not in keys}
+    return dataclasses.replace(recorded, answers=answers)
+
+
+def unasked(recorded: Recorded, render: Path) -> frozenset[str]:
+    """Answers of the product that the template's re-render does not record: not questions of
+    that template version (copier records every question it asked), so set by hand."""
+    path = render / ANSWERS_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not isinstance(data, dict):  # a template that records no answers: nothing to go by
+        return frozenset()
+    return frozenset(key for key in recorded.answers if key not in data)
+
+
+def ignored_answer_findings(keys: frozenset[str]) -> list[Finding]:
+    """A note per ignored key: the product's answers file claims something drift did not use."""
+    return [
+        Finding(
+            kind=Kind.IGNORED_ANSWER,
+            severity=Severity.INFO,
+            path=ANSWERS_FILE,
+            message=f"{key!r} is not a question of the template (a platform constant, or an "
+            "edit by hand): ignored; drift renders with the template's own value",
+        )
+        for key in sorted(keys)
+    ]

@@ -1,0 +1,215 @@
+"""Waivers need the platform, and CODEOWNERS keeps the platform's review: the bypasses a product
+team could try on its own (approving its own waiver, a waiver for a year, a blank reason,
+taking the waivers file over in CODEOWNERS), tried on rendered products."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from paved_road.drift.codeowners import owners_of, parse_rules
+
+from tests.cases import CHECK_CASES
+from tests.drift_support import drift, flip_one_byte
+from tests.support import copy_product, init_repo, snapshot_template
+
+TODAY = dt.date.today()
+PLATFORM = "@acme/platform"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    template = snapshot_template(tmp_path_factory.mktemp("waivers-template"), tag="v1.0.0")
+    made = copy_product(
+        template,
+        tmp_path_factory.mktemp("waivers") / "product",
+        CHECK_CASES["default"],
+        skip_tasks=True,
+        vcs_ref="v1.0.0",
+    )
+    init_repo(made)
+    return made
+
+
+@pytest.fixture
+def product(pristine: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(pristine, tmp_path / "product", symlinks=True))
+
+
+def waive(product: Path, *waivers: dict[str, object]) -> None:
+    """Write .paved-road/waivers.yml; each waiver defaults to a valid platform approval."""
+    lines = ["waivers:"]
+    for override in waivers:
+        waiver = {
+            "path": ".pre-commit-config.yaml",
+            "reason": '"PLAT-7: a hook the template ships next release"',
+            "expires": TODAY + dt.timedelta(days=30),
+            "approved_by": f'"{PLATFORM}"',
+            "approved_on": TODAY,
+            **override,
+        }
+        lines.append(f"  - path: {waiver.pop('path')}")
+        lines += [f"    {key}: {value}" for key, value in waiver.items() if value is not None]
+    (product / ".paved-road" / "waivers.yml").write_text("\n".join(lines) + "\n")
+
+
+def report(capsys: pytest.CaptureFixture[str], product: Path) -> tuple[int, dict]:
+    code, out, _ = drift(capsys, product, "--format", "json")
+    return code, json.loads(out)
+
+
+def severities(found: dict) -> dict[tuple[str, str | None], str]:
+    return {(f["kind"], f["path"]): f["severity"] for f in found["findings"]}
+
+
+@pytest.mark.parametrize(
+    ("override", "why"),
+    [
+        (
+            {"approved_by": '"@acme/shop-team"', "expires": TODAY + dt.timedelta(days=365)},
+            "approved_by @acme/shop-team is not a platform approver (the policy allows "
+            "@acme/platform)",
+        ),
+        (
+            {"expires": TODAY + dt.timedelta(days=120)},
+            "it lasts 120 days; the policy allows at most 90",
+        ),
+        (
+            {
+                "approved_on": TODAY - dt.timedelta(days=200),
+                "expires": TODAY + dt.timedelta(days=1),
+            },
+            "it lasts 201 days; the policy allows at most 90",
+        ),
+        ({"approved_on": TODAY + dt.timedelta(days=2)}, "is in the future"),
+        ({"reason": '"   "'}, "its reason is blank"),
+        ({"approved_by": None}, "it names no approver"),
+        ({"approved_on": None}, "it has no approved_on date"),
+    ],
+    ids=[
+        "self-approved-year",
+        "too-long",
+        "backdated-long",
+        "future",
+        "blank",
+        "no-approver",
+        "no-date",
+    ],
+)
+def test_a_waiver_the_policy_refuses_covers_nothing_and_fails(
+    override: dict[str, object], why: str, product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    waive(product, override)
+    code, found = report(capsys, product)
+    assert code == 1, found
+    assert severities(found) == {
+        ("modified", ".pre-commit-config.yaml"): "error",
+        ("waiver-refused", ".paved-road/waivers.yml"): "error",
+    }
+    [refused] = [f for f in found["findings"] if f["kind"] == "waiver-refused"]
+    assert refused["message"].startswith("the waiver for .pre-commit-config.yaml does not count: ")
+    assert why in refused["message"]
+    assert [(w["status"], w["refused"]) for w in found["waivers"]] == [
+        ("refused", refused["message"].split("does not count: ")[1])
+    ]
+
+
+def test_a_platform_approved_waiver_within_the_limit_counts(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    workflow = product / ".github" / "workflows" / "nightly.yml"
+    workflow.write_text("name: nightly\non: {schedule: [{cron: '0 3 * * *'}]}\n")
+    waive(
+        product,
+        {"approved_by": '"@ACME/Platform"', "approved_on": TODAY - dt.timedelta(days=60)},
+        {"path": ".github/workflows/nightly.yml", "expires": TODAY + dt.timedelta(days=90)},
+    )
+    code, found = report(capsys, product)
+    assert code == 0, found  # 60 + 30 days: exactly the longest waiver the policy allows
+    assert severities(found) == {
+        ("modified", ".pre-commit-config.yaml"): "waived",
+        ("added", ".github/workflows/nightly.yml"): "waived",
+    }
+    assert [w["status"] for w in found["waivers"]] == ["active", "active"]
+
+
+# --- CODEOWNERS ----------------------------------------------------------------------------
+
+
+def test_generated_codeowners_gives_the_paved_roads_files_to_the_platform(product: Path) -> None:
+    rules = parse_rules((product / ".github" / "CODEOWNERS").read_text())
+    for path in (
+        ".paved-road/waivers.yml",
+        ".paved-road/policy.yml",
+        ".copier-answers.yml",
+        ".github/workflows/ci.yml",
+        ".github/workflows/not-yet.yml",
+        ".github/dependabot.yml",
+        "deploy/base/deployment.yaml",
+    ):
+        assert owners_of(rules, path) == {PLATFORM}, path
+    assert owners_of(rules, "src/demo_shop/main.py") == {"@acme/shop-team"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "lost"),
+    [
+        (
+            lambda text: text.replace(
+                f"/.paved-road/  {PLATFORM}", "/.paved-road/  @acme/shop-team"
+            ),
+            ".paved-road/waivers.yml (@acme/platform, now @acme/shop-team)",
+        ),
+        (
+            lambda text: text + "/.paved-road/waivers.yml  @acme/shop-team @acme/platform\n",
+            ".paved-road/waivers.yml (@acme/platform, now @acme/platform @acme/shop-team)",
+        ),
+        (
+            lambda text: text + "*.yml  @acme/shop-team\n",
+            ".copier-answers.yml (@acme/platform, now @acme/shop-team)",
+        ),
+        (
+            lambda text: text.replace(f"/.github/  {PLATFORM}\n", ""),
+            ".github/workflows/a-new-workflow.yml (@acme/platform, now @acme/shop-team)",
+        ),
+    ],
+    ids=["reassigned", "co-owned", "glob-after", "line-dropped"],
+)
+def test_codeowners_must_keep_the_platforms_lines_even_under_a_waiver(
+    edit, lost: str, product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owners = product / ".github" / "CODEOWNERS"
+    owners.write_text(edit(owners.read_text()))
+    # The product even got the edit of the guarded file waived: the ownership still fails.
+    waive(product, {"path": ".github/CODEOWNERS"})
+    code, found = report(capsys, product)
+    assert code == 1, found
+    assert severities(found) == {
+        ("modified", ".github/CODEOWNERS"): "waived",
+        ("codeowners", ".github/CODEOWNERS"): "error",
+    }
+    [finding] = [f for f in found["findings"] if f["kind"] == "codeowners"]
+    assert lost in finding["message"], finding["message"]
+
+
+def test_codeowners_for_the_products_own_paths_is_fine_and_a_moved_file_is_read(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owners = product / ".github" / "CODEOWNERS"
+    text = owners.read_text()
+    owners.write_text(text + "/src/demo_shop/api/  @acme/shop-api\n")
+    waive(product, {"path": ".github/CODEOWNERS"})
+    code, found = report(capsys, product)
+    assert code == 0, found
+
+    # GitHub reads the first of .github/, the root, docs/: a root copy that drops the lines.
+    owners.unlink()
+    (product / "CODEOWNERS").write_text("*  @acme/shop-team\n")
+    code, found = report(capsys, product)
+    assert code == 1, found
+    assert severities(found)[("codeowners", "CODEOWNERS")] == "error"
