@@ -49,10 +49,12 @@ def publish(work: Path, bare: Path) -> Path:
 
 
 def waive(product: Path, path: str, days: int) -> None:
+    """A waiver the platform approved today (drift refuses any other)."""
     expires = dt.date.today() + dt.timedelta(days=days)
     (product / ".paved-road" / "waivers.yml").write_text(
         f"waivers:\n  - path: {path}\n    reason: PLAT-7 trying a hook\n"
         f"    expires: {expires.isoformat()}\n"
+        f'    approved_by: "@acme/platform"\n    approved_on: {dt.date.today().isoformat()}\n'
     )
 
 
@@ -92,8 +94,17 @@ def build_fleet(root: Path) -> FleetSetup:
     return FleetSetup(root, template, fleet_file, bare)
 
 
+def approving(fleet_file: Path) -> list[str]:
+    """The fleet's scratch template (``build_fleet`` puts it beside the fleet file) approved as
+    the platform's template is: on the command line."""
+    return ["--approved-source", str(fleet_file.parent / "template")]
+
+
 def fleet(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``paved-road fleet ARGS...`` as a platform engineer or CI runs it (no terminal)."""
+    """``paved-road fleet ARGS...`` as a platform engineer or CI runs it (no terminal); a
+    ``check`` approves the fleet's template (``approving``)."""
+    if args[:1] == ("check",):
+        args = (*args, *approving(Path(args[1])))
     return subprocess.run(
         [PAVED_ROAD, "fleet", *args],
         cwd=cwd,

@@ -30,6 +30,7 @@ from tests.fleet_support import (
     PAVED_ROAD,
     WAIVER_DAYS,
     FleetSetup,
+    approving,
     build_fleet,
     by_name,
     fleet,
@@ -187,7 +188,17 @@ def test_an_interrupted_check_resumes_from_the_stored_results(
     cache = tmp_path / "cache"
     results = cache / "results"
     running = subprocess.Popen(
-        [PAVED_ROAD, "fleet", "check", str(setup.fleet_file), "--cache-dir", str(cache), "-j", "1"],
+        [
+            PAVED_ROAD,
+            "fleet",
+            "check",
+            str(setup.fleet_file),
+            *approving(setup.fleet_file),
+            "--cache-dir",
+            str(cache),
+            "-j",
+            "1",
+        ],
         env=tool_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -223,7 +234,15 @@ def test_progress_bar_on_a_terminal_only(setup: FleetSetup, first_run, tmp_path:
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     with subprocess.Popen(
-        [PAVED_ROAD, "fleet", "check", str(setup.fleet_file), "--cache-dir", str(cache)],
+        [
+            PAVED_ROAD,
+            "fleet",
+            "check",
+            str(setup.fleet_file),
+            *approving(setup.fleet_file),
+            "--cache-dir",
+            str(cache),
+        ],
         env=tool_env(COLUMNS="100"),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

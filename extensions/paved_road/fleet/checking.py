@@ -80,7 +80,7 @@ class _Tags:
 
 
 def _plan(
-    product: Product, checkout: Checkout, tags: _Tags, today: dt.date
+    product: Product, checkout: Checkout, tags: _Tags, today: dt.date, approved: tuple[str, ...]
 ) -> tuple[str | None, str]:
     """(result key, render group) of a fetched product."""
     try:
@@ -88,7 +88,11 @@ def _plan(
     except CannotCheck:
         return None, f"alone:{product.name}"
     known = tags.get(recorded.src_path)
-    key = None if known is None else result_key(checkout.commit, recorded.src_path, known, today)
+    key = (
+        None
+        if known is None
+        else result_key(checkout.commit, recorded.src_path, known, today, approved)
+    )
     return key, cache_key(recorded, recorded.commit)
 
 
@@ -96,9 +100,10 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps results
 
 
-def _check_one(path: str, today: dt.date, renders: str) -> str:
+def _check_one(path: str, today: dt.date, renders: str, approved: tuple[str, ...]) -> str:
     """In a worker process: the drift check of one checkout, as JSON (cheap to pass back)."""
-    return run_check(Path(path), today=today, cache_dir=Path(renders)).model_dump_json()
+    report = run_check(Path(path), today=today, cache_dir=Path(renders), approved_sources=approved)
+    return report.model_dump_json()
 
 
 def process_pool(jobs: int) -> futures.ProcessPoolExecutor:
@@ -149,8 +154,11 @@ class _Run:
     done, so they find its render in the cache instead of rendering it again.
     """
 
-    def __init__(self, fleet: Fleet, cache: Path, jobs: int, today: dt.date) -> None:
+    def __init__(
+        self, fleet: Fleet, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...]
+    ) -> None:
         self.fleet, self.cache, self.jobs, self.today = fleet, cache, jobs, today
+        self.approved = approved  # template sources approved beside the package's
         self.store = ResultStore(cache / "results")
         self.tags = _Tags()
         self.rows: list[ProductResult] = []
@@ -208,7 +216,7 @@ class _Run:
                 )
             )
             return
-        key, group = _plan(product, checkout, self.tags, self.today)
+        key, group = _plan(product, checkout, self.tags, self.today, self.approved)
         item = Pending(product, checkout, key, group, _entity(checkout.path))
         stored = self.store.get(key) if key is not None else None
         if stored is not None:
@@ -234,13 +242,14 @@ class _Run:
 
     def _submit(self, item: Pending, pool: futures.Executor) -> None:
         renders = str(self.cache / "renders")
-        self.checks[pool.submit(_check_one, str(item.checkout.path), self.today, renders)] = item
+        check = (_check_one, str(item.checkout.path), self.today, renders, self.approved)
+        self.checks[pool.submit(*check)] = item
 
 
 def check_fleet(
-    fleet: Fleet, *, cache: Path, jobs: int, today: dt.date
+    fleet: Fleet, *, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...] = ()
 ) -> tuple[list[ProductResult], Tally]:
     """Every product of the fleet as a row; stored results of an earlier run are reused."""
-    run = _Run(fleet, cache.resolve(), jobs, today)  # workers run git in other folders
+    run = _Run(fleet, cache.resolve(), jobs, today, approved)  # workers run git in other folders
     run.run()
     return run.rows, run.tally

@@ -46,6 +46,14 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
         help="products checked at once (default: the number of CPUs)",
     )
     parser.add_argument(
+        "--approved-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="also approve this template source, as `paved-road drift --approved-source` does "
+        "(repeatable); products from unapproved sources fail",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=default_cache(),
@@ -155,7 +163,11 @@ def run_check_command(args: argparse.Namespace) -> int:
         return _fail(str(error))
     try:
         rows, tally = check_fleet(
-            fleet, cache=args.cache_dir, jobs=args.jobs, today=dt.date.today()
+            fleet,
+            cache=args.cache_dir,
+            jobs=args.jobs,
+            today=dt.date.today(),
+            approved=tuple(args.approved_source),
         )
     except Interrupted as error:
         print(f"paved-road fleet: {error}", file=sys.stderr)

@@ -23,11 +23,18 @@ from .. import __version__
 from ..drift.report import Report
 
 
-def result_key(commit: str, src_path: str, tags: dict[str, str], today: dt.date) -> str:
+def result_key(
+    commit: str,
+    src_path: str,
+    tags: dict[str, str],
+    today: dt.date,
+    approved: tuple[str, ...] = (),
+) -> str:
     payload = json.dumps(
         [
             commit,
             src_path,
+            sorted(approved),  # what the run approves decides the result too
             sorted(tags.items()),
             today.isoformat(),
             __version__,
