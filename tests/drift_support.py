@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from paved_road.answers_file import read_answers
 from paved_road.cli import main
 from paved_road.drift.policy import POLICY_FILE, Policy, parse_policy
 from paved_road.template_source import resolve_src
+from paved_road.yaml_file import FileProblem
 
 
 def drift(
@@ -33,15 +35,11 @@ def drift(
 
 
 def recorded_source(product: Path) -> str | None:
-    """The `_src_path` of a product's answers file, when it has a readable one."""
+    """The `_src_path` of a product's answers file (read as drift reads it), when it has one."""
     try:
-        data = yaml.safe_load((product / ".copier-answers.yml").read_text())
-    except (OSError, yaml.YAMLError):
+        return resolve_src(read_answers(product).src_path, product)
+    except FileProblem:
         return None
-    source = data.get("_src_path") if isinstance(data, dict) else None
-    if not source or str(source).startswith("-"):
-        return None
-    return resolve_src(str(source), product)
 
 
 def product_policy(product: Path) -> Policy:

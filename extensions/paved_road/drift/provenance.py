@@ -15,15 +15,17 @@ from pathlib import Path
 
 import yaml
 
+from ..platform import PLATFORM_CONSTANTS
 from ..template_source import APPROVED_SOURCES, is_approved
 from .answers_file import ANSWERS_FILE, Recorded
 from .render import render
 from .report import Finding, Kind, Severity
 from .versions import Release
 
-# Values the platform sets for every product: never taken from a product's answers file, even
-# where an older template version still declares them as (computed) questions.
-PLATFORM_CONSTANTS = frozenset({"github_org", "platform_team"})
+# Values the platform sets for every product (``paved_road.platform``): never taken from a
+# product's answers file, even where an older template version still declares them as
+# (computed) questions.
+CONSTANT_KEYS = frozenset(PLATFORM_CONSTANTS)
 
 
 def source_finding(
@@ -70,7 +72,7 @@ def render_as_asked(
     """The re-render with only the answers the template asks for. Platform constants never
     reach it; other answers the render does not record (set by hand) mean a second render
     without them, so no hand-set value shapes what the product is compared with."""
-    ignored = PLATFORM_CONSTANTS & recorded.answers.keys()
+    ignored = CONSTANT_KEYS & recorded.answers.keys()
     recorded = _without(recorded, ignored)
     rendered = render(recorded, tags, cache_dir)
     if extra := unasked(recorded, rendered):
