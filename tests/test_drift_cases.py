@@ -71,10 +71,12 @@ def test_every_guarded_file_and_part_is_caught(
     assert ".paved-road/policy.yml" in guarded
 
     originals = {path: (product / path).read_bytes() for path in files}
+    modes = {path: (product / path).stat().st_mode for path in files}
 
-    def restore() -> None:
+    def restore() -> None:  # contents and modes: executable bits of guarded files count
         for path, data in originals.items():
             (product / path).write_bytes(data)
+            (product / path).chmod(modes[path])
 
     def failing() -> set[tuple[str, str, str | None]]:
         code, out, _ = drift(capsys, product, "--format", "json")

@@ -132,7 +132,7 @@ def run_check(
         waivers = load_waivers(product)
     except CannotCheck as error:
         return Report(product=str(product), status="error", exit_code=2, error=str(error))
-    if (unreleased := release_finding(recorded, release)) is not None:
+    if (unreleased := release_finding(release)) is not None:
         findings.append(unreleased)
     template_files = rendered_files(rendered)
     git = is_git_worktree(product)

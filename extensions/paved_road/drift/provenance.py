@@ -54,7 +54,7 @@ def source_finding(
     )
 
 
-def release_finding(recorded: Recorded, release: Release) -> Finding | None:
+def release_finding(release: Release) -> Finding | None:
     if release.problem is None:
         return None
     return Finding(
