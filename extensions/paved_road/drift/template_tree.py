@@ -51,7 +51,8 @@ def _repo_root(src_path: str) -> Path | None:
 
 
 def _from_local(repo: Path, src_path: str, commit: str, dst: Path) -> None:
-    found = _git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", cwd=repo)
+    verify = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}")
+    found = _git(*verify, cwd=repo)  # the commit is the product's to write: never an option
     if found.returncode != 0:
         raise CannotCheck(
             f"template commit {commit!r} does not exist in {src_path} "
@@ -73,7 +74,7 @@ def _from_remote(src_path: str, ref: str, dst: Path) -> bool:
     repo = dst.with_name(dst.name + ".git")
     steps = (
         ("init", "--quiet", "--bare", str(repo)),
-        ("--git-dir", str(repo), "fetch", "--quiet", "--depth=1", git_url(src_path), ref),
+        ("--git-dir", str(repo), "fetch", "--quiet", "--depth=1", "--", git_url(src_path), ref),
         ("--git-dir", str(repo), f"--work-tree={dst}", "read-tree", "FETCH_HEAD"),
         ("--git-dir", str(repo), f"--work-tree={dst}", "checkout-index", "--all"),
     )
