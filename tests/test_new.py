@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from paved_road.answers import QUESTIONS
 from paved_road.cli import main
+from paved_road.new import Refused, _answers
 
 from tests.support import REPO_ROOT, free_port, run, tool_env
 
@@ -255,3 +259,35 @@ def _wait_for_healthz(port: int, process: subprocess.Popen[str]) -> str | None:
         except OSError:
             time.sleep(1)
     return None
+
+
+ANY_YAML_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content=st.one_of(
+        st.dictionaries(st.sampled_from([*QUESTIONS, "github_org", "other"]), ANY_YAML_VALUE),
+        ANY_YAML_VALUE,
+    )
+)
+def test_any_data_file_is_accepted_or_refused_in_one_line(tmp_path: Path, content: object) -> None:
+    """Whatever a data file holds, reading and validating it ends in answers or one line."""
+    data_file = tmp_path / "answers.yml"
+    data_file.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    try:
+        answers = _answers(data_file, [])
+    except Refused as refusal:
+        assert "\n" not in str(refusal)
+        assert len(str(refusal)) < 300, "a long answer is not echoed back whole"
+        return
+    assert set(answers) <= set(QUESTIONS)
+    assert all(isinstance(value, str) for value in answers.values())
