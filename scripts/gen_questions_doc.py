@@ -74,7 +74,7 @@ A refused answer gets one line that starts with what is allowed (for example
   not one of the YAML words above, not `app` or `tests`, not a standard-library module of any
   supported Python (3.11 to 3.13, so `pipes` and `test` are refused), and not a module the
   product's dependencies install (`click`, `yaml`). The lists come from the real interpreters
-  and a reference lock: `python scripts/gen_reserved_names.py` regenerates them.
+  and a reference lock per database: `python scripts/gen_reserved_names.py` regenerates them.
 - `description`: one line of text, at most 200 characters, like `product_name`. Quotes, colons,
   `#`, backslashes and non-ASCII are fine: every file format escapes them.
 - `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`.

@@ -4,12 +4,12 @@
   supports, read from that interpreter (found with ``uv python find``), not from the Python
   running copier. ``sys.stdlib_module_names`` leaves out ``test`` (and a few more) that a plain
   ``import`` still finds before a product's own package, so the stdlib folders are listed too.
-- ``dependency_names.json``: the distributions of a reference product's locked dependency
-  closure (``scripts/reference-product.uv.lock``) and the top-level modules they install,
-  read from a throwaway environment synced from that lock.
+- ``dependency_names.json``: the distributions of the reference products' locked dependency
+  closures (``scripts/reference-product-{postgres,sqlite}.uv.lock``) and the top-level modules
+  they install, read from throwaway environments synced from those locks.
 
     python scripts/gen_reserved_names.py            # regenerate both from the committed lock
-    python scripts/gen_reserved_names.py --relock   # lock the reference product afresh first
+    python scripts/gen_reserved_names.py --relock   # lock the reference products afresh first
     python scripts/gen_reserved_names.py --check    # exit 1 when the committed files are stale
 """
 
@@ -29,18 +29,22 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "extensions" / "paved_road" / "data"
 STDLIB_FILE = DATA / "stdlib_modules.json"
 DEPENDENCY_FILE = DATA / "dependency_names.json"
-REFERENCE_LOCK = ROOT / "scripts" / "reference-product.uv.lock"
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
-# The widest closure: every optional dependency of the template is selected (PostgreSQL adds
-# psycopg, a UI adds Playwright), and the lowest Python keeps every version marker in the lock.
+DATABASES = ("postgres", "sqlite")
+# The widest closure: a product per database (PostgreSQL adds psycopg, SQLite aiosqlite), each
+# with a UI (Playwright), and the lowest Python, which keeps every version marker in the lock.
 REFERENCE_ANSWERS = {
     "product_name": "Reference Product",
     "python_version": PYTHON_VERSIONS[0],
-    "database": "postgres",
     "ui": "server",
     "deploy_target": "kubernetes",
 }
 REFERENCE_SLUG = "reference-product"
+
+
+def reference_lock(database: str) -> Path:
+    return ROOT / "scripts" / f"reference-product-{database}.uv.lock"
+
 
 _LIST_STDLIB = """
 import json, pkgutil, sys, sysconfig
@@ -89,33 +93,33 @@ def stdlib_modules() -> dict[str, list[str]]:
     return result
 
 
-def _render_reference(dst: Path) -> Path:
+def _render_reference(dst: Path, database: str) -> Path:
     import copier  # noqa: PLC0415 - only this step needs it (and its 0.6 s import)
 
     copier.run_copy(
-        str(ROOT), dst, data=REFERENCE_ANSWERS, vcs_ref="HEAD", defaults=True,
-        unsafe=True, quiet=True, skip_tasks=True,
+        str(ROOT), dst, data={**REFERENCE_ANSWERS, "database": database}, vcs_ref="HEAD",
+        defaults=True, unsafe=True, quiet=True, skip_tasks=True,
     )  # fmt: skip
     return dst
 
 
-def relock(product: Path) -> None:
+def relock(product: Path, lock: Path) -> None:
     (product / "uv.lock").unlink(missing_ok=True)
     _run([_uv(), "lock", "--quiet"], cwd=product)
-    shutil.copyfile(product / "uv.lock", REFERENCE_LOCK)
+    shutil.copyfile(product / "uv.lock", lock)
 
 
-def lock_is_current(product: Path) -> bool:
+def lock_is_current(product: Path, lock: Path) -> bool:
     """Whether the reference lock still locks the template's dependencies as they are now."""
-    shutil.copyfile(REFERENCE_LOCK, product / "uv.lock")
+    shutil.copyfile(lock, product / "uv.lock")
     command = [_uv(), "lock", "--check", "--quiet"]
     result = subprocess.run(command, cwd=product, env=_env(), capture_output=True, check=False)
     return result.returncode == 0
 
 
-def dependency_names(product: Path) -> dict[str, list[str]]:
+def dependency_names(product: Path, lock: Path) -> tuple[set[str], set[str]]:
     """The closure's distribution names, and every top-level module they install here."""
-    lock_text = REFERENCE_LOCK.read_text()
+    lock_text = lock.read_text()
     packages = tomllib.loads(lock_text)["package"]
     dists = {normalize(p["name"]) for p in packages if p["name"] != REFERENCE_SLUG}
     (product / "uv.lock").write_text(lock_text)
@@ -130,7 +134,7 @@ def dependency_names(product: Path) -> dict[str, list[str]]:
     # A distribution not installed on this platform (colorama on Windows) still claims the
     # import name its own name suggests.
     imports |= {dist.replace("-", "_") for dist in dists}
-    return {"distributions": sorted(dists), "imports": sorted(imports)}
+    return dists, imports
 
 
 def _dump(data: object) -> str:
@@ -139,20 +143,27 @@ def _dump(data: object) -> str:
 
 def main() -> int:
     arguments = sys.argv[1:]
-    with tempfile.TemporaryDirectory() as scratch:
-        product = _render_reference(Path(scratch) / REFERENCE_SLUG)
-        if "--relock" in arguments:
-            relock(product)
-        if "--check" in arguments and not lock_is_current(product):
-            print(
-                f"{REFERENCE_LOCK.relative_to(ROOT)} no longer locks the template's dependencies:"
-                " run python scripts/gen_reserved_names.py --relock"
-            )
-            return 1
-        files = {
-            STDLIB_FILE: _dump(stdlib_modules()),
-            DEPENDENCY_FILE: _dump(dependency_names(product)),
-        }
+    dists: set[str] = set()
+    imports: set[str] = set()
+    for database in DATABASES:
+        lock = reference_lock(database)
+        with tempfile.TemporaryDirectory() as scratch:
+            product = _render_reference(Path(scratch) / REFERENCE_SLUG, database)
+            if "--relock" in arguments:
+                relock(product, lock)
+            if "--check" in arguments and not lock_is_current(product, lock):
+                print(
+                    f"{lock.relative_to(ROOT)} no longer locks the template's dependencies:"
+                    " run python scripts/gen_reserved_names.py --relock"
+                )
+                return 1
+            more_dists, more_imports = dependency_names(product, lock)
+        dists |= more_dists
+        imports |= more_imports
+    files = {
+        STDLIB_FILE: _dump(stdlib_modules()),
+        DEPENDENCY_FILE: _dump({"distributions": sorted(dists), "imports": sorted(imports)}),
+    }
     if "--check" in arguments:
         stale = [path for path, text in files.items() if path.read_text() != text]
         for path in stale:

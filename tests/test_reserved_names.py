@@ -1,5 +1,5 @@
 """The names a slug or package must not take are what the real interpreters and the reference
-lock say today, and the reference lock still locks the template's dependencies."""
+locks (one per database) say today, and those locks still lock the template's dependencies."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from tests.support import REPO_ROOT, run
 
 @pytest.mark.slow
 def test_generated_names_match_the_interpreters_and_the_reference_lock() -> None:
-    """Regenerates both lists (uv python find; uv sync of the reference lock) and compares;
-    also fails when the template's dependencies moved away from the reference lock."""
+    """Regenerates both lists (uv python find; uv sync of each reference lock) and compares;
+    also fails when the template's dependencies moved away from a reference lock."""
     result = run(
         [sys.executable, "scripts/gen_reserved_names.py", "--check"], REPO_ROOT, check=False
     )
@@ -29,3 +29,4 @@ def test_lists_hold_what_the_issue_names() -> None:
     assert "pipes" not in versions["3.13"]
     assert {"fastapi", "pytest", "click", "uvicorn"} <= dependency_distributions()
     assert {"click", "yaml", "dotenv", "multipart", "_pytest"} <= dependency_modules()
+    assert {"psycopg", "aiosqlite"} <= dependency_modules(), "both databases' closures"
