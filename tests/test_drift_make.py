@@ -10,7 +10,7 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import flip_one_byte
-from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
+from tests.support import commit_all, copy_product, init_repo, run, snapshot_template
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +38,7 @@ def drift_script(product: Path, **env: str):
         "PAVED_ROAD_CACHE_DIR": str(product.parent / "render-cache"),
         **env,
     }
-    return run(
-        ["uv", "run", "--no-project", "python", ".paved-road/drift.py"], product, False, **env
-    )
+    return run(["uv", "run", "--quiet", "--script", ".paved-road/drift.py"], product, False, **env)
 
 
 def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(product: Path) -> None:
@@ -120,20 +118,38 @@ def test_unknown_commit_is_exit_2_with_one_line(product: Path) -> None:
         answers.write_text(original)
 
 
-def test_pre_commit_hook_of_this_repository_checks_a_product(
-    template: Path, product: Path, tmp_path: Path
+def test_the_products_pre_commit_config_runs_drift_before_a_push(
+    product: Path, tmp_path: Path
 ) -> None:
+    """docs/drift.md: the guarded pre-commit config ships the hook; nothing to add to it."""
     repo = Path(shutil.copytree(product, tmp_path / "repo", symlinks=True))
     init_repo(repo)
-    commit = git(template, "rev-parse", "HEAD").stdout.strip()
-    hook = ["pre-commit", "try-repo", str(template), "paved-road-drift", "--ref", commit]
-    env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "CI": ""}
-    clean = run([*hook, "--all-files"], repo, check=False, **env)
+    env = {
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "CI": "",
+        "PAVED_ROAD_CACHE_DIR": str(product.parent / "render-cache"),
+    }
+    installed = run(["pre-commit", "install"], repo, check=False, **env)
+    assert "pre-commit installed at .git/hooks/pre-push" in installed.stdout, installed.stdout
+    hook = [
+        "pre-commit",
+        "run",
+        "paved-road-drift",
+        "--hook-stage",
+        "pre-push",
+        "--all-files",
+        "-v",
+    ]
+    clean = run(hook, repo, check=False, **env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "paved-road drift" in clean.stdout
+    assert "result: in policy" in clean.stdout
 
     flip_one_byte(repo / "alembic.ini")
     commit_all(repo, "edit a guarded file")
-    drifted = run([*hook, "--all-files"], repo, check=False, **env)
+    drifted = run(hook, repo, check=False, **env)
     assert drifted.returncode == 1, drifted.stdout + drifted.stderr
     assert "modified        alembic.ini" in drifted.stdout
+    # A commit does not run it (it needs the template repository): only a push does.
+    at_commit = run([*hook[:3], "--all-files"], repo, check=False, **env)
+    assert "No hook with id `paved-road-drift` in stage `pre-commit`" in at_commit.stdout

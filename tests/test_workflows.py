@@ -124,7 +124,7 @@ def test_ci_runs_make_check_and_builds_the_container(rendered, case: str) -> Non
     product = rendered(case)
     ci = jobs(product, "ci.yml")
     check_runs = [step.get("run") for step in ci["check"]["steps"]]
-    assert "make check" in check_runs
+    assert "make check CHECK_DRIFT=" in check_runs, "the drift job checks drift, not the Makefile"
     assert any("docker build" in str(step.get("run")) for step in ci["container"]["steps"])
     uses_node = any("setup-node" in str(step.get("uses")) for step in ci["check"]["steps"])
     assert uses_node == (DEPLOY_CASES[case]["ui"] != "none"), "the UI's checks need Node.js"
@@ -163,3 +163,47 @@ def test_deploy_goes_to_staging_from_main_and_production_from_tags(rendered, cas
         assert deploy["image"]["permissions"]["packages"] == "write"
     else:
         assert "flyctl deploy" in runs
+
+
+# What may run in the drift job: uv, the checkout, the guarded drift runner, the upload.
+DRIFT_JOB_ACTIONS = ["astral-sh/setup-uv", "actions/checkout", None, "actions/upload-artifact"]
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_ci_checks_drift_first_from_guarded_files_only(rendered, case: str) -> None:
+    ci = jobs(rendered(case), "ci.yml")
+    drift = ci["drift"]
+    steps = drift["steps"]
+    assert [str(step.get("uses", "")).partition("@")[0] or None for step in steps] == (
+        DRIFT_JOB_ACTIONS
+    ), "uv is installed before the checkout; nothing of the product runs in this job"
+    assert steps[0]["with"] == {"enable-cache": False}, "no cache a product run could write"
+    run = steps[2]["run"]
+    assert run.startswith(
+        "uv run --quiet --no-config --python 3.12 --script .paved-road/drift.py --ci"
+    )
+    assert "make" not in run.split() and "sync" not in run.split()
+    assert steps[2]["env"]["UV_CACHE_DIR"] == "${{ runner.temp }}/drift-uv-cache"
+    assert "DRIFT_OFFLINE" not in str(ci) and "PAVED_ROAD_FROM" not in str(ci)
+    upload = steps[3]
+    assert upload["if"] == "${{ !cancelled() }}", "a failing check still uploads its report"
+    assert upload["with"]["name"] == "paved-road-drift-report"  # docs/ci-guardrails.md
+    assert upload["with"]["path"] == "${{ runner.temp }}/drift-report.json"
+    # Nothing of the product runs before the drift check passes.
+    assert ci["check"]["needs"] == "drift"
+    assert ci["container"]["needs"] == "drift"
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_ci_runs_the_guarded_tests_with_the_platform_settings(rendered, case: str) -> None:
+    product = rendered(case)
+    steps = {step.get("name"): step for step in jobs(product, "ci.yml")["check"]["steps"]}
+    guarded = steps["Guarded tests"]
+    assert guarded["env"] == {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": ""}
+    argv = guarded["run"].split()
+    assert argv[argv.index("-c") + 1] == "tests/guarded/guarded.ini"
+    assert "--noconftest" in argv
+    assert argv[argv.index("-p") + 1] == "tests.guarded.enforce"
+    assert (product / "tests/guarded/guarded.ini").is_file()
+    names = list(steps)
+    assert names.index("Install the locked dependencies") < names.index("Guarded tests")

@@ -1,46 +1,71 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["pyyaml==6.0.4"]
+# ///
 """Run `paved-road drift` on this product, from the template source and commit it records.
 
-Platform-owned (guarded): `make drift` and `make check` run it. There is no package index
-hosting paved-road, so the checker is installed by uv from the template's own git repository
-at this product's recorded commit (`uvx --from git+<_src_path>@<commit> paved-road drift`),
-the same version of the checker as the template it compares against.
+Platform-owned (guarded). Two callers:
+
+- CI's drift job (`.github/workflows/ci.yml`, guarded) runs it with `--ci` before anything of
+  the product runs: the checker comes from the recorded template release only, caches are
+  fresh, `DRIFT_OFFLINE` and `PAVED_ROAD_FROM` are ignored, and `--report FILE` keeps the JSON
+  report for the job's artifact. Nothing in the Makefile changes what that job checks.
+- `make drift` (and `make check`) run it locally.
+
+There is no package index hosting paved-road, so the checker is installed by uv from the
+template's own git repository at this product's recorded commit
+(`uvx --from git+<_src_path>@<commit> paved-road drift`): the same version of the checker as
+the template it compares against. `.copier-answers.yml` is read with a YAML parser, as the
+checker reads it, so what installs the checker is what the checker then compares against.
 
 Exit codes: 0 in policy, 1 violations, 2 cannot check (one line on stderr says why).
 In GitHub Actions the report becomes annotations (`--format github`) and the job summary
-(markdown). DRIFT_OFFLINE=1 skips the check for a local run without access to the template
-(it says so, and it is refused when CI is set). PAVED_ROAD_FROM overrides where the checker
-comes from (a local checkout of the template, when working on the checker itself).
+(markdown). Locally only: DRIFT_OFFLINE=1 skips the check (it says so; refused when CI is
+set), and PAVED_ROAD_FROM overrides where the checker comes from (a local checkout of the
+template, when working on the checker itself).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+import yaml
 
 ANSWERS_FILE = ".copier-answers.yml"
 DESCRIBE_RE = re.compile(r"^.+-\d+-g(?P<sha>[0-9a-f]{4,40})$")
 TIMEOUT_SECONDS = 60
+LOCAL_SKIP_HINT = "; to skip locally only: DRIFT_OFFLINE=1 make check"
 
 
-def fail(why: str) -> int:
-    print(f"paved-road drift: cannot check: {why}", file=sys.stderr)
-    return 2
+class CannotCheck(Exception):
+    """Why the check cannot run: one line for stderr, exit 2."""
 
 
 def recorded(answers: Path) -> dict[str, str]:
-    """`_src_path` and `_commit` from the answers file (copier writes plain `key: value`)."""
+    """`_src_path` and `_commit`, read as the checker reads them (YAML, a mapping, non-blank)."""
+    try:
+        data = yaml.safe_load(answers.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise CannotCheck(f"{ANSWERS_FILE} does not parse as YAML: fix or restore it") from None
+    if not isinstance(data, dict):
+        raise CannotCheck(f"{ANSWERS_FILE} is not a mapping of answers: restore it from git")
     found = {}
-    for line in answers.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key in ("_src_path", "_commit"):
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            found[key] = value
+    for key in ("_src_path", "_commit"):
+        value = data.get(key)
+        if not isinstance(value, str | int) or not str(value).strip():
+            raise CannotCheck(f"{ANSWERS_FILE} has no {key}: restore it from git history")
+        if str(value).startswith("-"):
+            raise CannotCheck(f"{ANSWERS_FILE} {key} starts with '-': restore it from git history")
+        found[key] = str(value)
     return found
 
 
@@ -66,40 +91,11 @@ def git_ref(commit: str) -> str:
     return match["sha"] if match else commit
 
 
-def commit_exists(file_url: str, ref: str) -> bool:
-    """Whether a local template repository has the commit (a remote one is asked by uv)."""
-    repo = unquote(urlparse(file_url).path)
-    found = subprocess.run(  # noqa: S603
-        ["git", "-C", repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],  # noqa: S607
-        capture_output=True,
-        check=False,
-    )
-    return found.returncode == 0
-
-
-def main(argv: list[str]) -> int:
-    if os.environ.get("DRIFT_OFFLINE"):
-        if os.environ.get("CI"):
-            return fail("DRIFT_OFFLINE is set in CI; CI must always check drift")
-        print("paved-road drift: SKIPPED (DRIFT_OFFLINE is set): drift was not checked")
-        return 0
-    answers = Path(ANSWERS_FILE)
-    if not answers.is_file():
-        return fail(f"no {ANSWERS_FILE} here: run it in the product's root")
-    values = recorded(answers)
-    missing = [key for key in ("_src_path", "_commit") if not values.get(key)]
-    if missing:
-        return fail(f"{ANSWERS_FILE} has no {missing[0]}: restore it from git history")
-    url = git_url(values["_src_path"])
-    source = os.environ.get("PAVED_ROAD_FROM") or f"git+{url}@{git_ref(values['_commit'])}"
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    # Keep re-renders between runs (keyed by template SHA and answers): a second `make check`
-    # compares without rendering.
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    env.setdefault("PAVED_ROAD_CACHE_DIR", str(cache_home / "paved-road" / "renders"))
+def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) -> None:
+    """The template repository answers, and (when local) has the recorded commit."""
     try:
         reach = subprocess.run(  # noqa: S603
-            ["git", "ls-remote", "--tags", url],  # noqa: S607
+            ["git", "ls-remote", "--tags", "--", url],  # noqa: S607
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
@@ -110,37 +106,125 @@ def main(argv: list[str]) -> int:
         reach = None
     if reach is None or reach.returncode != 0:
         why = reach.stderr.strip().splitlines()[0] if reach and reach.stderr.strip() else "timeout"
-        return fail(
-            f"template source {values['_src_path']} is unreachable ({why}); "
-            "to skip locally only: DRIFT_OFFLINE=1 make check"
+        raise CannotCheck(
+            f"template source {values['_src_path']} is unreachable ({why}){hint}"
         )
+    if not url.startswith("file://"):
+        return  # a remote repository is asked by uv
     ref = git_ref(values["_commit"])
-    if url.startswith("file://") and not commit_exists(url, ref):
-        return fail(
+    repo = unquote(urlparse(url).path)
+    verify = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"]
+    found = subprocess.run(["git", "-C", repo, *verify], capture_output=True, check=False)  # noqa: S603, S607
+    if found.returncode != 0:
+        raise CannotCheck(
             f"template commit {values['_commit']!r} does not exist in {values['_src_path']} "
-            "(was the product rendered from uncommitted template changes?); "
-            "to skip locally only: DRIFT_OFFLINE=1 make check"
+            f"(was the product rendered from uncommitted template changes?){hint}"
         )
-    install = subprocess.run(  # noqa: S603
-        ["uvx", "--quiet", "--from", source, "paved-road", "--version"],  # noqa: S607
-        capture_output=True,
-        text=True,
+
+
+def checker(source: str, *args: str, cwd: Path, env: dict[str, str], **kwargs):
+    """`paved-road ARGS` installed from SOURCE, run from outside the product so that no uv
+    setting of the product (uv.toml, [tool.uv], .python-version) applies to it."""
+    return subprocess.run(  # noqa: S603
+        ["uvx", "--isolated", "--quiet", "--from", source, "paved-road", *args],  # noqa: S607
+        cwd=cwd,
         env=env,
         check=False,
+        **kwargs,
     )
+
+
+def error_report(product: Path, why: str) -> str:
+    """The JSON report of a check that could not run (drift-report.v1 schema, exit 2)."""
+    report = {
+        "schema_version": "1",
+        "product": str(product),
+        "status": "error",
+        "exit_code": 2,
+        "error": why,
+        "template": None,
+        "findings": [],
+        "waivers": [],
+    }
+    return json.dumps(report, indent=2) + "\n"
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog=".paved-road/drift.py", add_help=False)
+    parser.add_argument("--ci", action="store_true", help="CI's drift job (see the docstring)")
+    parser.add_argument("--report", type=Path, help="also write the JSON report to this file")
+    return parser.parse_known_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args, rest = parse_args(argv)
+    product = Path.cwd()
+    scratch = Path(tempfile.mkdtemp(prefix="paved-road-drift-"))
+    try:
+        return check(product, scratch, args, rest)
+    except CannotCheck as error:
+        print(f"paved-road drift: cannot check: {error}", file=sys.stderr)
+        if args.report is not None:
+            args.report.write_text(error_report(product, str(error)), encoding="utf-8")
+        return 2
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str]) -> int:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    if args.ci:
+        # What CI checks comes from guarded files only: the local escape hatches do not apply,
+        # and renders start from nothing (no cache a previous run's product code could touch).
+        for name in ("DRIFT_OFFLINE", "PAVED_ROAD_FROM", "PAVED_ROAD_CACHE_DIR"):
+            if env.pop(name, None):
+                print(f"paved-road drift: {name} is ignored in CI")
+        env["PAVED_ROAD_CACHE_DIR"] = str(scratch / "renders")
+    elif os.environ.get("DRIFT_OFFLINE"):
+        if os.environ.get("CI"):
+            raise CannotCheck("DRIFT_OFFLINE is set in CI; CI must always check drift")
+        print("paved-road drift: SKIPPED (DRIFT_OFFLINE is set): drift was not checked")
+        return 0
+    else:
+        # Keep re-renders between runs (keyed by template SHA and answers): a second
+        # `make check` compares without rendering.
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        env.setdefault("PAVED_ROAD_CACHE_DIR", str(cache_home / "paved-road" / "renders"))
+    answers = product / ANSWERS_FILE
+    if not answers.is_file():
+        raise CannotCheck(f"no {ANSWERS_FILE} here: run it in the product's root")
+    values = recorded(answers)
+    url = git_url(values["_src_path"])
+    source = f"git+{url}@{git_ref(values['_commit'])}"
+    if not args.ci and os.environ.get("PAVED_ROAD_FROM"):
+        source = os.environ["PAVED_ROAD_FROM"]
+    reachable(values, url, env, "" if args.ci else LOCAL_SKIP_HINT)
+    install = checker(source, "--version", cwd=scratch, env=env, capture_output=True, text=True)
     if install.returncode != 0:
         lines = [line.strip() for line in install.stderr.splitlines() if line.strip()]
-        return fail(f"cannot install paved-road from {source}: {lines[-1] if lines else '?'}")
+        raise CannotCheck(f"cannot install paved-road from {source}: {lines[-1] if lines else '?'}")
+    if args.report is not None:
+        with args.report.open("w", encoding="utf-8") as report:
+            checker(
+                source,
+                "drift",
+                str(product),
+                "--format",
+                "json",
+                cwd=scratch,
+                env=env,
+                stdout=report,
+                stderr=subprocess.DEVNULL,
+            )
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if os.environ.get("GITHUB_ACTIONS") == "true" and summary and "--format" not in argv:
+    if os.environ.get("GITHUB_ACTIONS") == "true" and summary and "--format" not in rest:
         # In GitHub Actions: annotations on the offending files, the report in the job summary.
-        argv = ["--format", "github", "--summary", summary, *argv]
-    if not os.environ.get("CI"):
+        rest = ["--format", "github", "--summary", summary, *rest]
+    if not args.ci and not os.environ.get("CI"):
         # Locally, check against the template the answers record. CI approves only the
-        # platform's template sources: its guarded workflow passes them.
-        argv = ["--approve-recorded-source", *argv]
-    checker = ["uvx", "--quiet", "--from", source, "paved-road", "drift", ".", *argv]
-    return subprocess.run(checker, env=env, check=False).returncode  # noqa: S603
+        # platform's template sources (those the checker ships, and --approved-source).
+        rest = ["--approve-recorded-source", *rest]
+    return checker(source, "drift", str(product), *rest, cwd=scratch, env=env).returncode
 
 
 if __name__ == "__main__":
