@@ -12,6 +12,7 @@ from .answers_file import read_answers
 from .codeowners import codeowners_findings
 from .compare import compare
 from .conflicts import find_conflicts, is_git_worktree, product_files
+from .effective import effective_findings
 from .errors import CannotCheck
 from .git_remote import remote_tags
 from .places import added_findings, forbidden_findings
@@ -24,7 +25,14 @@ from .waivers import WAIVERS_FILE, Waiver, WaiverState, WaiverStatus, load_waive
 
 # What a platform-approved waiver can cover; the provenance of the template, conflicts, the
 # version lag and CODEOWNERS' platform lines cannot be waived.
-WAIVABLE = {Kind.MODIFIED, Kind.MISSING, Kind.PART_MODIFIED, Kind.ADDED, Kind.FORBIDDEN}
+WAIVABLE = {
+    Kind.MODIFIED,
+    Kind.MISSING,
+    Kind.PART_MODIFIED,
+    Kind.ADDED,
+    Kind.FORBIDDEN,
+    Kind.EFFECTIVE,
+}
 
 
 def behind_finding(lag: Behind, limits: BehindLimits) -> Finding | None:
@@ -130,6 +138,7 @@ def run_check(
         findings += ignored
         policy = load_policy(rendered, recorded.commit)
         waivers = load_waivers(product)
+        effective = effective_findings(rendered, product)
     except CannotCheck as error:
         return Report(product=str(product), status="error", exit_code=2, error=str(error))
     if (unreleased := release_finding(release)) is not None:
@@ -145,6 +154,7 @@ def run_check(
     findings += find_conflicts(product, files, git)
     guarded = [path for path in template_files if policy.is_guarded(path)]
     findings += codeowners_findings(rendered, product, guarded)
+    findings += effective
     # A bare SHA of a release is that release: it never skips the lag check.
     lag = behind(release.tag or recorded.commit, tags)
     if (late := behind_finding(lag, policy.behind)) is not None:

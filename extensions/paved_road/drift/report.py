@@ -34,6 +34,7 @@ class Kind(StrEnum):
     FORBIDDEN = "forbidden"
     WAIVER_REFUSED = "waiver-refused"
     CODEOWNERS = "codeowners"
+    EFFECTIVE = "effective"  # a built overlay breaks the base's security settings
 
 
 class Severity(StrEnum):
