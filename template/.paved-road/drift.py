@@ -106,9 +106,7 @@ def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) 
         reach = None
     if reach is None or reach.returncode != 0:
         why = reach.stderr.strip().splitlines()[0] if reach and reach.stderr.strip() else "timeout"
-        raise CannotCheck(
-            f"template source {values['_src_path']} is unreachable ({why}){hint}"
-        )
+        raise CannotCheck(f"template source {values['_src_path']} is unreachable ({why}){hint}")
     if not url.startswith("file://"):
         return  # a remote repository is asked by uv
     ref = git_ref(values["_commit"])
@@ -179,7 +177,8 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
         for name in ("DRIFT_OFFLINE", "PAVED_ROAD_FROM", "PAVED_ROAD_CACHE_DIR"):
             if env.pop(name, None):
                 print(f"paved-road drift: {name} is ignored in CI")
-        env["PAVED_ROAD_CACHE_DIR"] = str(scratch / "renders")
+        # The checker's own --cache-dir: the report run and the check run share one render.
+        rest = ["--cache-dir", str(scratch / "renders"), *rest]
     elif os.environ.get("DRIFT_OFFLINE"):
         if os.environ.get("CI"):
             raise CannotCheck("DRIFT_OFFLINE is set in CI; CI must always check drift")
@@ -209,6 +208,7 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
                 source,
                 "drift",
                 str(product),
+                *rest,
                 "--format",
                 "json",
                 cwd=scratch,
