@@ -23,7 +23,8 @@ import yaml
 from .errors import CannotCheck
 from .report import Finding, Kind, Severity
 
-BASE = "deploy/base/kustomization.yaml"
+BASE_DIR = "deploy/base"
+BASE = f"{BASE_DIR}/kustomization.yaml"
 OVERLAYS = "deploy/overlays"
 CATALOG = "catalog-info.yaml"
 TIMEOUT_SECONDS = 60
@@ -64,14 +65,15 @@ def _fingerprint(deploy: Path) -> str:
     return digest.hexdigest()
 
 
-def build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
-    """The manifests an overlay deploys, or None and the first line of kustomize's error.
+def build(kustomization: Path, deploy: Path) -> tuple[list[dict[str, Any]] | None, str]:
+    """The manifests a kustomization (under ``deploy/``) builds, or None and the first line of
+    kustomize's error.
 
     Builds are kept per process, keyed by the content of the whole ``deploy/`` folder: a fleet
     of products with the same answers and untouched overlays builds each overlay once."""
-    key = f"{overlay.name}:{_fingerprint(overlay.parent.parent)}"
+    key = f"{kustomization.relative_to(deploy).as_posix()}:{_fingerprint(deploy)}"
     if key not in _BUILDS:
-        _BUILDS[key] = _build(overlay)
+        _BUILDS[key] = _build(kustomization)
     return _BUILDS[key]
 
 
@@ -177,10 +179,10 @@ def pod_problems(spec: dict[str, Any], allowed_images: set[str], own: str) -> li
     return problems
 
 
-def base_images(render: Path, overlay: str) -> set[str]:
-    """The image names of the template's own build of an overlay (placeholders the release
-    replaces), so the check holds the product to what the platform ships."""
-    built, _ = build(render / OVERLAYS / overlay)
+def base_images(render: Path) -> set[str]:
+    """The image names of the template's own base (placeholders the release replaces), so the
+    check holds the product to what the platform ships."""
+    built, _ = build(render / BASE_DIR, render / "deploy")
     return {
         image_name(str(container.get("image", "")))
         for doc in built or []
@@ -196,14 +198,12 @@ def effective_findings(render: Path, product: Path) -> list[Finding]:
     if not (render / BASE).is_file() or not (product / OVERLAYS).is_dir():
         return []
     own = registry_path(render) or ""
-    template_overlays = sorted(path.parent.name for path in render.glob(f"{OVERLAYS}/*/kus*"))
-    placeholders = set().union(*(base_images(render, name) for name in template_overlays))
-    allowed = placeholders | ({own} if own else set())
+    allowed = base_images(render) | ({own} if own else set())
     findings = []
     for kustomization in sorted(product.glob(f"{OVERLAYS}/*/kustomization.y*ml")):
         overlay = kustomization.parent
         path = kustomization.relative_to(product).as_posix()
-        built, error = build(overlay)
+        built, error = build(overlay, product / "deploy")
         if built is None:
             findings.append(
                 Finding(
