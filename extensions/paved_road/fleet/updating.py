@@ -25,7 +25,7 @@ from packaging.version import Version
 
 from ..drift import CannotCheck
 from ..drift.answers_file import read_answers
-from ..drift.conflicts import find_conflicts
+from ..drift.conflicts import find_conflicts, product_files
 from ..drift.git_remote import remote_tags
 from ..drift.versions import commit_version, parse_tag
 from .clones import CannotFetch, clone
@@ -148,7 +148,8 @@ def _update(product: Product, work: Path, to: str | None, token: str | None) -> 
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
         lines = [line for line in printed.splitlines() if line.strip()]
         raise Failed(lines[-1] if lines else "paved-road update failed")
-    outcome.conflicts = sorted({f.path for f in find_conflicts(work) if f.path})
+    files = product_files(work, git=True)
+    outcome.conflicts = sorted({f.path for f in find_conflicts(work, files, git=True) if f.path})
     outcome.status = "conflicts" if code == 1 or outcome.conflicts else "updated"
     if outcome.status == "updated" and code == 3:
         outcome.status = "drift"
