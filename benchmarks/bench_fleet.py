@@ -199,7 +199,8 @@ def bench_check(root: Path, fleet: Path, first: Path, count: int, args) -> float
 def bench_sequential(root: Path, products: list[Path], runs: int, fleet_seconds: float) -> None:
     started = time.perf_counter()
     for product in products[:runs]:
-        timed([str(BIN / "paved-road"), "drift", str(product)], root)
+        approve = ["--approved-source", str(root / "template")]  # as in bench_check
+        timed([str(BIN / "paved-road"), "drift", str(product), *approve], root)
     estimate = (time.perf_counter() - started) * len(products) / runs
     label = "" if runs == len(products) else f" (extrapolated from {runs} runs)"
     print(f"2. paved-road drift once per product, in sequence: {estimate:7.1f} s{label}")
