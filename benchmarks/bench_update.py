@@ -23,9 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.cases import CHECK_CASES
 from tests.support import copy_product, init_repo, tool_env
 from tests.update_customisations import customise
-from tests.update_support import GIT_IDENTITY, PAVED_ROAD, build_versions, previous_release
-
-COPIER = str(Path(sys.executable).parent / "copier")
+from tests.update_support import COPIER, GIT_IDENTITY, PAVED_ROAD, build_versions, previous_release
 
 
 def timed(cmd: list[str], product: Path) -> float:

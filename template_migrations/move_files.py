@@ -41,17 +41,16 @@ def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], capture_output=True, check=check)
 
 
-def _committed(path: str) -> bytes | None:
+def committed(path: str) -> bytes | None:
     """The product's version of ``path`` before the update, or None if it had none."""
-    shown = _git("show", f"HEAD:{path}", check=False)
+    shown = _git("show", f"HEAD:./{path}", check=False)  # ./: relative to the product
     return shown.stdout if shown.returncode == 0 else None
 
 
-def _old_render(template: str, version: str, answers_file: str) -> Path:
+def old_render(template: str, version: str, answers_file: str, target: Path) -> Path:
     """Render the template at the product's old version with its recorded answers."""
-    recorded = yaml.safe_load(_committed(answers_file) or b"{}") or {}
+    recorded = yaml.safe_load(committed(answers_file) or b"{}") or {}
     data = {key: value for key, value in recorded.items() if not key.startswith("_")}
-    target = Path(tempfile.mkdtemp(prefix="paved-road-migration-"))
     copier.run_copy(
         template,
         target,
@@ -80,18 +79,52 @@ def _merge(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
         return merged.stdout, merged.returncode > 0
 
 
+def mark_unmerged(path: str, base: bytes | None, ours: bytes | None, theirs: bytes | None) -> None:
+    """Record a conflict in the index the way copier does for its own: stage 1 (base), 2
+    (ours), 3 (theirs), each only if that side has the file. ``git status`` then lists the
+    path as unmerged (UU; UD when the template deleted it) instead of untracked or deleted."""
+    mode = "100755" if os.access(path, os.X_OK) else "100644"
+    lines = [f"0 {'0' * 40}\t{path}"]
+    for stage, content in ((1, base), (2, ours), (3, theirs)):
+        if content is None:
+            continue
+        written = subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"], input=content, capture_output=True, check=True
+        )
+        lines.append(f"{mode} {written.stdout.decode().strip()} {stage}\t{path}")
+    subprocess.run(
+        ["git", "update-index", "--index-info"],
+        input="".join(line + "\n" for line in lines).encode(),
+        capture_output=True,
+        check=True,
+    )
+
+
+def moved_note() -> Path:
+    """Where this script lists the OLD paths whose edits it carried to NEW, for
+    finish_update.py (which must not report their deletion as a conflict)."""
+    return Path(_git("rev-parse", "--git-path", "paved-road-moved").stdout.decode().strip())
+
+
 def move(pairs: list[tuple[str, str]], template: str, version: str, answers_file: str) -> int:
-    old_render: Path | None = None
+    with tempfile.TemporaryDirectory(prefix="paved-road-migration-") as scratch:
+        return _move(pairs, template, version, answers_file, Path(scratch) / "old")
+
+
+def _move(
+    pairs: list[tuple[str, str]], template: str, version: str, answers_file: str, render: Path
+) -> int:
+    rendered: Path | None = None
     conflicts = 0
     for old, new in pairs:
-        ours = _committed(old)
+        ours = committed(old)
         new_path = Path(new)
         if ours is None or not new_path.is_file():
             continue  # the product never had OLD (or deleted it), or the template has no NEW
         theirs = new_path.read_bytes()
-        if old_render is None:
-            old_render = _old_render(template, version, answers_file)
-        base_path = old_render / old
+        if rendered is None:
+            rendered = old_render(template, version, answers_file, render)
+        base_path = rendered / old
         base = base_path.read_bytes() if base_path.is_file() else b""
         if ours == base:
             print(f"move_files: {old} -> {new}: not edited in the product, nothing to carry")
@@ -100,8 +133,11 @@ def move(pairs: list[tuple[str, str]], template: str, version: str, answers_file
         if merged != theirs:
             new_path.write_bytes(merged)
         Path(old).unlink(missing_ok=True)
+        with moved_note().open("a", encoding="utf-8") as note:
+            note.write(old + "\n")
         if conflicted:
             conflicts += 1
+            mark_unmerged(new, base, ours, theirs)
             print(f"move_files: {old} -> {new}: your edits overlap the template's: resolve")
         else:
             print(f"move_files: {old} -> {new}: your edits were carried over")

@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from tests.cases import CHECK_CASES
-from tests.support import commit_all, copy_product, git, init_repo
+from tests.support import commit_all, copy_product, git, init_repo, run
 from tests.update_support import (
     MIGRATION_SCRIPT,
     MOVED_FROM,
     MOVED_TO,
     Versions,
     drift,
+    later_release,
     migration_versions,  # noqa: F401
     tree_state,
     update,
@@ -27,17 +30,7 @@ MAKEFILE = "template/Makefile.jinja"
 
 
 def _later_release(base: Versions, tmp_path: Path, edit: tuple[str, str, str], tag: str) -> Path:
-    """A clone of ``base`` with one more template change, tagged ``tag``."""
-    repo = tmp_path / "template"
-    git(tmp_path, "clone", "--quiet", str(base.repo), str(repo))
-    git(repo, "checkout", "--quiet", base.new)
-    path, old, new = edit
-    text = (repo / path).read_text()
-    assert old in text
-    (repo / path).write_text(text.replace(old, new))
-    commit_all(repo, f"template change in {path}")
-    git(repo, "tag", tag)
-    return repo
+    return later_release(base, tmp_path, tag, edits=(edit,))
 
 
 def _product(template: Path, at: str, dst: Path) -> Path:
@@ -92,10 +85,13 @@ def test_moved_file_keeps_the_products_edits(
     moved.write_text(moved.read_text().replace('"First"', '"Primero"') + "\n# ours\n")
     commit_all(product, "our items tests")
     ours = moved.read_text()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
 
-    result = update(product, "--defaults")
+    result = update(product, "--defaults", TMPDIR=str(scratch))
 
     assert result.returncode == 0, result.stdout + result.stderr
+    assert list(scratch.iterdir()) == []  # the migration's old render is cleaned up
     assert "your edits were carried over" in result.stdout + result.stderr
     assert not moved.exists()
     assert (product / MOVED_TO).read_text() == ours  # the move changed no content
@@ -165,6 +161,17 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
     assert "<<<<<<< before updating" in text
     assert '"Primero"' in text and '"Initial"' in text
     assert not moved.exists()
+    # Marked like every other conflict: unmerged (base, ours, theirs), not an untracked file.
+    stages = {
+        line.split()[2]
+        for line in git(product, "ls-files", "-u", "--", MOVED_TO).stdout.splitlines()
+    }
+    assert stages == {"1", "2", "3"}
+    assert f"UU {MOVED_TO}" in git(product, "status", "--porcelain").stdout.splitlines()
+    refused = git(
+        product, "-c", "user.name=T", "-c", "user.email=t@e.x", "commit", "-qam", "x", check=False
+    )
+    assert refused.returncode != 0  # git itself refuses to commit an unmerged file
 
 
 @pytest.mark.slow
@@ -202,7 +209,8 @@ def test_conflicted_pyproject_holds_back_the_lock(
     tmp_path: Path,
 ) -> None:
     """Both sides raise the same dependency floor differently: pyproject.toml conflicts, and
-    uv.lock is listed too, since it can only be re-locked once pyproject.toml is resolved."""
+    uv.lock is put back to the product's own lock and listed too, since it can only be
+    re-locked once pyproject.toml is resolved. The printed advice then works as written."""
     template = _later_release(
         versions,
         tmp_path,
@@ -219,4 +227,26 @@ def test_conflicted_pyproject_holds_back_the_lock(
     assert result.returncode == 1, result.stdout + result.stderr
     conflicts = result.stdout.split("CONFLICTS")[1]
     assert "  pyproject.toml\n" in conflicts and "  uv.lock\n" in conflicts
-    assert "resolve pyproject.toml first, then run `uv lock`" in result.stdout
+    assert "uv.lock: put back to your previous lock, because pyproject.toml has conflicts" in (
+        result.stdout
+    )
+    # uv.lock is the product's own again: no markers, not unmerged, parseable by uv.
+    assert git(product, "diff", "HEAD", "--", "uv.lock").stdout == ""
+    assert "uv.lock" not in git(product, "ls-files", "-u").stdout
+
+    # Follow the printed advice, word for word.
+    text = pyproject.read_text()
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
+    end = next(i for i, line in enumerate(lines) if line.startswith(">>>>>>>"))
+    resolved = [*lines[:start], '    "fastapi>=0.116",\n', *lines[end + 1 :]]
+    pyproject.write_text("".join(resolved))
+    git(product, "add", "pyproject.toml")
+    run(["uv", "lock"], cwd=product)
+    git(product, "add", "uv.lock")
+    run(["uv", "lock", "--locked"], cwd=product)
+    locked = tomllib.loads((product / "uv.lock").read_text())
+    fastapi = next(p for p in locked["package"] if p["name"] == "fastapi")
+    assert Version(fastapi["version"]) >= Version("0.116"), fastapi["version"]
+    assert not git(product, "ls-files", "-u").stdout
+    assert drift(product).returncode == 0

@@ -19,6 +19,7 @@ from tests.support import REPO_ROOT, commit_all, git, run, snapshot_template, to
 MIGRATION_SCRIPT = "template_migrations/move_files.py"
 MOVED_FROM, MOVED_TO = "tests/test_items.py", "tests/api/test_items.py"
 PAVED_ROAD = str(Path(sys.executable).parent / "paved-road")
+COPIER = str(Path(sys.executable).parent / "copier")
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
@@ -100,12 +101,50 @@ def build_versions(dst: Path, old_ref: str, old_tag: str) -> Versions:
     return Versions(dst, old_tag, f"v{new}")
 
 
-def update(product: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def later_release(
+    base: Versions,
+    where: Path,
+    tag: str,
+    edits: tuple[tuple[str, str, str], ...] = (),
+    deletions: tuple[str, ...] = (),
+) -> Path:
+    """A clone of ``base`` (at its new release) with more template changes, tagged ``tag``:
+    ``edits`` are (path, old text, new text), ``deletions`` are paths removed."""
+    repo = where / "template"
+    git(where, "clone", "--quiet", str(base.repo), str(repo))
+    git(repo, "checkout", "--quiet", base.new)
+    for path, old, new in edits:
+        text = (repo / path).read_text()
+        assert old in text, f"{old!r} not in {path}"
+        (repo / path).write_text(text.replace(old, new))
+    for path in deletions:
+        (repo / path).unlink()
+    commit_all(repo, f"template release {tag}")
+    git(repo, "tag", tag)
+    return repo
+
+
+def copier_update(product: Path) -> subprocess.CompletedProcess[str]:
+    """Plain ``copier update``, as the docs and Renovate run it."""
+    return subprocess.run(
+        [COPIER, "update", "--trust", "--defaults"],
+        cwd=product,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def update(
+    product: Path, *args: str, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     """``paved-road update`` as a bot runs it: no terminal on stdin."""
     return subprocess.run(
         [PAVED_ROAD, "update", *args],
         cwd=cwd or product,
-        env=_env(),
+        env=_env(**env),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -124,8 +163,8 @@ def drift(product: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _env() -> dict[str, str]:
-    return tool_env(**GIT_IDENTITY)
+def _env(**extra: str) -> dict[str, str]:
+    return tool_env(**GIT_IDENTITY, **extra)
 
 
 def tree_state(product: Path) -> tuple[str, str]:

@@ -1,13 +1,33 @@
 """``paved-road update``: a safe ``copier update`` for people and bots.
 
 Refuses anything it cannot do cleanly before touching the product, runs copier with inline
-conflicts, then says plainly what changed, which conflicts remain, what the template's
-changelog says between the two versions, and whether the product is within policy (drift).
+conflicts in a scratch clone of the product, writes the finished result into the product in
+one step that a signal cannot stop half-way, then says plainly what changed, which conflicts
+remain, what the template's changelog says between the two versions, and whether the product
+is within policy (drift).
 
 Exit codes: 0 updated and in policy; 1 updated, but conflicts remain to resolve; 2 refused or
 failed, product unchanged; 3 updated without conflicts, but the drift check fails.
+
+The command is imported only when used: the template's migrations import
+``paved_road.update.lockfile`` with nothing but copier's own Python packages installed.
 """
 
-from .command import register, run
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .command import register as register_command  # noqa: PLC0415 - see the docstring
+
+    register_command(subparsers)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .command import run as run_command  # noqa: PLC0415 - see the docstring
+
+    return run_command(args)
+
 
 __all__ = ["register", "run"]

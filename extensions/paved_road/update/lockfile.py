@@ -2,43 +2,81 @@
 
 The lock is made by a copier task, and copier runs tasks *before* it re-applies the product's
 own changes; so the product's ``uv.lock`` ends up as a line-by-line merge of two generated
-files, which can be invalid TOML-wise for uv (the same package listed twice) or conflicted.
-The lock is derived data: start again from the product's own lock (its pins) and let uv bring
-it in line with the merged ``pyproject.toml``.
+files, which can be invalid for uv (the same package listed twice), conflicted, or valid while
+still pinning versions below a raised lower bound. The lock is derived data: start again from
+the product's own lock (its pins) and let uv bring it in line with the merged
+``pyproject.toml``. Runs in the scratch clone, like the rest of the update.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import stages
 from .product import git
 
 LOCK, PYPROJECT = "uv.lock", "pyproject.toml"
 
 
-def relock(product: Path, pyproject_conflicted: bool) -> tuple[str, bool] | None:
-    """Re-lock. Returns (a line for the summary, whether uv.lock is done), or None when the
-    product has no uv.lock."""
-    if not (product / LOCK).exists():
+@dataclass(frozen=True)
+class Relocked:
+    note: str  # the line for the summary
+    done: bool  # False: uv.lock still needs the engineer (listed with the conflicts)
+
+
+def _committed(product: Path) -> bytes | None:
+    shown = subprocess.run(
+        ["git", "show", f"HEAD:./{LOCK}"], cwd=product, capture_output=True, check=False
+    )
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def relock(product: Path, pyproject_conflicted: bool) -> Relocked | None:
+    """Re-lock; None when the product has no uv.lock."""
+    committed = _committed(product)
+    if committed is None and not (product / LOCK).exists():
         return None
     if pyproject_conflicted:
-        return "uv.lock: resolve pyproject.toml first, then run `uv lock`", False
-    committed = subprocess.run(
-        ["git", "show", f"HEAD:{LOCK}"], cwd=product, capture_output=True, check=False
-    )
-    if committed.returncode == 0:
-        (product / LOCK).write_bytes(committed.stdout)  # the product's own pins
+        if committed is not None:
+            # Back to the product's own lock (and out of the unmerged state copier's text
+            # merge may have left): uv can parse it, and `uv lock` then starts from its pins.
+            git(product, "checkout", "HEAD", "--", LOCK)
+        return Relocked(
+            "uv.lock: put back to your previous lock, because pyproject.toml has conflicts. "
+            "Resolve pyproject.toml and `git add pyproject.toml`, then run `uv lock` and "
+            "`git add uv.lock`",
+            done=False,
+        )
+    if committed is not None:
+        (product / LOCK).write_bytes(committed)  # the product's own pins
     uv = shutil.which("uv")
     if uv is None:
-        return "uv.lock: uv is not on PATH; run `uv lock` yourself", False
-    locked = subprocess.run(
-        [uv, "lock", "--quiet"], cwd=product, capture_output=True, text=True, check=False
-    )
-    if locked.returncode != 0:
-        why = (locked.stderr.strip().splitlines() or ["uv lock failed"])[0]
-        return f"uv.lock: `uv lock` failed ({why}); fix pyproject.toml, run it again", False
+        return Relocked("uv.lock: uv is not on PATH; run `uv lock` yourself", done=False)
+    with subprocess.Popen(
+        [uv, "lock", "--quiet"],
+        cwd=product,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as locking:
+        try:
+            stages.reached("lock")
+            _, errors = locking.communicate()
+        except BaseException:  # interrupted: uv must not outlive the scratch clone
+            locking.kill()
+            raise
+    if locking.returncode != 0:
+        why = (errors.strip().splitlines() or ["uv lock failed"])[0]
+        return Relocked(
+            f"uv.lock: `uv lock` failed ({why}); fix pyproject.toml, then run `uv lock`",
+            done=False,
+        )
     if git(product, "ls-files", "-u", "--", LOCK).strip():
         git(product, "add", "--", LOCK)  # clears the unmerged entries copier left for it
-    return "uv.lock: re-locked from the merged pyproject.toml, your pins kept where they fit", True
+    return Relocked(
+        "uv.lock: re-locked from the merged pyproject.toml, your pins kept where they fit",
+        done=True,
+    )

@@ -20,6 +20,8 @@ class Outcome:
     removed: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    # Conflicts where the template deleted a file the product changed (unmerged, no stage 3).
+    deleted_by_template: list[str] = field(default_factory=list)
 
 
 def _status(product: Path) -> list[tuple[str, str]]:
@@ -44,7 +46,11 @@ def _has_markers(path: Path) -> bool:
 
 def read_outcome(product: Path) -> Outcome:
     outcome = Outcome()
-    unmerged = {line.split("\t", 1)[1] for line in git(product, "ls-files", "-u").splitlines()}
+    stages: dict[str, set[str]] = {}
+    for line in git(product, "ls-files", "-u").splitlines():
+        meta, path = line.split("\t", 1)
+        stages.setdefault(path, set()).add(meta.split()[2])
+    unmerged = set(stages)
     for code, path in sorted(_status(product), key=lambda entry: entry[1]):
         if path.endswith(".rej") or path in unmerged or _has_markers(product / path):
             outcome.conflicts.append(path)
@@ -58,4 +64,5 @@ def read_outcome(product: Path) -> Outcome:
             outcome.merged.append(path)
     # Unmerged entries whose file is unchanged on disk still need resolving (git add).
     outcome.conflicts = sorted(set(outcome.conflicts) | unmerged)
+    outcome.deleted_by_template = sorted(path for path in unmerged if "3" not in stages[path])
     return outcome

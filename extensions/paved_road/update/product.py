@@ -75,10 +75,3 @@ def dirty_paths(product: Path) -> list[str]:
 
 def head(product: Path) -> str:
     return git(product, "rev-parse", "--verify", "--quiet", "HEAD").strip()
-
-
-def restore(product: Path) -> None:
-    """Undo a failed update. Safe: the update only starts on a clean tree, so every change
-    in the working tree is the update's own (ignored files such as .venv are not touched)."""
-    git(product, "reset", "--hard", "--quiet", "HEAD", check=False)
-    git(product, "clean", "-d", "--force", "--quiet", check=False)

@@ -73,3 +73,17 @@ def read_at(repo: Path, ref: str, path: str) -> str | None:
     """The text of ``path`` at ``ref``, or None when the template has no such file there."""
     shown = _git("show", f"{ref}:{path}", cwd=repo)
     return shown.stdout if shown.returncode == 0 else None
+
+
+def tags(repo: Path) -> dict[str, str]:
+    """Every tag (name -> the commit it names), as ``git ls-remote`` gives them to drift."""
+    # %(*objectname) is the commit an annotated tag points at (empty for a lightweight tag,
+    # whose own %(objectname) is the commit): the first 40 characters are the commit.
+    listed = _git(
+        "for-each-ref", "--format=%(refname:lstrip=2) %(*objectname)%(objectname)", "refs/tags",
+        cwd=repo,
+    )  # fmt: skip
+    return {
+        name: sha[:40]
+        for name, _, sha in (line.partition(" ") for line in listed.stdout.splitlines())
+    }

@@ -1,0 +1,72 @@
+"""A release raises a dependency's lower bound above the product's pin: the lock follows.
+
+The product pins sqlalchemy 2.0.36 (its own choice, in uv.lock); the release requires
+sqlalchemy>=2.0.40. Copier merges uv.lock as text, which would keep the old pin; after plain
+`copier update --trust --defaults` (the template's finish_update migration) and after
+`paved-road update`, the lock must satisfy the new bound, be current for uv, and keep the
+product's other pins.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from tests.cases import CHECK_CASES
+from tests.support import commit_all, copy_product, init_repo, run
+from tests.update_support import (
+    Versions,
+    copier_update,
+    later_release,
+    update,
+    versions,  # noqa: F401
+)
+
+PINNED, RAISED = "2.0.36", "2.0.40"
+
+
+def _locked(product: Path) -> dict[str, str]:
+    lock = tomllib.loads((product / "uv.lock").read_text())
+    return {package["name"]: package["version"] for package in lock["package"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tool", ["copier", "paved-road"])
+def test_raised_lower_bound_is_locked(
+    tool: str,
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    template = later_release(
+        versions,
+        tmp_path,
+        "v99.0.0",
+        edits=(
+            ("template/pyproject.toml.jinja", '"sqlalchemy>=2.0.36"', f'"sqlalchemy>={RAISED}"'),
+        ),
+    )
+    product = copy_product(
+        template, tmp_path / "product", CHECK_CASES["default"], vcs_ref=versions.new
+    )
+    init_repo(product)
+    run(["uv", "lock", "--quiet", "--upgrade-package", f"sqlalchemy=={PINNED}"], cwd=product)
+    commit_all(product, f"pin sqlalchemy {PINNED}")
+    before = _locked(product)
+    assert before["sqlalchemy"] == PINNED
+
+    if tool == "copier":
+        result = copier_update(product)
+        assert "finish_update: uv.lock: re-locked" in result.stdout + result.stderr
+    else:
+        result = update(product, "--defaults", "--no-drift")
+        assert "uv.lock: re-locked" in result.stdout
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = _locked(product)
+    assert Version(after["sqlalchemy"]) >= Version(RAISED), after["sqlalchemy"]
+    run(["uv", "lock", "--locked"], cwd=product)  # current for the merged pyproject.toml
+    assert after["fastapi"] == before["fastapi"]  # the product's other pins are kept
+    assert "<<<<<<<" not in (product / "uv.lock").read_text()
