@@ -15,6 +15,7 @@ from .conflicts import find_conflicts, is_git_worktree, product_files
 from .effective import effective_findings
 from .errors import CannotCheck
 from .git_remote import remote_tags
+from .grace import grace_finding, major_grace
 from .places import added_findings, forbidden_findings
 from .policy import BehindLimits, WaiverRules, load_policy
 from .provenance import release_finding, render_as_asked, source_finding
@@ -156,10 +157,13 @@ def run_check(
     findings += codeowners_findings(rendered, product, guarded)
     findings += effective
     # A bare SHA of a release is that release: it never skips the lag check.
+    today = today or dt.date.today()
     lag = behind(release.tag or recorded.commit, tags)
-    if (late := behind_finding(lag, policy.behind)) is not None:
+    grace = major_grace(recorded.src_path, release.tag or recorded.commit, tags, policy.behind)
+    late = grace_finding(lag, policy.behind, grace, today) if grace else None
+    if (late := late or behind_finding(lag, policy.behind)) is not None:
         findings.append(late)
-    statuses = apply_waivers(findings, waivers, policy.waivers, today or dt.date.today())
+    statuses = apply_waivers(findings, waivers, policy.waivers, today)
     failed = any(finding.severity is Severity.ERROR for finding in findings)
     return Report(
         product=str(product),

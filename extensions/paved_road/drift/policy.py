@@ -124,6 +124,9 @@ class BehindLimits(BaseModel):
 
     max_major: int | None = Field(default=0, ge=0)
     max_minor: int | None = Field(default=None, ge=0)
+    # Days a product may stay on the previous major after the next major's release (None:
+    # none). Within them, max_minor counts within the product's own major (drift/grace.py).
+    major_grace_days: int | None = Field(default=None, ge=0)
 
 
 class Policy(BaseModel):
