@@ -17,7 +17,13 @@ import yaml
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run
-from tests.update_customisations import CUSTOMISED, check_customised, customise, customised_src
+from tests.update_customisations import (
+    CUSTOMISED,
+    check_customised,
+    customise,
+    customised_src,
+    follow_upgrade_notes,
+)
 from tests.update_support import MOVED_FROM, MOVED_TO, Versions, update, versions  # noqa: F401
 
 
@@ -74,6 +80,7 @@ def test_customised_product_updates_cleanly(
     assert leftovers == set(), leftovers
 
     if case == "default":
+        follow_upgrade_notes(product, package)
         commit_all(product, "template update")
         run(["make", "setup"], cwd=product)
         run(["make", "check"], cwd=product)

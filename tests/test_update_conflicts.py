@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -31,6 +32,13 @@ MAKEFILE = "template/Makefile.jinja"
 
 def _later_release(base: Versions, tmp_path: Path, edit: tuple[str, str, str], tag: str) -> Path:
     return later_release(base, tmp_path, tag, edits=(edit,))
+
+
+def _floor(package: str, pyproject: Path) -> Version:
+    """The lower bound the template's pyproject.toml sets for ``package`` today."""
+    found = re.search(rf'"{package}>=([0-9.]+)",', pyproject.read_text())
+    assert found, f"no {package} floor in {pyproject}"
+    return Version(found[1])
 
 
 def _product(template: Path, at: str, dst: Path) -> Path:
@@ -211,15 +219,20 @@ def test_conflicted_pyproject_holds_back_the_lock(
     """Both sides raise the same dependency floor differently: pyproject.toml conflicts, and
     uv.lock is put back to the product's own lock and listed too, since it can only be
     re-locked once pyproject.toml is resolved. The printed advice then works as written."""
+    floor = _floor("fastapi", versions.repo / "template/pyproject.toml.jinja")
+    raised = f"{floor.major}.{floor.minor + 1}"  # the template's new floor
+    ours = f"{floor.major}.{floor.minor}.{floor.micro + 1}"  # the product's own
     template = _later_release(
         versions,
         tmp_path,
-        ("template/pyproject.toml.jinja", '"fastapi>=0.115",', '"fastapi>=0.116",'),
+        ("template/pyproject.toml.jinja", f'"fastapi>={floor}",', f'"fastapi>={raised}",'),
         "v99.0.0",
     )
     product = _product(template, versions.new, tmp_path / "product")
     pyproject = product / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('"fastapi>=0.115",', '"fastapi>=0.115.6",'))
+    pyproject.write_text(
+        pyproject.read_text().replace(f'"fastapi>={floor}",', f'"fastapi>={ours}",')
+    )
     commit_all(product, "fastapi floor")
 
     result = update(product, "--defaults", "--no-drift")
@@ -239,7 +252,7 @@ def test_conflicted_pyproject_holds_back_the_lock(
     lines = text.splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
     end = next(i for i, line in enumerate(lines) if line.startswith(">>>>>>>"))
-    resolved = [*lines[:start], '    "fastapi>=0.116",\n', *lines[end + 1 :]]
+    resolved = [*lines[:start], f'    "fastapi>={raised}",\n', *lines[end + 1 :]]
     pyproject.write_text("".join(resolved))
     git(product, "add", "pyproject.toml")
     run(["uv", "lock"], cwd=product)
@@ -247,6 +260,6 @@ def test_conflicted_pyproject_holds_back_the_lock(
     run(["uv", "lock", "--locked"], cwd=product)
     locked = tomllib.loads((product / "uv.lock").read_text())
     fastapi = next(p for p in locked["package"] if p["name"] == "fastapi")
-    assert Version(fastapi["version"]) >= Version("0.116"), fastapi["version"]
+    assert Version(fastapi["version"]) >= Version(raised), fastapi["version"]
     assert not git(product, "ls-files", "-u").stdout
     assert drift(product).returncode == 0

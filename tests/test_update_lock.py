@@ -9,6 +9,7 @@ product's other pins.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -28,6 +29,14 @@ from tests.update_support import (
 PINNED, RAISED = "2.0.36", "2.0.40"
 
 
+def _requirement(versions: Versions) -> str:  # noqa: F811 - the session fixture's type
+    """The template's sqlalchemy requirement today, quoted (extras included)."""
+    text = (versions.repo / "template/pyproject.toml.jinja").read_text()
+    found = re.search(r'"sqlalchemy(\[[^\]]*\])?>=[0-9.]+"', text)
+    assert found, "no sqlalchemy requirement in the template"
+    return found[0]
+
+
 def _locked(product: Path) -> dict[str, str]:
     lock = tomllib.loads((product / "uv.lock").read_text())
     return {package["name"]: package["version"] for package in lock["package"]}
@@ -45,7 +54,11 @@ def test_raised_lower_bound_is_locked(
         tmp_path,
         "v99.0.0",
         edits=(
-            ("template/pyproject.toml.jinja", '"sqlalchemy>=2.0.36"', f'"sqlalchemy>={RAISED}"'),
+            (
+                "template/pyproject.toml.jinja",
+                _requirement(versions),
+                f'{_requirement(versions).split(">=")[0]}>={RAISED}"',
+            ),
         ),
     )
     product = copy_product(

@@ -105,6 +105,24 @@ def test_orders_are_created(client: TestClient) -> None:
 """
 
 
+def follow_upgrade_notes(product: Path, package: str) -> None:
+    """What the changelog's Upgrade notes ask of the product's own code after the update:
+    routes are ``async`` once the template's session is an ``AsyncSession``."""
+    deps = (product / "src" / package / "api" / "deps.py").read_text()
+    if "AsyncSession" not in deps:
+        return
+    route = product / "src" / package / "api" / "routes" / "orders.py"
+    text = route.read_text()
+    for old, new in (
+        ("def create_order(", "async def create_order("),
+        ("    session.commit()", "    await session.commit()"),
+        ("    session.refresh(order)", "    await session.refresh(order)"),
+    ):
+        assert old in text, f"{old!r} not in {route}"
+        text = text.replace(old, new)
+    route.write_text(text)
+
+
 def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
