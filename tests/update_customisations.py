@@ -12,6 +12,8 @@ from pathlib import Path
 from tests.support import commit_all, run
 from tests.update_support import MOVED_FROM, MOVED_TO
 
+# A runtime dependency of the product's own; sorts after the template's, as `uv add` keeps it.
+ADDED_DEPENDENCY = "zstandard"
 README_NOTE = "## Orders\n\nOrders are the product's own resource: `/api/orders`.\n"
 PORT_LINE = "PORT ?= 8080"
 ITEMS_EDIT = ('"First"', '"Primero"')
@@ -142,10 +144,11 @@ def customise(product: Path, package: str) -> None:
     (src / "migrations" / "versions" / "0002_orders.py").write_text(ORDER_MIGRATION)
     (src / "api" / "routes" / "orders.py").write_text(ORDER_ROUTE.format(pkg=package))
     _edit(src / "main.py", "import health, items", "import health, items, orders")
+    # Between two lines every release keeps, as a team adds a router among the others.
     _edit(
         src / "main.py",
-        "    app.state.settings = settings\n",
-        "    app.state.settings = settings\n    app.include_router(orders.router)\n",
+        "    app.include_router(health.router)\n",
+        "    app.include_router(health.router)\n    app.include_router(orders.router)\n",
     )
     (product / "tests" / "test_orders.py").write_text(ORDER_TEST)
     # Below the introduction, where product teams write about their product.
@@ -153,8 +156,8 @@ def customise(product: Path, package: str) -> None:
     _edit(product / "Makefile", "PORT ?= 8000", PORT_LINE)
     items_tests = MOVED_FROM if (product / MOVED_FROM).exists() else MOVED_TO
     _edit(product / items_tests, *ITEMS_EDIT, count=-1)
-    run(["uv", "add", "--quiet", "--no-sync", "httpx>=0.28"], cwd=product)
-    commit_all(product, "product work: orders, README, httpx, port, tests")
+    run(["uv", "add", "--quiet", "--no-sync", f"{ADDED_DEPENDENCY}>=0.23"], cwd=product)
+    commit_all(product, f"product work: orders, README, {ADDED_DEPENDENCY}, port, tests")
 
 
 # Paths the customisations touch: every other file must equal a fresh render of the new version.
@@ -196,10 +199,9 @@ def check_customised(product: Path, package: str) -> None:
     assert (product / "tests" / "test_orders.py").read_text() == ORDER_TEST
     assert README_NOTE in (product / "README.md").read_text()
     assert PORT_LINE in (product / "Makefile").read_text()
-    assert (
-        '"httpx>=0.28"' in (product / "pyproject.toml").read_text().split("[dependency-groups]")[0]
-    )
-    assert 'name = "httpx"' in (product / "uv.lock").read_text()
+    project = (product / "pyproject.toml").read_text().split("[dependency-groups]")[0]
+    assert f'"{ADDED_DEPENDENCY}>=0.23"' in project
+    assert f'name = "{ADDED_DEPENDENCY}"' in (product / "uv.lock").read_text()
     moved = (product / MOVED_TO).read_text()
     assert ITEMS_EDIT[1] in moved and ITEMS_EDIT[0] not in moved
     assert not (product / MOVED_FROM).exists()
