@@ -7,6 +7,7 @@ file the template moves in 0.1.0. ``check_customised`` asserts every one survive
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support import commit_all, run
@@ -36,7 +37,7 @@ class Order(Base):
 
 ORDER_MIGRATION = '''"""Orders table.
 
-Revision ID: 0002
+Revision ID: 5b0e7a3c91d2
 Revises: 0001
 Create Date: 2026-11-25
 """
@@ -46,7 +47,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
+revision: str = "5b0e7a3c91d2"  # an id from `alembic revision`, never the template's numbering
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -107,9 +108,33 @@ def test_orders_are_created(client: TestClient) -> None:
 """
 
 
+def _rebase_migration(versions: Path) -> None:
+    """Put the product's own migration on top of the template's newest one (one head)."""
+    ours = versions / "0002_orders.py"
+    revisions, parents = {}, set()
+    for path in versions.glob("*.py"):
+        if path == ours:
+            continue
+        text = path.read_text()
+        revision = re.search(r'^revision: str = "([^"]+)"', text, re.MULTILINE)
+        parent = re.search(r'^down_revision: str \| None = "([^"]+)"', text, re.MULTILINE)
+        if revision:
+            revisions[revision[1]] = path
+        if parent:
+            parents.add(parent[1])
+    heads = sorted(set(revisions) - parents)
+    assert len(heads) == 1, heads
+    text = ours.read_text().replace(
+        'down_revision: str | None = "0001"', f'down_revision: str | None = "{heads[0]}"'
+    )
+    ours.write_text(text.replace("Revises: 0001", f"Revises: {heads[0]}"))
+
+
 def follow_upgrade_notes(product: Path, package: str) -> None:
-    """What the changelog's Upgrade notes ask of the product's own code after the update:
-    routes are ``async`` once the template's session is an ``AsyncSession``."""
+    """What the changelog's Upgrade notes ask of the product's own code after the update: its
+    migration goes on top of the template's new ones, and routes are ``async`` once the
+    template's session is an ``AsyncSession``."""
+    _rebase_migration(product / "src" / package / "migrations" / "versions")
     deps = (product / "src" / package / "api" / "deps.py").read_text()
     if "AsyncSession" not in deps:
         return
@@ -135,12 +160,13 @@ def customise(product: Path, package: str) -> None:
     """Apply every customisation and commit, as the product team would."""
     src = product / "src" / package
     (src / "models" / "order.py").write_text(ORDER_MODEL.format(pkg=package))
+    # An explicit re-export (`as Order`), not an edit of `__all__`, which releases change too.
     _edit(
         src / "models" / "__init__.py",
         f"from {package}.models.item import Item\n",
-        f"from {package}.models.item import Item\nfrom {package}.models.order import Order\n",
+        f"from {package}.models.item import Item\n"
+        f"from {package}.models.order import Order as Order\n",
     )
-    _edit(src / "models" / "__init__.py", '"Item"]', '"Item", "Order"]')
     (src / "migrations" / "versions" / "0002_orders.py").write_text(ORDER_MIGRATION)
     (src / "api" / "routes" / "orders.py").write_text(ORDER_ROUTE.format(pkg=package))
     _edit(src / "main.py", "import health, items", "import health, items, orders")
