@@ -47,5 +47,8 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        if not logger.handlers and not logger.propagate:
+            continue  # switched off (uvicorn --no-access-log): it stays off
+        logger.handlers[:] = []
+        logger.propagate = True
