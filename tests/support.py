@@ -24,6 +24,10 @@ def tool_env(**extra: str) -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for leak in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH"):
         env.pop(leak, None)
+    # Products run as on an engineer's machine, even when this suite runs in CI: CI changes
+    # what drift approves and refuses, so a test about CI behaviour sets these itself.
+    for ci_marker in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        env.pop(ci_marker, None)
     env.update(extra)
     return env
 
