@@ -16,11 +16,20 @@ import jsonschema
 import pytest
 from paved_road.drift.answers_file import read_answers
 from paved_road.drift.schema import SCHEMA_FILE
+from paved_road.platform import PLATFORM_CONSTANTS
 
 from tests.cases import CHECK_CASES
 from tests.deploy_support import load_yaml
 from tests.drift_support import flip_one_byte
-from tests.support import REPO_ROOT, commit_all, copy_product, init_repo, run, snapshot_template
+from tests.support import (
+    REPO_ROOT,
+    commit_all,
+    copy_product,
+    git,
+    init_repo,
+    run,
+    snapshot_template,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,9 +54,18 @@ def product(template: Path, tmp_path: Path) -> Path:
     return product
 
 
-def ci_step(product: Path, job: str, name: str, runner_temp: Path, **extra_env: str):
+def ci_step(
+    product: Path,
+    job: str,
+    name: str,
+    runner_temp: Path,
+    platform_template: Path | None = None,
+    **extra_env: str,
+):
     """Run one `run:` step of the product's ci.yml as GitHub does (bash -e, pipefail), with
-    the workflow's, the job's and the step's environment; the result whatever the exit code."""
+    the workflow's, the job's and the step's environment; the result whatever the exit code.
+    PLATFORM_TEMPLATE (default: the answers' template) plays the platform's repository."""
+    platform_template = platform_template or Path(read_answers(product).src_path)
     workflow = load_yaml(product / ".github/workflows/ci.yml")
     step = next(step for step in workflow["jobs"][job]["steps"] if step.get("name") == name)
     env = {
@@ -57,10 +75,11 @@ def ci_step(product: Path, job: str, name: str, runner_temp: Path, **extra_env: 
     }
     script = step["run"]
     if job == "drift":
-        # The scratch template stands in for the platform's canonical repository, which the
-        # checker approves by itself (APPROVED_SOURCES); approve it as the platform would.
-        template = read_answers(product).src_path
-        script += f" --approved-source {template}"
+        # The scratch template stands in for the platform's canonical repository (GitHub is
+        # out of reach here): the step names it as the checker's source, as ci.yml does.
+        canonical = f"--template-source {PLATFORM_CONSTANTS['template_source']} "
+        assert canonical in script
+        script = script.replace(canonical, f"--template-source {platform_template} ")
     for key, value in env.items():
         env[key] = EXPRESSION.sub(str(runner_temp), str(value))
         assert "${{" not in env[key], f"{key}: an expression this test cannot evaluate"
@@ -140,6 +159,58 @@ def test_ci_drift_step_names_what_it_cannot_check_in_its_report(
     report = drift_report(runner_temp)
     assert (report["status"], report["exit_code"]) == ("error", 2)
     assert "deadbee" in report["error"]
+
+
+def point_answers_at(product: Path, fork: Path, commit: str) -> None:
+    answers = product / ".copier-answers.yml"
+    text = answers.read_text()
+    recorded = read_answers(product)
+    text = text.replace(f"_src_path: {recorded.src_path}", f"_src_path: {fork}")
+    answers.write_text(text.replace(f"_commit: {recorded.commit}", f"_commit: {commit}"))
+    assert read_answers(product).src_path == str(fork)
+    commit_all(product, "our own template")
+
+
+def test_answers_pointing_at_a_fork_fail_ci_with_the_platform_checker(
+    product: Path, template: Path, tmp_path: Path, runner_temp: Path
+) -> None:
+    """The fork has the platform's releases (a clone): CI still installs the checker from the
+    platform's repository, which does not approve the fork."""
+    fork = tmp_path / "fork"
+    git(tmp_path, "clone", "--quiet", str(template), str(fork))
+    point_answers_at(product, fork, "v1.0.0")
+    result = ci_step(product, "drift", "paved-road drift", runner_temp, platform_template=template)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "title=paved-road drift%3A unapproved-source" in result.stdout
+    report = drift_report(runner_temp)
+    assert [f["kind"] for f in report["findings"] if f["severity"] == "error"] == [
+        "unapproved-source"
+    ]
+
+
+def test_a_fork_release_that_approves_itself_cannot_supply_ci_checker(
+    product: Path, template: Path, tmp_path: Path, runner_temp: Path
+) -> None:
+    """A fork whose checker approves every source, released with its own tag: its release is
+    not in the platform's repository, so CI cannot install a checker for it and fails."""
+    fork = tmp_path / "fork"
+    git(tmp_path, "clone", "--quiet", str(template), str(fork))
+    source = fork / "extensions/paved_road/template_source.py"
+    text = source.read_text()
+    source.write_text(text.replace("    mine = source_identity(src_path)\n", "    return True\n"))
+    assert source.read_text() != text
+    commit_all(fork, "approve ourselves")
+    git(fork, "tag", "v1.0.1")
+    point_answers_at(product, fork, "v1.0.1")
+
+    local = run(["make", "drift"], product, check=False)
+    assert local.returncode == 0, "locally, the fork's own checker approves the fork"
+
+    result = ci_step(product, "drift", "paved-road drift", runner_temp, platform_template=template)
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert f"template commit 'v1.0.1' does not exist in {template.as_uri()}" in line
+    assert drift_report(runner_temp)["status"] == "error"
 
 
 def load_drift_runner():

@@ -104,16 +104,25 @@ def test_unreachable_template_is_exit_2_with_one_line_unless_skipped_locally(
         answers.write_text(original)
 
 
-def test_unknown_commit_is_exit_2_with_one_line(product: Path) -> None:
+@pytest.mark.parametrize(
+    ("commit", "message"),
+    [
+        ("deadbee", "template commit 'deadbee' does not exist in"),
+        # YAML reads this as a date, and an impossible date is a ValueError, not a YAMLError.
+        ("2026-02-30", ".copier-answers.yml does not parse as YAML: fix or restore it"),
+        ("2026-02-28", ".copier-answers.yml has no _commit: restore it from git history"),
+    ],
+)
+def test_unknown_commit_is_exit_2_with_one_line(product: Path, commit: str, message: str) -> None:
     answers = product / ".copier-answers.yml"
     original = answers.read_text()
-    commit = next(line for line in original.splitlines() if line.startswith("_commit:"))
-    answers.write_text(original.replace(commit, "_commit: deadbee"))
+    recorded = next(line for line in original.splitlines() if line.startswith("_commit:"))
+    answers.write_text(original.replace(recorded, f"_commit: {commit}"))
     try:
         result = drift_script(product)
         assert result.returncode == 2
         [line] = result.stderr.strip().splitlines()
-        assert "template commit 'deadbee' does not exist in" in line
+        assert message in line
     finally:
         answers.write_text(original)
 

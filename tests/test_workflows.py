@@ -181,7 +181,8 @@ def test_ci_checks_drift_first_from_guarded_files_only(rendered, case: str) -> N
     run = steps[2]["run"]
     assert run.startswith(
         "uv run --quiet --no-config --python 3.12 --script .paved-road/drift.py --ci"
-    )
+        " --template-source https://github.com/acme/paved-road.git "
+    ), "the checker comes from the platform's repository, not the answers' _src_path"
     assert "make" not in run.split() and "sync" not in run.split()
     assert steps[2]["env"]["UV_CACHE_DIR"] == "${{ runner.temp }}/drift-uv-cache"
     assert "DRIFT_OFFLINE" not in str(ci) and "PAVED_ROAD_FROM" not in str(ci)

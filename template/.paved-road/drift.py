@@ -6,10 +6,12 @@
 
 Platform-owned (guarded). Two callers:
 
-- CI's drift job (`.github/workflows/ci.yml`, guarded) runs it with `--ci` before anything of
-  the product runs: the checker comes from the recorded template release only, caches are
-  fresh, `DRIFT_OFFLINE` and `PAVED_ROAD_FROM` are ignored, and `--report FILE` keeps the JSON
-  report for the job's artifact. Nothing in the Makefile changes what that job checks.
+- CI's drift job (`.github/workflows/ci.yml`, guarded) runs it with `--ci --template-source
+  URL` before anything of the product runs: the checker comes from the platform's template
+  repository named on that command line (never from the answers' `_src_path`, which a fork
+  could point at itself) at the recorded release, caches are fresh, `DRIFT_OFFLINE` and
+  `PAVED_ROAD_FROM` are ignored, and `--report FILE` keeps the JSON report for the job's
+  artifact. Nothing in the Makefile changes what that job checks.
 - `make drift` (and `make check`) run it locally.
 
 There is no package index hosting paved-road, so the checker is installed by uv from the
@@ -54,7 +56,7 @@ def recorded(answers: Path) -> dict[str, str]:
     """`_src_path` and `_commit`, read as the checker reads them (YAML, a mapping, non-blank)."""
     try:
         data = yaml.safe_load(answers.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError):  # ValueError: `2026-02-30`
         raise CannotCheck(f"{ANSWERS_FILE} does not parse as YAML: fix or restore it") from None
     if not isinstance(data, dict):
         raise CannotCheck(f"{ANSWERS_FILE} is not a mapping of answers: restore it from git")
@@ -92,7 +94,7 @@ def git_ref(commit: str) -> str:
 
 
 def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) -> None:
-    """The template repository answers, and (when local) has the recorded commit."""
+    """The template repository at URL answers, and (when local) has the recorded commit."""
     try:
         reach = subprocess.run(  # noqa: S603
             ["git", "ls-remote", "--tags", "--", url],  # noqa: S607
@@ -106,7 +108,7 @@ def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) 
         reach = None
     if reach is None or reach.returncode != 0:
         why = reach.stderr.strip().splitlines()[0] if reach and reach.stderr.strip() else "timeout"
-        raise CannotCheck(f"template source {values['_src_path']} is unreachable ({why}){hint}")
+        raise CannotCheck(f"template source {url} is unreachable ({why}){hint}")
     if not url.startswith("file://"):
         return  # a remote repository is asked by uv
     ref = git_ref(values["_commit"])
@@ -115,8 +117,8 @@ def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) 
     found = subprocess.run(["git", "-C", repo, *verify], capture_output=True, check=False)  # noqa: S603, S607
     if found.returncode != 0:
         raise CannotCheck(
-            f"template commit {values['_commit']!r} does not exist in {values['_src_path']} "
-            f"(was the product rendered from uncommitted template changes?){hint}"
+            f"template commit {values['_commit']!r} does not exist in {url} "
+            f"(was the product rendered from uncommitted template changes, or a fork?){hint}"
         )
 
 
@@ -150,6 +152,9 @@ def error_report(product: Path, why: str) -> str:
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog=".paved-road/drift.py", add_help=False)
     parser.add_argument("--ci", action="store_true", help="CI's drift job (see the docstring)")
+    parser.add_argument(
+        "--template-source", help="with --ci: the platform's template repository (the checker's)"
+    )
     parser.add_argument("--report", type=Path, help="also write the JSON report to this file")
     return parser.parse_known_args(argv)
 
@@ -172,6 +177,8 @@ def main(argv: list[str]) -> int:
 def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str]) -> int:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     if args.ci:
+        if not args.template_source:
+            raise CannotCheck("--ci needs --template-source: restore .github/workflows/ci.yml")
         # What CI checks comes from guarded files only: the local escape hatches do not apply,
         # and renders start from nothing (no cache a previous run's product code could touch).
         for name in ("DRIFT_OFFLINE", "PAVED_ROAD_FROM", "PAVED_ROAD_CACHE_DIR"):
@@ -193,7 +200,13 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
     if not answers.is_file():
         raise CannotCheck(f"no {ANSWERS_FILE} here: run it in the product's root")
     values = recorded(answers)
-    url = git_url(values["_src_path"])
+    if args.ci:
+        # The checker is the platform's, at the recorded release: a product whose answers
+        # point at a fork gets `unapproved-source` from it, not the fork's own verdict.
+        url = git_url(args.template_source)
+        rest = ["--approved-source", args.template_source, *rest]
+    else:
+        url = git_url(values["_src_path"])
     source = f"git+{url}@{git_ref(values['_commit'])}"
     if not args.ci and os.environ.get("PAVED_ROAD_FROM"):
         source = os.environ["PAVED_ROAD_FROM"]
