@@ -17,7 +17,15 @@ from paved_road.drift.schema import SCHEMA_FILE, schema_text
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import drift, fingerprint, flip_one_byte
-from tests.support import REPO_ROOT, commit_all, copy_product, git, init_repo, snapshot_template
+from tests.support import (
+    REPO_ROOT,
+    commit_all,
+    copy_product,
+    git,
+    init_repo,
+    run,
+    snapshot_template,
+)
 
 ANSWERS = CHECK_CASES["default"]
 
@@ -139,10 +147,16 @@ def test_outdated_product_is_reported_behind_by_the_number_of_releases(
     assert report["template"]["versions"]["versions"] == 2
     assert code == 0, out
 
-    release(template, "v2.0.0")
+    # A major released longer ago than the policy's grace period (tests/test_update_majors.py
+    # has the period itself): the tagger date is what counts.
+    commit_all(template, "release v2.0.0")
+    long_ago = "2020-01-01T00:00:00+00:00"
+    tag = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "tag", "-a"]
+    run([*tag, "-m", "v2.0.0", "v2.0.0"], template, GIT_COMMITTER_DATE=long_ago)
     code, out, _ = drift(capsys, between)
     assert code == 1
-    assert "3 release(s) behind 2.0.0 (1 major" in out
+    assert "(newest release 2.0.0, 3 release(s) behind)" in out
+    assert "2.0.0 was released 2020-01-01; the 90-day grace period for the previous major" in out
 
 
 def test_renders_cached_on_disk_are_reused_by_a_later_process(

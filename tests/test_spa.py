@@ -85,7 +85,8 @@ def test_other_products_get_no_spa(rendered: dict[str, Path], ui: str) -> None:
     makefile = (product / "Makefile").read_text()
     assert "frontend" not in makefile
     assert "frontend" not in (product / f"src/{PACKAGE}/core/config.py").read_text()
-    assert "spa" not in (product / f"src/{PACKAGE}/main.py").read_text()
+    main = (product / f"src/{PACKAGE}/main.py").read_text()
+    assert not re.search(r"\bspa\b", main, re.IGNORECASE), "the word, not `lifespan`"
 
 
 def test_product_name_reaches_the_page_escaped(rendered: dict[str, Path]) -> None:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -198,12 +199,17 @@ def effective_findings(render: Path, product: Path) -> list[Finding]:
     if not (render / BASE).is_file() or not (product / OVERLAYS).is_dir():
         return []
     own = registry_path(render) or ""
-    allowed = base_images(render) | ({own} if own else set())
+    kustomizations = sorted(product.glob(f"{OVERLAYS}/*/kustomization.y*ml"))
+    # kubectl starts slowly and each build is its own process: run them side by side.
+    with ThreadPoolExecutor(max_workers=len(kustomizations) + 1) as pool:
+        base = pool.submit(base_images, render)
+        builds = pool.map(lambda k: build(k.parent, product / "deploy"), kustomizations)
+        allowed = base.result() | ({own} if own else set())
+        built_overlays = list(builds)
     findings = []
-    for kustomization in sorted(product.glob(f"{OVERLAYS}/*/kustomization.y*ml")):
+    for kustomization, (built, error) in zip(kustomizations, built_overlays, strict=True):
         overlay = kustomization.parent
         path = kustomization.relative_to(product).as_posix()
-        built, error = build(overlay, product / "deploy")
         if built is None:
             findings.append(
                 Finding(
