@@ -16,6 +16,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 
@@ -40,6 +41,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes are one line on stderr, exit 2, saying where the usage is (argparse
+    prints the whole usage first). Subcommand parsers are of the same class."""
+
+    help_hint: str | None = None  # default: this parser's own --help
+
+    def error(self, message: str) -> NoReturn:
+        hint = self.help_hint or f"{self.prog} --help"
+        self.exit(2, f"{self.prog}: {message} (see `{hint}`)\n")
+
+
 def _chosen(argv: Sequence[str]) -> str | None:
     """The subcommand named on the command line (options only come before it)."""
     return next((arg for arg in argv if not arg.startswith("-")), None)
@@ -47,12 +59,14 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser, with the full arguments of the chosen command only (``argv``)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="paved-road", description="The platform team's paved road for products."
     )
     parser.add_argument("--version", action="version", version=f"paved-road {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _chosen(argv)
+    if chosen in COMMANDS:
+        parser.help_hint = f"paved-road {chosen} --help"
     for name, (module, help_line) in COMMANDS.items():
         if name == chosen:
             importlib.import_module(module).register(subparsers)

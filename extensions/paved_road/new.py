@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from .answers import QUESTIONS, AnswerError, validate_answers
 from .destination import DestinationError, check_destination
@@ -74,11 +74,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-setup", action="store_true", help="skip `make setup` afterwards")
 
-    def one_line_error(message: str) -> NoReturn:
-        print(f"paved-road new: {message} (see paved-road new --help)", file=sys.stderr)
-        sys.exit(2)
-
-    parser.error = one_line_error  # type: ignore[method-assign]
     parser.set_defaults(handler=run)
 
 
