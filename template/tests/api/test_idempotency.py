@@ -1,6 +1,8 @@
 """Idempotency-Key on POST: a retry after a lost answer returns the first answer, not a second
 item. Runs on the product's own database."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi.testclient import TestClient
 
 
@@ -38,3 +40,19 @@ def test_a_malformed_key_is_422(client: TestClient) -> None:
         )
         assert response.status_code == 422, key
     assert client.get("/api/items").json() == []
+
+
+def test_concurrent_retries_with_one_key_create_one_item(client: TestClient) -> None:
+    """Retries racing each other (a client that times out and retries at once): each one is
+    answered with the same 201, and one item exists."""
+    headers = {"Idempotency-Key": "order-race"}
+
+    def post(_: int) -> tuple[int, dict[str, object]]:
+        response = client.post("/api/items", json={"name": "Lamp"}, headers=headers)
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert {status for status, _ in answers} == {201}, answers
+    assert len({str(body) for _, body in answers}) == 1, "every retry gets the first answer"
+    assert len(client.get("/api/items").json()) == 1
