@@ -8,6 +8,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
+from paved_road.platform import PLATFORM_CONSTANTS
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "questions.md"
 
@@ -79,10 +82,11 @@ A refused answer gets one line that starts with what is allowed (for example
   `#`, backslashes and non-ASCII are fine: every file format escapes them.
 - `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`.
 
-The platform constants (`github_org`, `platform_team`) are not questions: the template sets
-them for every render, and `--data` or an answers file cannot change them.
+The platform constants ({constants}) are not questions: the template
+sets them for every render, and `--data` or an answers file cannot change them.
 """
-    return HEADER + "\n".join(rows) + "\n" + rules
+    constants = ", ".join(f"`{name}`" for name in PLATFORM_CONSTANTS)
+    return HEADER + "\n".join(rows) + "\n" + rules.replace("{constants}", constants)
 
 
 def main() -> int:
