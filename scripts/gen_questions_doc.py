@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
 from paved_road.platform import PLATFORM_CONSTANTS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,25 +32,15 @@ def product(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def drift_script(product: Path, **env: str):
-    env = {  # as on a laptop, unless a test says otherwise; renders cached beside the product
-        "CI": "",
-        "GITHUB_ACTIONS": "",
-        "PAVED_ROAD_CACHE_DIR": str(product.parent / "render-cache"),
-        **env,
-    }
+    # As on a laptop (tool_env drops CI), unless a test says otherwise; renders cached
+    # beside the product.
+    env = {"PAVED_ROAD_CACHE_DIR": str(product.parent / "render-cache"), **env}
     return run(["uv", "run", "--quiet", "--script", ".paved-road/drift.py"], product, False, **env)
 
 
 def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(product: Path) -> None:
     cache = str(product.parent / "render-cache")
-    fresh = run(
-        ["make", "drift"],
-        product,
-        check=False,
-        CI="",
-        GITHUB_ACTIONS="",
-        PAVED_ROAD_CACHE_DIR=cache,
-    )
+    fresh = run(["make", "drift"], product, check=False, PAVED_ROAD_CACHE_DIR=cache)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert "result: in policy" in fresh.stdout
 
@@ -61,7 +51,7 @@ def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(produc
         edited = drift_script(product)
         assert edited.returncode == 1, edited.stdout + edited.stderr
         assert "modified        .pre-commit-config.yaml" in edited.stdout
-        made = run(["make", "drift"], product, check=False, CI="", PAVED_ROAD_CACHE_DIR=cache)
+        made = run(["make", "drift"], product, check=False, PAVED_ROAD_CACHE_DIR=cache)
         assert made.returncode == 2  # make's own code for a failed recipe
     finally:
         config.write_bytes(original)
@@ -135,7 +125,6 @@ def test_the_products_pre_commit_config_runs_drift_before_a_push(
     init_repo(repo)
     env = {
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "CI": "",
         "PAVED_ROAD_CACHE_DIR": str(product.parent / "render-cache"),
     }
     installed = run(["pre-commit", "install"], repo, check=False, **env)
