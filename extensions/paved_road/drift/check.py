@@ -116,12 +116,19 @@ def run_check(
     cache_dir: Path | None = None,
     approved_sources: Sequence[str] = (),
     approve_recorded: bool = False,
+    tags: dict[str, str] | None = None,
+    snapshot: bool = False,
 ) -> Report:
     """Check one product. Never raises for a product it cannot check: that is an exit-2 report.
 
     ``approved_sources`` adds template sources to the package's approved ones (the guarded CI
     workflow passes the platform's); ``approve_recorded`` trusts whatever the product records,
     for local runs only. A product from any other source is a violation and is never rendered.
+
+    The fleet passes what it already knows: ``tags``, the template's tags it listed once for
+    the whole run (and keyed the stored results by), and ``snapshot`` when ``product`` holds a
+    commit's files without a git repository (its files are then found by walking it, even in a
+    cache folder that lies inside some other repository).
     """
     product = product.resolve()
     findings: list[Finding] = []
@@ -133,7 +140,7 @@ def run_check(
             findings.append(source)
             if source.severity is Severity.ERROR:
                 return _unapproved(product, recorded.src_path, recorded.commit, findings)
-        tags = remote_tags(recorded.src_path)
+        tags = remote_tags(recorded.src_path) if tags is None else tags
         release = release_of(recorded.commit, tags)
         recorded, rendered, ignored = render_as_asked(recorded, tags, cache_dir)
         findings += ignored
@@ -145,7 +152,7 @@ def run_check(
     if (unreleased := release_finding(release)) is not None:
         findings.append(unreleased)
     template_files = rendered_files(rendered)
-    git = is_git_worktree(product)
+    git = not snapshot and is_git_worktree(product)
     files = product_files(product, git)
     findings += compare(policy, rendered, product, template_files)
     # What the product added, which comparing the rendered files cannot see.

@@ -80,12 +80,16 @@ def codeowners_findings(render: Path, product: Path, guarded: list[str]) -> list
     template_file = render / LOCATIONS[0]
     if not template_file.is_file():
         return []  # this template version ships no CODEOWNERS: nothing to keep
-    expected = parse_rules(template_file.read_text(encoding="utf-8"))
+    expected_bytes = template_file.read_bytes()
     where = next((name for name in LOCATIONS if (product / name).is_file()), None)
     if where is None:
         return [_finding(LOCATIONS[0], "the product has no CODEOWNERS file")]
+    actual_bytes = (product / where).read_bytes()
+    if actual_bytes == expected_bytes:
+        return []  # the template's own rules: every path keeps its owners
+    expected = parse_rules(expected_bytes.decode("utf-8"))
     try:
-        actual = parse_rules((product / where).read_text(encoding="utf-8"))
+        actual = parse_rules(actual_bytes.decode("utf-8"))
     except UnicodeDecodeError:
         return [_finding(where, "CODEOWNERS is not UTF-8 text")]
     lost = []

@@ -153,14 +153,30 @@ def compare_file(
     return findings
 
 
-def mode_findings(path: str, render: Path, root: Path) -> list[Finding]:
+def _symlinked(root: Path, path: str, checked: dict[str, bool]) -> bool:
+    """Whether ``path`` is a symlink or lies inside a symlinked directory of ``root``; the
+    directories' answers are kept in ``checked`` (one product has many files per folder)."""
+    parts = path.split("/")
+    for end in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        if prefix not in checked:
+            checked[prefix] = (root / prefix).is_symlink()
+        if checked[prefix]:
+            return True
+    return False
+
+
+def _executable(path: Path) -> bool:
+    return path.stat().st_mode & 0o111 != 0
+
+
+def mode_findings(path: str, render: Path, root: Path, checked: dict[str, bool]) -> list[Finding]:
     """A guarded file must keep the template's executable bit (``deploy/release.sh``) and be a
     file, not a symlink (whose target the product controls) or reached through one."""
     template, product = render / path, root / path
-    if product.resolve() != root.resolve() / path:
+    if _symlinked(root, path, checked):
         why = "is a symlink (or inside a symlinked directory): make it a copy of the template's"
-    elif (template.stat().st_mode & 0o111 != 0) != (product.stat().st_mode & 0o111 != 0):
-        wanted = template.stat().st_mode & 0o111 != 0
+    elif (wanted := _executable(template)) != _executable(product):
         why = (
             f"lost its executable bit: `chmod +x {path}` (and `git add` it)"
             if wanted
@@ -200,8 +216,9 @@ def compare(policy: Policy, render: Path, product: Path, files: list[str]) -> li
         ],
     )
     findings = []
+    checked: dict[str, bool] = {}
     for path, (template, mine) in contents.items():
         findings += compare_file(policy, path, template, template if path in converted else mine)
         if mine is not None and policy.is_guarded(path):
-            findings += mode_findings(path, render, product)
+            findings += mode_findings(path, render, product, checked)
     return findings

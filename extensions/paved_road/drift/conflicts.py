@@ -57,8 +57,8 @@ def _marker_line(path: Path) -> int | None:
         data = path.read_bytes()
     except OSError:
         return None
-    if b"\0" in data[:8192]:
-        return None
+    if b"\0" in data[:8192] or (b"<<<<<<<" not in data and b">>>>>>>" not in data):
+        return None  # binary, or no marker anywhere (far quicker to know than the regex)
     match = MARKER_RE.search(data)
     return None if match is None else data.count(b"\n", 0, match.start()) + 1
 

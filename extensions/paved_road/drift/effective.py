@@ -15,7 +15,9 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +101,7 @@ def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
     return docs, ""
 
 
+@lru_cache(maxsize=64)  # a render never changes
 def registry_path(render: Path) -> str | None:
     """The product's own image repository, ``ghcr.io/<org>/<repo>``, from the template's render
     of the catalog entry (never from the product's copy, which is seeded)."""
@@ -130,7 +133,10 @@ def image_name(image: str) -> str:
 
 
 def _container_problems(
-    container: dict[str, Any], pod_context: dict[str, Any], allowed_images: set[str], own: str
+    container: dict[str, Any],
+    pod_context: dict[str, Any],
+    allowed_images: AbstractSet[str],
+    own: str,
 ) -> list[str]:
     problems = []
     context = container.get("securityContext") or {}
@@ -160,7 +166,7 @@ def _container_problems(
     return problems
 
 
-def pod_problems(spec: dict[str, Any], allowed_images: set[str], own: str) -> list[str]:
+def pod_problems(spec: dict[str, Any], allowed_images: AbstractSet[str], own: str) -> list[str]:
     """Every way a pod spec breaks the base's invariants, each as `<where>: <what>`."""
     problems = [f"pod: {key}: true" for key in HOST_NAMESPACES if spec.get(key) is True]
     problems += [
@@ -180,18 +186,21 @@ def pod_problems(spec: dict[str, Any], allowed_images: set[str], own: str) -> li
     return problems
 
 
-def base_images(render: Path) -> set[str]:
+@lru_cache(maxsize=64)  # a render never changes
+def base_images(render: Path) -> frozenset[str]:
     """The image names of the template's own base (placeholders the release replaces), so the
     check holds the product to what the platform ships."""
     built, _ = build(render / BASE_DIR, render / "deploy")
-    return {
-        image_name(str(container.get("image", "")))
-        for doc in built or []
-        for _, spec in _pod_specs(doc)
-        for field in CONTAINER_LISTS
-        for container in spec.get(field) or []
-        if isinstance(container, dict)
-    }
+    return frozenset(
+        {
+            image_name(str(container.get("image", "")))
+            for doc in built or []
+            for _, spec in _pod_specs(doc)
+            for field in CONTAINER_LISTS
+            for container in spec.get(field) or []
+            if isinstance(container, dict)
+        }
+    )
 
 
 def effective_findings(render: Path, product: Path) -> list[Finding]:

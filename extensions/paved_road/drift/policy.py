@@ -18,7 +18,7 @@ try:
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # PyYAML without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import CannotCheck
 
@@ -140,6 +140,9 @@ class Policy(BaseModel):
     closed: list[Annotated[Closed, BeforeValidator(_entry)]] = Field(default_factory=list)
     forbidden: list[Forbidden] = Field(default_factory=list)
     waivers: WaiverRules = Field(default_factory=WaiverRules)
+    _owners: dict[str, tuple[Ownership, Guarded | Shared | Seeded] | None] = PrivateAttr(
+        default_factory=dict
+    )
 
     def is_guarded(self, path: str) -> bool:
         owner = self.owner(path)
@@ -147,6 +150,12 @@ class Policy(BaseModel):
 
     def owner(self, path: str) -> tuple[Ownership, Guarded | Shared | Seeded] | None:
         """The strictest entry that matches ``path``: guarded, then shared, then seeded."""
+        # A policy is parsed once per render and asked about the same paths for every product.
+        if path not in self._owners:
+            self._owners[path] = self._match(path)
+        return self._owners[path]
+
+    def _match(self, path: str) -> tuple[Ownership, Guarded | Shared | Seeded] | None:
         for kind, entries in (
             ("guarded", self.guarded),
             ("shared", self.shared),

@@ -24,11 +24,12 @@ from ..drift.answers_file import read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.render import cache_key
 from .aggregate import error_result, product_result
-from .clones import CannotFetch, Checkout, fetch
+from .clones import CannotFetch
 from .fleet_file import Fleet, Product
 from .progress import bar
 from .report import ProductResult
 from .results import ResultStore, result_key
+from .snapshots import Checkout, fetch
 
 
 class Interrupted(Exception):
@@ -42,6 +43,7 @@ class Pending:
     key: str | None  # where its result is stored; None: never stored (cannot check)
     group: str  # products of one group share one render
     entity: str | None
+    tags: dict[str, str] | None  # the template's, as listed once for the run (None: ask again)
 
 
 @dataclass
@@ -81,28 +83,43 @@ class _Tags:
 
 def _plan(
     product: Product, checkout: Checkout, tags: _Tags, today: dt.date, approved: tuple[str, ...]
-) -> tuple[str | None, str]:
-    """(result key, render group) of a fetched product."""
+) -> tuple[str | None, str, dict[str, str] | None]:
+    """(result key, render group, the template's tags) of a fetched product."""
     try:
         recorded = read_answers(checkout.path)
     except CannotCheck:
-        return None, f"alone:{product.name}"
+        return None, f"alone:{product.name}", None
     known = tags.get(recorded.src_path)
     key = (
         None
         if known is None
         else result_key(checkout.commit, recorded.src_path, known, today, approved)
     )
-    return key, cache_key(recorded, recorded.commit)
+    return key, cache_key(recorded, recorded.commit), known
 
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps results
 
 
-def _check_one(path: str, today: dt.date, renders: str, approved: tuple[str, ...]) -> str:
-    """In a worker process: the drift check of one checkout, as JSON (cheap to pass back)."""
-    report = run_check(Path(path), today=today, cache_dir=Path(renders), approved_sources=approved)
+def _check_one(
+    path: str,
+    today: dt.date,
+    renders: str,
+    approved: tuple[str, ...],
+    tags: dict[str, str] | None,
+) -> str:
+    """In a worker process: the drift check of one snapshot, as JSON (cheap to pass back).
+
+    The template's tags are the ones the run listed once and keyed the stored results by."""
+    report = run_check(
+        Path(path),
+        today=today,
+        cache_dir=Path(renders),
+        approved_sources=approved,
+        tags=tags,
+        snapshot=True,
+    )
     return report.model_dump_json()
 
 
@@ -175,7 +192,7 @@ class _Run:
         try:
             _warm(pool, self.jobs)
             fetches = {
-                fetchers.submit(fetch, product, self.cache / "products"): product
+                fetchers.submit(fetch, product, self.cache): product
                 for product in self.fleet.products
             }
             while fetches or self.checks:
@@ -216,8 +233,8 @@ class _Run:
                 )
             )
             return
-        key, group = _plan(product, checkout, self.tags, self.today, self.approved)
-        item = Pending(product, checkout, key, group, _entity(checkout.path))
+        key, group, tags = _plan(product, checkout, self.tags, self.today, self.approved)
+        item = Pending(product, checkout, key, group, _entity(checkout.path), tags)
         stored = self.store.get(key) if key is not None else None
         if stored is not None:
             self.rows.append(_row(item, stored, "cached"))
@@ -242,7 +259,7 @@ class _Run:
 
     def _submit(self, item: Pending, pool: futures.Executor) -> None:
         renders = str(self.cache / "renders")
-        check = (_check_one, str(item.checkout.path), self.today, renders, self.approved)
+        check = (_check_one, str(item.checkout.path), self.today, renders, self.approved, item.tags)
         self.checks[pool.submit(*check)] = item
 
 

@@ -1,0 +1,202 @@
+"""A product's files at one commit, laid out for the drift check without a git checkout.
+
+The files come out of a git repository: the product's own, read in place, when the fleet file
+names a local path (``file://``), else a shallow bare mirror in the cache (``clones.mirror``).
+They are laid out from a content-addressed store of blobs by hard links: products made from one
+template share nearly every file, so each distinct file is written once for the whole fleet and
+a product costs a folder of links, not a checkout (the fleet benchmark in docs/fleet.md).
+
+A snapshot holds exactly the commit's bytes and modes (no smudge filters, no line-ending
+conversion, no hooks), and a tree git itself would refuse to check out is refused here too.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .clones import CannotFetch, git_bytes, mirror
+from .fleet_file import Product
+
+REGULAR, EXECUTABLE, SYMLINK, SUBMODULE = "100644", "100755", "120000", "160000"
+_REFUSED_PARTS = {"", ".", "..", ".git"}
+
+
+@dataclass(frozen=True)
+class Checkout:
+    path: Path
+    commit: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    mode: str
+    sha: str
+    path: str
+
+
+def snapshot_dir(products: Path, product: Product) -> Path:
+    """One folder per product and URL, so renaming a product or moving its repo starts afresh."""
+    digest = hashlib.sha256(product.url.encode()).hexdigest()[:10]
+    return products / f"{product.name}-{digest}"
+
+
+def local_git_dir(url: str) -> Path | None:
+    """The git directory of a ``file://`` product (a bare repository or a work tree's ``.git``);
+    None for a remote URL. Never a repository found above the folder the fleet file names."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file":
+        return None
+    path = Path(unquote(parsed.path))
+    if (path / ".git").exists():
+        return path / ".git"
+    if (path / "HEAD").is_file() and (path / "objects").is_dir():
+        return path
+    if not path.exists():
+        raise CannotFetch(f"repository {path} does not exist")
+    raise CannotFetch(f"{path} is not a git repository")
+
+
+def _git(git_dir: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    return git_bytes(f"--git-dir={git_dir}", *args, stdin=stdin)
+
+
+def head_commit(git_dir: Path, branch: str | None) -> str:
+    """The commit a clone of ``branch`` (a branch or tag; default: HEAD) would check out."""
+    refs = [f"refs/heads/{branch}", f"refs/tags/{branch}"] if branch else ["HEAD"]
+    for ref in refs:
+        try:
+            found = _git(git_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            return found.decode().strip()
+        except CannotFetch:
+            continue
+    raise CannotFetch(f"branch {branch or 'HEAD'} not found in {git_dir}")
+
+
+def tree_entries(git_dir: Path, commit: str) -> list[Entry]:
+    """Every entry of the commit's tree; CannotFetch for a path git would not check out."""
+    listed = _git(git_dir, "ls-tree", "-r", "-z", "--full-tree", commit)
+    entries = []
+    for record in listed.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        mode, _, sha = meta.decode().split(" ")
+        path = os.fsdecode(raw_path)
+        if any(part.lower() in _REFUSED_PARTS for part in path.split("/")):
+            raise CannotFetch(
+                f"commit {commit[:12]} holds a path git refuses to check out: {path!r}"
+            )
+        entries.append(Entry(mode, sha, path))
+    return entries
+
+
+class BlobStore:
+    """Blobs as read-only files named by their object id, one copy per id and mode."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, entry: Entry) -> Path:
+        suffix = ".x" if entry.mode == EXECUTABLE else ""
+        return self.root / entry.sha[:2] / f"{entry.sha[2:]}{suffix}"
+
+    def add_missing(self, git_dir: Path, entries: list[Entry]) -> None:
+        """Write the blobs of ``entries`` the store lacks, read from git in one batch."""
+        missing = {e.sha: e for e in entries if e.mode != SUBMODULE and not self.path(e).exists()}
+        if not missing:
+            return
+        wanted = list(missing)
+        out = _git(
+            git_dir, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode()
+        )
+        position = 0
+        for sha in wanted:
+            end = out.index(b"\n", position)
+            header = out[position:end].split()
+            if len(header) != 3:
+                raise CannotFetch(f"blob {sha} is missing from the repository")
+            size = int(header[2])
+            data = out[end + 1 : end + 1 + size]
+            position = end + 2 + size
+            for mode in (REGULAR, EXECUTABLE):  # either mode may be asked for later
+                self._write(Entry(mode, sha, ""), data)
+
+    def _write(self, entry: Entry, data: bytes) -> None:
+        target = self.path(entry)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".blob-")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        written = Path(temporary)
+        written.chmod(0o555 if entry.mode == EXECUTABLE else 0o444)
+        written.replace(target)  # another thread may write the same blob: the same bytes
+
+    def link(self, entry: Entry, dest: Path) -> None:
+        """``dest`` as a hard link to the blob, or a copy where links are refused."""
+        source = self.path(entry)
+        try:
+            dest.hardlink_to(source)
+        except OSError as error:
+            if error.errno not in {errno.EMLINK, errno.EXDEV, errno.EPERM, errno.ENOTSUP}:
+                raise
+            shutil.copyfile(source, dest)
+            dest.chmod(stat.S_IMODE(source.stat().st_mode))
+
+
+def _lay_out(git_dir: Path, entries: list[Entry], store: BlobStore, dest: Path) -> None:
+    store.add_missing(git_dir, entries)
+    made: set[Path] = set()
+    # Symlinks last: no file is ever written through a link the product committed.
+    for entry in sorted(entries, key=lambda e: e.mode == SYMLINK):
+        target = dest / entry.path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            if entry.mode == SUBMODULE:
+                target.mkdir()  # what a checkout leaves for an uninitialised submodule
+            elif entry.mode == SYMLINK:
+                target.symlink_to(store.path(entry).read_bytes().decode())
+            else:
+                store.link(entry, target)
+        except FileExistsError:
+            raise CannotFetch(f"the tree holds {entry.path!r} twice") from None
+
+
+def snapshot(git_dir: Path, commit: str, dest: Path, store: BlobStore) -> None:
+    """The commit's files at ``dest`` (kept when already that commit's), whole or absent."""
+    marker = dest.with_name(f"{dest.name}.commit")
+    if dest.is_dir() and marker.is_file() and marker.read_text() == commit:
+        return
+    entries = tree_entries(git_dir, commit)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=dest.parent))
+    try:
+        _lay_out(git_dir, entries, store, staging / "p")
+        marker.unlink(missing_ok=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        (staging / "p").rename(dest)
+        marker.write_text(commit)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def fetch(product: Product, cache: Path) -> Checkout:
+    """The product's branch head as a snapshot under ``cache``; CannotFetch if unreachable."""
+    dest = snapshot_dir(cache / "products", product)
+    git_dir = local_git_dir(product.url)
+    if git_dir is None:
+        git_dir = cache / "mirrors" / f"{dest.name}.git"
+        commit = mirror(product.url, product.branch, git_dir)
+    else:
+        commit = head_commit(git_dir, product.branch)
+    snapshot(git_dir, commit, dest, BlobStore(cache / "blobs"))
+    return Checkout(dest, commit)

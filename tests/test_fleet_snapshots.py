@@ -1,0 +1,167 @@
+"""How `fleet check` gets a product's files: a snapshot of its branch head, laid out from a
+shared store of blobs, read from the product's repository in place or from a shallow mirror.
+
+Real git repositories throughout; the hostile trees are built with git's own plumbing."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+from paved_road.fleet.clones import CannotFetch, mirror
+from paved_road.fleet.fleet_file import Product
+from paved_road.fleet.snapshots import BlobStore, fetch, snapshot
+
+from tests.support import commit_all, git, init_repo
+
+
+def product(path: Path, branch: str | None = None) -> Product:
+    return Product(name=path.name, repo=str(path), url=path.resolve().as_uri(), branch=branch)
+
+
+def archive(repo: Path, ref: str) -> dict[str, tuple[str, bytes | str]]:
+    """What `git archive` says the commit holds: path -> (kind and mode, bytes or link)."""
+    data = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=repo, capture_output=True, check=True
+    ).stdout
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                handle = tar.extractfile(member)
+                assert handle is not None
+                files[member.name] = (f"file {member.mode & 0o111 != 0}", handle.read())
+            elif member.issym():
+                files[member.name] = ("link", member.linkname)
+    return files
+
+
+def laid_out(root: Path) -> dict[str, tuple[str, bytes | str]]:
+    files = {}
+    for path in root.rglob("*"):
+        name = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            files[name] = ("link", str(path.readlink()))
+        elif path.is_file():
+            files[name] = (f"file {path.stat().st_mode & 0o111 != 0}", path.read_bytes())
+    return files
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "shop"
+    (repo / "deploy").mkdir(parents=True)
+    (repo / "README.md").write_text("shop\n")
+    (repo / "deploy" / "release.sh").write_text("#!/bin/sh\necho release\n")
+    (repo / "deploy" / "release.sh").chmod(0o755)
+    (repo / "crlf.txt").write_bytes(b"one\r\ntwo\r\n")
+    (repo / "docs-link").symlink_to("README.md")
+    init_repo(repo)
+    return repo
+
+
+def test_a_snapshot_holds_exactly_the_committed_branch_head(repo: Path, tmp_path: Path) -> None:
+    (repo / "README.md").write_text("an edit nobody committed\n")  # the work tree is not read
+    (repo / "untracked.txt").write_text("not committed\n")
+    checkout = fetch(product(repo), tmp_path / "cache")
+    assert checkout.commit == git(repo, "rev-parse", "HEAD").stdout.strip()
+    assert laid_out(checkout.path) == archive(repo, "HEAD")
+    assert (checkout.path / "crlf.txt").read_bytes() == b"one\r\ntwo\r\n"  # bytes as committed
+    assert not (checkout.path / ".git").exists()  # drift walks it: no repository to trust
+
+
+def test_a_branch_is_read_and_a_moved_branch_is_laid_out_again(repo: Path, tmp_path: Path) -> None:
+    git(repo, "switch", "--quiet", "-c", "next")
+    (repo / "NEXT.md").write_text("next\n")
+    commit_all(repo, "next")
+    git(repo, "switch", "--quiet", "main")
+    cache = tmp_path / "cache"
+    on_next = fetch(product(repo, branch="next"), cache)
+    assert (on_next.path / "NEXT.md").is_file()
+    on_main = fetch(product(repo), cache)
+    assert not (on_main.path / "NEXT.md").exists()
+    (repo / "MAIN.md").write_text("main\n")
+    commit_all(repo, "moved")
+    moved = fetch(product(repo), cache)
+    assert moved.path == on_main.path and moved.commit != on_main.commit
+    assert laid_out(moved.path) == archive(repo, "main")
+    with pytest.raises(CannotFetch, match="branch nowhere not found"):
+        fetch(product(repo, branch="nowhere"), cache)
+
+
+def test_products_share_one_copy_of_each_file(repo: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin"
+    git(tmp_path, "clone", "--quiet", str(repo), str(twin))
+    cache = tmp_path / "cache"
+    one, two = fetch(product(repo), cache), fetch(product(twin), cache)
+    for name in ("README.md", "deploy/release.sh"):
+        assert (one.path / name).stat().st_ino == (two.path / name).stat().st_ino
+    assert (two.path / "deploy/release.sh").stat().st_mode & 0o111  # its own mode kept
+
+
+def test_what_is_not_a_repository_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    init_repo(tmp_path)  # a repository above must not be read instead
+    with pytest.raises(CannotFetch, match=r"plain is not a git repository$"):
+        fetch(product(tmp_path / "plain"), tmp_path / "cache")
+    with pytest.raises(CannotFetch, match=r"repository .*ghost does not exist$"):
+        fetch(product(tmp_path / "ghost"), tmp_path / "cache")
+
+
+def _commit_tree(repo: Path, tree_lines: list[str]) -> str:
+    tree = git_input(repo, "\n".join(tree_lines) + "\n", "mktree", "--missing")
+    return git(repo, "commit-tree", tree, "-m", "hostile").stdout.strip()
+
+
+def git_input(repo: Path, text: str, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, input=text, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_a_tree_git_would_not_check_out_is_refused(repo: Path, tmp_path: Path) -> None:
+    blob = git_input(repo, "x = 1\n", "hash-object", "-w", "--stdin")
+    hooks = git_input(repo, f"100644 blob {blob}\tpost-checkout\n", "mktree")
+    commit = _commit_tree(repo, [f"040000 tree {hooks}\t.GIT"])
+    git(repo, "update-ref", "refs/heads/hostile", commit)
+    with pytest.raises(CannotFetch, match=r"holds a path git refuses to check out: '\.GIT/"):
+        fetch(product(repo, branch="hostile"), tmp_path / "cache")
+    assert not list((tmp_path / "cache" / "products").glob("shop-*/.GIT"))
+
+
+def test_no_file_is_written_through_a_committed_symlink(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    link = git_input(repo, str(outside), "hash-object", "-w", "--stdin")
+    blob = git_input(repo, "pwned\n", "hash-object", "-w", "--stdin")
+    inner = git_input(repo, f"100644 blob {blob}\tx\n", "mktree")
+    # `deploy` twice: a symlink to a folder outside, and a folder holding `x`.
+    commit = _commit_tree(repo, [f"120000 blob {link}\tdeploy", f"040000 tree {inner}\tdeploy"])
+    git(repo, "update-ref", "refs/heads/hostile", commit)
+    with pytest.raises(CannotFetch, match="the tree holds 'deploy' twice"):
+        fetch(product(repo, branch="hostile"), tmp_path / "cache")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_remote_product_is_a_shallow_mirror_fetched_again_and_rebuilt_when_broken(
+    repo: Path, tmp_path: Path
+) -> None:
+    bare = tmp_path / "forge" / "shop.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(repo), str(bare))
+    url, mirrors = bare.as_uri(), tmp_path / "mirrors" / "shop.git"
+    first = mirror(url, None, mirrors)
+    assert git(mirrors, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+    (repo / "MORE.md").write_text("more\n")
+    commit_all(repo, "more")
+    git(repo, "push", "--quiet", str(bare), "main")
+    second = mirror(url, None, mirrors)
+    assert second != first and second == git(repo, "rev-parse", "HEAD").stdout.strip()
+    (mirrors / "HEAD").write_text("garbage\n")  # a broken cache entry
+    assert mirror(url, None, mirrors) == second
+    snapshot(mirrors, second, tmp_path / "snap", BlobStore(tmp_path / "blobs"))
+    assert laid_out(tmp_path / "snap") == archive(repo, "HEAD")
+    with pytest.raises(CannotFetch, match="git clone failed: .*does not appear to be a git repository"):
+        mirror((tmp_path / "forge" / "ghost.git").as_uri(), None, tmp_path / "mirrors" / "g.git")
