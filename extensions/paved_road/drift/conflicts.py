@@ -44,9 +44,11 @@ def product_files(product: Path, git: bool) -> list[str]:
             names = {os.fsdecode(raw) for raw in listed.stdout.split(b"\0") if raw}
             return sorted(name for name in names if (product / name).is_file())
     found = []
-    for root, dirs, files in os.walk(product):
+    base = str(product)
+    for root, dirs, files in os.walk(base):
         dirs[:] = [name for name in dirs if name not in SKIP_DIRS]
-        found += [(Path(root) / name).relative_to(product).as_posix() for name in files]
+        folder = root[len(base) + 1 :]  # strings, not Paths: a fleet walks thousands of files
+        found += [f"{folder}/{name}" if folder else name for name in files]
     return sorted(found)
 
 

@@ -10,6 +10,7 @@ the template records (platform constants such as ``platform_team`` are the templ
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,11 +93,17 @@ def _without(recorded: Recorded, keys: frozenset[str]) -> Recorded:
 def unasked(recorded: Recorded, render: Path) -> frozenset[str]:
     """Answers of the product that the template's re-render does not record: not questions of
     that template version (copier records every question it asked), so set by hand."""
+    asked = recorded_keys(render)
+    if asked is None:  # a template that records no answers: nothing to go by
+        return frozenset()
+    return frozenset(key for key in recorded.answers if key not in asked)
+
+
+@functools.lru_cache(maxsize=64)  # a render never changes; a fleet asks once per product
+def recorded_keys(render: Path) -> frozenset[str] | None:
     path = render / ANSWERS_FILE
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    if not isinstance(data, dict):  # a template that records no answers: nothing to go by
-        return frozenset()
-    return frozenset(key for key in recorded.answers if key not in data)
+    return frozenset(data) if isinstance(data, dict) else None
 
 
 def ignored_answer_findings(keys: frozenset[str]) -> list[Finding]:

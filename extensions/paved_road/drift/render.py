@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -145,11 +146,24 @@ def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = No
 
 
 def clear_memory_cache() -> None:
+    """Forget every render and what was read from one, as a new process would start."""
+    from . import effective, policy, provenance  # noqa: PLC0415 - they import this module
+
     _RENDERS.clear()
+    _rendered_files.cache_clear()
+    provenance.recorded_keys.cache_clear()
+    policy.load_policy.cache_clear()
+    effective.registry_path.cache_clear()
+    effective.base_images.cache_clear()
 
 
 def rendered_files(root: Path) -> list[str]:
     """Every file of a render, as sorted POSIX paths relative to it."""
-    return sorted(
-        path.relative_to(root).as_posix() for path in root.rglob("*") if not path.is_dir()
+    return list(_rendered_files(root))
+
+
+@functools.lru_cache(maxsize=64)  # a render never changes; a fleet lists it once per product
+def _rendered_files(root: Path) -> tuple[str, ...]:
+    return tuple(
+        sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if not path.is_dir())
     )
