@@ -49,11 +49,15 @@ def _immutable_commit(commit: str, tags: dict[str, str]) -> str | None:
     return None
 
 
+@functools.cache  # reading package metadata scans sys.path: once per process, not per product
+def copier_version() -> str:
+    return importlib.metadata.version("copier")
+
+
 def cache_key(recorded: Recorded, commit: str) -> str:
     """Same source, commit, answers and copier version: the same render."""
-    copier_version = importlib.metadata.version("copier")
     payload = json.dumps(
-        [recorded.src_path, commit, recorded.answers, copier_version, RENDER_LAYOUT],
+        [recorded.src_path, commit, recorded.answers, copier_version(), RENDER_LAYOUT],
         sort_keys=True,
         default=str,
     )

@@ -17,12 +17,12 @@ from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from .. import yaml_file
 from ..drift import CannotCheck, Report, run_check
 from ..drift.answers_file import read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.render import cache_key
+from ..yaml_file import FileProblem
 from .aggregate import error_result, product_result
 from .clones import CannotFetch
 from .fleet_file import Fleet, Product
@@ -58,11 +58,11 @@ class Tally:
 def _entity(checkout: Path) -> str | None:
     """The Backstage entity ref of the product's catalog-info.yaml, if it has one."""
     try:
-        data = yaml.safe_load((checkout / "catalog-info.yaml").read_text(encoding="utf-8"))
+        data = yaml_file.load(checkout / "catalog-info.yaml", "catalog-info.yaml")
         meta = data["metadata"]
         kind = str(data.get("kind", "Component")).lower()
         return f"{kind}:{meta.get('namespace', 'default')}/{meta['name']}"
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+    except (FileProblem, KeyError, TypeError, AttributeError):
         return None
 
 

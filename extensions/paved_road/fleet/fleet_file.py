@@ -120,16 +120,17 @@ def load_fleet(path: Path) -> Fleet:
         ) from None
     base = path.resolve().parent
     products: list[Product] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # name -> index of its first product
     for index, entry in enumerate(model.products):
         name = entry.name or default_name(entry.repo)
-        line = line_of(data, ("products", index)) or 1
-        if name in seen:
+        if name in seen:  # lines only now: finding one parses the whole file again
+            line = line_of(data, ("products", index)) or 1
+            first_line = line_of(data, ("products", seen[name])) or 1
             raise FleetFileError(
                 f"{path}:{line}: product name {name!r} is used twice (first on line "
-                f"{seen[name]}): give one of them `name:`"
+                f"{first_line}): give one of them `name:`"
             )
-        seen[name] = line
+        seen[name] = index
         products.append(
             Product(
                 name=name,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib.metadata
 import json
 import os
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .. import __version__
+from ..drift.render import copier_version
 from ..drift.report import Report
 
 
@@ -38,7 +38,7 @@ def result_key(
             sorted(tags.items()),
             today.isoformat(),
             __version__,
-            importlib.metadata.version("copier"),
+            copier_version(),
         ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:40]
