@@ -157,6 +157,25 @@ def build(root: Path, count: int) -> tuple[Path, list[Path]]:
     return fleet, products
 
 
+def _cpu_ticks() -> list[int] | None:
+    """The machine's CPU time so far (/proc/stat, in ticks), or None where there is none."""
+    try:
+        return [
+            int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        ]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen_share(before: list[int] | None, after: list[int] | None) -> str:
+    """How much of the CPU time the hypervisor gave to other machines (steal), a measure of
+    how noisy the run's timings are."""
+    if before is None or after is None or len(after) < 8:
+        return "unknown"
+    spent = [late - early for early, late in zip(before, after, strict=True)]
+    return f"{100 * spent[7] / max(1, sum(spent[:8])):.0f}%"
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -192,7 +211,7 @@ def bench_check(root: Path, fleet: Path, first: Path, count: int, args) -> float
         f"peak {mib(max(whole_mem))} (all processes), {median(whole_cpu):.0f} s of CPU"
     )
     print(f"   ratio fleet / one product: {ratio:.1f}x (paired median {paired:.1f}x)")
-    print("   goal: at most 10x for 200 products on 2 cores\n")
+    print("   goal: at most 10x for 200 products on 2 cores")
     return median(whole)
 
 
@@ -248,7 +267,11 @@ def main() -> None:
         started = time.perf_counter()
         fleet, products = build(root, args.products)
         print(f"setup: {len(products)} products in {time.perf_counter() - started:.0f} s\n")
+        ticks = _cpu_ticks()
         fleet_seconds = bench_check(root, fleet, products[0], len(products), args)
+        print(
+            f"   CPU time stolen by the hypervisor meanwhile: {stolen_share(ticks, _cpu_ticks())}\n"
+        )
         runs = min(args.sequential or len(products), len(products))
         bench_sequential(root, products, runs, fleet_seconds)
         bench_collect(root, args.reports, args.repeat)

@@ -19,6 +19,7 @@ import json
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import render_cache, render_plan
@@ -64,6 +65,25 @@ def cache_key(recorded: Recorded, commit: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+@contextlib.contextmanager
+def _no_git_index_sync() -> Iterator[None]:
+    """Copier asks git about the destination's index for every file it writes with an
+    executable bit in the template, to keep that index in step where ``core.fileMode`` is
+    false: a git process per file (about 40 per render). A render's destination is a scratch
+    folder drift made, in no repository's index, so the answer is always "nothing to do"."""
+    from copier._main import Worker  # noqa: PLC0415
+
+    original = getattr(Worker, "_sync_git_index_executable_bit", None)
+    if original is None:  # a copier without it: nothing to skip
+        yield
+        return
+    Worker._sync_git_index_executable_bit = lambda *_: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Worker._sync_git_index_executable_bit = original  # type: ignore[method-assign]
+
+
 def _copier_render(source: str, vcs_ref: str | None, recorded: Recorded, dst: Path) -> None:
     import copier  # noqa: PLC0415 - about 0.5 s; only a check that renders pays it
     from copier.errors import CopierError  # noqa: PLC0415
@@ -75,6 +95,7 @@ def _copier_render(source: str, vcs_ref: str | None, recorded: Recorded, dst: Pa
             warnings.catch_warnings(),
             contextlib.redirect_stdout(io.StringIO()),
             compiles_remembered(),
+            _no_git_index_sync(),
         ):
             warnings.simplefilter("ignore")
             copier.run_copy(
