@@ -102,8 +102,8 @@ def approving(fleet_file: Path) -> list[str]:
 
 def fleet(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``paved-road fleet ARGS...`` as a platform engineer or CI runs it (no terminal); a
-    ``check`` approves the fleet's template (``approving``)."""
-    if args[:1] == ("check",):
+    ``check`` or ``update`` approves the fleet's template (``approving``)."""
+    if args[:1] in {("check",), ("update",)}:
         args = (*args, *approving(Path(args[1])))
     return subprocess.run(
         [PAVED_ROAD, "fleet", *args],
@@ -127,7 +127,8 @@ def by_name(report: dict) -> dict[str, dict]:
 def build_update_fleet(root: Path) -> FleetSetup:
     """Products for `fleet update`, the template at v1.0.0 and v1.1.0 (README's first line
     changes): `behind` updates cleanly, `edited` changed that line too (a conflict), `broken`
-    records a template commit that does not exist (the update refuses), `current` is on v1.1.0."""
+    records a template commit that does not exist (the update refuses), `current` is on v1.1.0,
+    `forked` records a fork of the template as its source (refused: never rendered)."""
     template = snapshot_template(root / "template", tag="v1.0.0")
     work, forge = root / "work", root / "forge"
     work.mkdir()
@@ -141,7 +142,20 @@ def build_update_fleet(root: Path) -> FleetSetup:
     answers.write_text(answers.read_text().replace("_commit: v1.0.0", "_commit: v0.9.0"))
     release(template, "v1.1.0", "(fleet edition)")
     current = copy_product(template, work / "current", DEFAULT, skip_tasks=True, vcs_ref="v1.1.0")
-    products = {"behind": behind, "edited": edited, "broken": broken, "current": current}
+    # `forked` is `behind` whose answers name a fork of the template (same releases).
+    fork = root / "fork"
+    git(root, "clone", "--quiet", str(template), str(fork))
+    forked = Path(shutil.copytree(behind, work / "forked"))
+    answers = forked / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(f"_src_path: {template}", f"_src_path: {fork}"))
+    assert str(fork) in answers.read_text()
+    products = {
+        "behind": behind,
+        "edited": edited,
+        "broken": broken,
+        "current": current,
+        "forked": forked,
+    }
     bare = {name: publish(path, forge / f"{name}.git") for name, path in products.items()}
     fleet_file = root / "fleet.yml"
     fleet_file.write_text("products:\n" + "".join(f"  - forge/{name}.git\n" for name in bare))

@@ -35,7 +35,12 @@ def test_update_pushes_a_branch_to_each_product_behind_and_lists_conflicts(
     assert "failed" in rows["broken"] and "nothing pushed" in rows["broken"]
     assert "v0.9.0" in rows["broken"]
     assert "current" in rows["current"]
-    assert "1 updated, 0 drift, 1 conflicts, 1 failed, 1 current" in result.stdout
+    assert rows["forked"].split()[1] == "failed"
+    assert rows["forked"].endswith(
+        f"template source {setup.root / 'fork'} is not an approved paved-road template: nothing "
+        "was run (restore _src_path, or approve it with --approved-source); nothing pushed"
+    )
+    assert "1 updated, 0 drift, 1 conflicts, 2 failed, 1 current" in result.stdout
 
     behind, edited = setup.bare["behind"], setup.bare["edited"]
     answers = yaml.safe_load(show(behind, BRANCH, ".copier-answers.yml"))
@@ -62,6 +67,7 @@ def test_update_to_a_tag_that_is_no_release_pushes_nothing(setup: FleetSetup) ->
     )
     assert result.returncode == 1
     assert result.stdout.count("--to v9.0.0 is not a release tag (vX.Y.Z) of the template") == 4
+    assert "forked" in result.stdout and "is not an approved paved-road template" in result.stdout
     assert {name: refs(bare) for name, bare in setup.bare.items()} == before
 
 

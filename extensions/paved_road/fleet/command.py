@@ -216,5 +216,6 @@ def run_update_command(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         scratch=args.cache_dir / "updates",
         token=os.environ.get(args.token_env) or None,
+        approved=tuple(args.approved_source),
     )
     return print_outcomes(outcomes)

@@ -28,6 +28,7 @@ from ..drift.answers_file import read_answers
 from ..drift.conflicts import find_conflicts, product_files
 from ..drift.git_remote import remote_tags
 from ..drift.versions import commit_version, parse_tag
+from ..template_source import is_approved
 from .clones import CannotFetch, clone
 from .fleet_file import Fleet, Product
 from .progress import bar
@@ -122,13 +123,26 @@ def _body(outcome: UpdateOutcome, printed: str) -> str:
     return "\n".join([*lines, "```", ""])
 
 
-def _update(product: Product, work: Path, to: str | None, token: str | None) -> UpdateOutcome:
+def _update(
+    product: Product, work: Path, to: str | None, token: str | None, approved: tuple[str, ...]
+) -> UpdateOutcome:
     try:
         clone(product.url, product.branch, work)
     except CannotFetch as error:
         raise Failed(f"cannot fetch {product.repo}: {error}") from None
     try:
         recorded = read_answers(work)
+    except CannotCheck as error:
+        raise Failed(str(error)) from None
+    # Updating renders the template and runs its extension code on this machine, which holds
+    # the token that pushes to every product: only the platform's template, never a product's
+    # choice of fork.
+    if not is_approved(recorded.src_path, approved):
+        raise Failed(
+            f"template source {recorded.src_path} is not an approved paved-road template: "
+            "nothing was run (restore _src_path, or approve it with --approved-source)"
+        )
+    try:
         tags = remote_tags(recorded.src_path)
     except CannotCheck as error:
         raise Failed(str(error)) from None
@@ -177,12 +191,14 @@ def _update(product: Product, work: Path, to: str | None, token: str | None) -> 
     return outcome
 
 
-def update_one(product: Product, scratch: str, to: str | None, token: str | None) -> UpdateOutcome:
+def update_one(
+    product: Product, scratch: str, to: str | None, token: str | None, approved: tuple[str, ...]
+) -> UpdateOutcome:
     """In a worker process: one product, never raising (a failure is its outcome)."""
     Path(scratch).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
     try:
-        return _update(product, work / "product", to, token)
+        return _update(product, work / "product", to, token, approved)
     except Failed as error:
         return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
     except Exception as error:  # a bug: this product's row, not the run
@@ -193,14 +209,22 @@ def update_one(product: Product, scratch: str, to: str | None, token: str | None
 
 
 def update_fleet(
-    fleet: Fleet, *, to: str | None, jobs: int, scratch: Path, token: str | None
+    fleet: Fleet,
+    *,
+    to: str | None,
+    jobs: int,
+    scratch: Path,
+    token: str | None,
+    approved: tuple[str, ...] = (),
 ) -> list[UpdateOutcome]:
+    """Every product's outcome; ``approved`` adds template sources to the package's."""
     from .checking import process_pool  # noqa: PLC0415
 
     outcomes = []
     progress = bar(len(fleet.products), "updating")
     with process_pool(jobs) as pool:
-        running = [pool.submit(update_one, p, str(scratch), to, token) for p in fleet.products]
+        job = (str(scratch), to, token, approved)
+        running = [pool.submit(update_one, p, *job) for p in fleet.products]
         for future in futures.as_completed(running):
             outcomes.append(future.result())
             progress.update()
