@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import drift
-from tests.support import commit_all, copy_product, git, init_repo, snapshot_template
+from tests.fleet_support import PAVED_ROAD
+from tests.support import commit_all, copy_product, git, init_repo, snapshot_template, tool_env
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +116,44 @@ def test_a_guarded_file_through_a_symlink_fails(
     found = failing(capsys, product)
     assert "guarded file is a symlink" in found["Dockerfile"][0]
     assert "guarded file is a symlink" in found["deploy/base/deployment.yaml"][0]
+
+
+def test_a_symlink_out_of_the_product_is_read_as_the_path_it_names(
+    product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A product cannot make the checker read, and report, a file of the machine it runs on:
+    a shared file's diff, the CODEOWNERS owners and the conflict scan see the link's target
+    path, never the target's content."""
+    secret = tmp_path / "credentials"
+    secret.write_text("* @token-abc123\n<<<<<<< HEAD\n", encoding="utf-8")
+    for name in ("Makefile", ".github/CODEOWNERS", "notes.md"):
+        (product / name).unlink(missing_ok=True)
+        (product / name).symlink_to(secret)
+    code, out, _ = drift(capsys, product, "--format", "json")
+    assert code == 1, out
+    assert "abc123" not in out and "HEAD" not in out
+    findings = {(f["path"], f["kind"]): f for f in json.loads(out)["findings"]}
+    assert str(secret) in findings[("Makefile", "shared-modified")]["diff"]
+    assert ("notes.md", "conflict-marker") not in findings
+    assert "now nobody" in findings[(".github/CODEOWNERS", "codeowners")]["message"]
+
+
+def test_an_answers_file_that_is_a_device_is_one_line_not_a_hang(
+    product: Path, tmp_path: Path
+) -> None:
+    (product / ".copier-answers.yml").unlink()
+    (product / ".copier-answers.yml").symlink_to("/dev/zero")
+    done = subprocess.run(
+        [PAVED_ROAD, "drift", str(product)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=tool_env(),
+        check=False,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line == (
+        f"paved-road drift: cannot check {product}: .copier-answers.yml: is not a regular file "
+        "(a device or a pipe): make it one: restore it from git history"
+    )

@@ -163,5 +163,7 @@ def test_a_remote_product_is_a_shallow_mirror_fetched_again_and_rebuilt_when_bro
     assert mirror(url, None, mirrors) == second
     snapshot(mirrors, second, tmp_path / "snap", BlobStore(tmp_path / "blobs"))
     assert laid_out(tmp_path / "snap") == archive(repo, "HEAD")
-    with pytest.raises(CannotFetch, match="git clone failed: .*does not appear to be a git repository"):
+    with pytest.raises(
+        CannotFetch, match=r"git clone failed: .*does not appear to be a git repository"
+    ):
         mirror((tmp_path / "forge" / "ghost.git").as_uri(), None, tmp_path / "mirrors" / "g.git")

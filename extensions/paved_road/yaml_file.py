@@ -73,9 +73,11 @@ def parse(data: bytes, name: str) -> Any:
 def load(path: Path, name: str) -> Any:
     """The YAML document of the file at ``path``, reported as ``name``."""
     try:
+        if path.is_dir():
+            raise FileProblem(name, "is a directory, not a file")
+        if path.exists() and not path.is_file():  # /dev/zero would never finish reading
+            raise FileProblem(name, "is not a regular file (a device or a pipe): make it one")
         data = path.read_bytes()
-    except IsADirectoryError:
-        raise FileProblem(name, "is a directory, not a file") from None
     except OSError as error:
         raise FileProblem(name, f"cannot be read: {error.strerror}") from None
     return parse(data, name)

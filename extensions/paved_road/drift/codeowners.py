@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .policy import glob_regex
+from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
 # Where GitHub looks, in order; the first file found is the only one it reads.
@@ -81,10 +82,10 @@ def codeowners_findings(render: Path, product: Path, guarded: list[str]) -> list
     if not template_file.is_file():
         return []  # this template version ships no CODEOWNERS: nothing to keep
     expected_bytes = template_file.read_bytes()
-    where = next((name for name in LOCATIONS if (product / name).is_file()), None)
-    if where is None:
+    found = ((name, read_product_file(product, name)) for name in LOCATIONS)
+    where, actual_bytes = next(((n, data) for n, data in found if data is not None), ("", b""))
+    if not where:
         return [_finding(LOCATIONS[0], "the product has no CODEOWNERS file")]
-    actual_bytes = (product / where).read_bytes()
     if actual_bytes == expected_bytes:
         return []  # the template's own rules: every path keeps its owners
     expected = parse_rules(expected_bytes.decode("utf-8"))

@@ -9,6 +9,7 @@ from . import parts
 from .answers_file import ANSWERS_FILE
 from .line_endings import checked_out_as_template, only_line_endings, visible, what_differs
 from .policy import Guarded, Ownership, Policy, Seeded, Shared
+from .product_file import read_product_file, symlinked
 from .report import Finding, Kind, Severity
 
 MAX_DIFF_LINES = 200
@@ -153,19 +154,6 @@ def compare_file(
     return findings
 
 
-def _symlinked(root: Path, path: str, checked: dict[str, bool]) -> bool:
-    """Whether ``path`` is a symlink or lies inside a symlinked directory of ``root``; the
-    directories' answers are kept in ``checked`` (one product has many files per folder)."""
-    parts = path.split("/")
-    for end in range(1, len(parts) + 1):
-        prefix = "/".join(parts[:end])
-        if prefix not in checked:
-            checked[prefix] = (root / prefix).is_symlink()
-        if checked[prefix]:
-            return True
-    return False
-
-
 def _executable(path: Path) -> bool:
     return path.stat().st_mode & 0o111 != 0
 
@@ -174,7 +162,7 @@ def mode_findings(path: str, render: Path, root: Path, checked: dict[str, bool])
     """A guarded file must keep the template's executable bit (``deploy/release.sh``) and be a
     file, not a symlink (whose target the product controls) or reached through one."""
     template, product = render / path, root / path
-    if _symlinked(root, path, checked):
+    if symlinked(root, path, checked):
         why = "is a symlink (or inside a symlinked directory): make it a copy of the template's"
     elif (wanted := _executable(template)) != _executable(product):
         why = (
@@ -198,12 +186,12 @@ def mode_findings(path: str, render: Path, root: Path, checked: dict[str, bool])
 def compare(policy: Policy, render: Path, product: Path, files: list[str]) -> list[Finding]:
     """Findings for every file the template renders (the answers file is input, not output)."""
     contents = {}
+    checked: dict[str, bool] = {}
     for path in files:
         if path != ANSWERS_FILE:
-            mine = product / path
             contents[path] = (
                 (render / path).read_bytes(),
-                mine.read_bytes() if mine.is_file() else None,
+                read_product_file(product, path, checked),
             )
     # CRLF copies made by git's checkout (core.autocrlf) are the template's file.
     converted = checked_out_as_template(
@@ -216,7 +204,6 @@ def compare(policy: Policy, render: Path, product: Path, files: list[str]) -> li
         ],
     )
     findings = []
-    checked: dict[str, bool] = {}
     for path, (template, mine) in contents.items():
         findings += compare_file(policy, path, template, template if path in converted else mine)
         if mine is not None and policy.is_guarded(path):

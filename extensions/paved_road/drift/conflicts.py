@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
 MARKER_RE = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
@@ -52,15 +53,11 @@ def product_files(product: Path, git: bool) -> list[str]:
     return sorted(found)
 
 
-def _marker_line(path: Path) -> int | None:
-    try:
-        if path.stat().st_size > MAX_SCAN_BYTES:
-            return None
-        data = path.read_bytes()
-    except OSError:
+def _marker_line(data: bytes | None) -> int | None:
+    if data is None or b"\0" in data[:8192]:
         return None
-    if b"\0" in data[:8192] or (b"<<<<<<<" not in data and b">>>>>>>" not in data):
-        return None  # binary, or no marker anywhere (far quicker to know than the regex)
+    if b"<<<<<<<" not in data and b">>>>>>>" not in data:
+        return None  # no marker anywhere (far quicker to know than the regex)
     match = MARKER_RE.search(data)
     return None if match is None else data.count(b"\n", 0, match.start()) + 1
 
@@ -68,6 +65,7 @@ def _marker_line(path: Path) -> int | None:
 def find_conflicts(product: Path, files: list[str], git: bool) -> list[Finding]:
     """Conflict leftovers among ``files`` (``product_files``) and in the git index."""
     findings = []
+    checked: dict[str, bool] = {}
     for name in files:
         if name.endswith(".rej"):
             findings.append(
@@ -78,7 +76,9 @@ def find_conflicts(product: Path, files: list[str], git: bool) -> list[Finding]:
                     message="rejected hunks of an update: apply them by hand, then delete it",
                 )
             )
-        elif (line := _marker_line(product / name)) is not None:
+        elif (
+            line := _marker_line(read_product_file(product, name, checked, MAX_SCAN_BYTES))
+        ) is not None:
             findings.append(
                 Finding(
                     kind=Kind.CONFLICT_MARKER,

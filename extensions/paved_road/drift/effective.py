@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from .errors import CannotCheck
+from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
 BASE_DIR = "deploy/base"
@@ -61,10 +62,13 @@ def kubectl() -> str:
 
 def _fingerprint(deploy: Path) -> str:
     digest = hashlib.sha256()
+    checked: dict[str, bool] = {}
     for path in sorted(deploy.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(deploy).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        name = path.relative_to(deploy).as_posix()
+        # From the product's root: a symlinked deploy/ itself counts as leading out too.
+        if (data := read_product_file(deploy.parent, f"{deploy.name}/{name}", checked)) is not None:
+            digest.update(name.encode() + b"\0")
+            digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import parts
 from .policy import Forbidden, Policy
+from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
 
@@ -50,7 +51,7 @@ def forbidden_findings(
         if path in rendered:
             continue
         for entry in policy.forbidden:
-            if entry.matches(path) and (what := _overrides(entry, product / path)) is not None:
+            if entry.matches(path) and (what := _overrides(entry, product, path)) is not None:
                 findings.append(
                     Finding(
                         kind=Kind.FORBIDDEN,
@@ -65,16 +66,19 @@ def forbidden_findings(
     return findings
 
 
-def _overrides(entry: Forbidden, file: Path) -> str | None:
+def _overrides(entry: Forbidden, product: Path, path: str) -> str | None:
     """Why the file is forbidden ("" for the whole file, "its [section] " for a section it
     holds), or None when it holds none of the entry's sections."""
     if not entry.sections:
         return ""
+    data = read_product_file(product, path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8") if data is not None else None
+    except UnicodeDecodeError:
+        text = None
+    if text is None:
         return "it cannot be read; it may hold settings that "
-    if file.suffix == ".toml":
+    if path.endswith(".toml"):
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:

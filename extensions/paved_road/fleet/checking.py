@@ -21,6 +21,7 @@ from .. import yaml_file
 from ..drift import CannotCheck, Report, run_check
 from ..drift.answers_file import read_answers
 from ..drift.git_remote import remote_tags
+from ..drift.product_file import read_product_file
 from ..drift.render import cache_key
 from ..yaml_file import FileProblem
 from .aggregate import error_result, product_result
@@ -58,7 +59,8 @@ class Tally:
 def _entity(checkout: Path) -> str | None:
     """The Backstage entity ref of the product's catalog-info.yaml, if it has one."""
     try:
-        data = yaml_file.load(checkout / "catalog-info.yaml", "catalog-info.yaml")
+        raw = read_product_file(checkout, "catalog-info.yaml")  # never through a link out
+        data = yaml_file.parse(raw, "catalog-info.yaml") if raw is not None else None
         meta = data["metadata"]
         kind = str(data.get("kind", "Component")).lower()
         return f"{kind}:{meta.get('namespace', 'default')}/{meta['name']}"
