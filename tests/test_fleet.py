@@ -531,3 +531,11 @@ def test_the_documented_backstage_checks_read_facts_that_exist() -> None:
         assert check["factIds"] == [RETRIEVER_ID]
         for condition in check["rule"]["conditions"]["all"]:
             assert condition["fact"] in SCHEMA, condition
+
+
+def test_a_cache_that_is_a_file_exits_2_with_one_line(setup: FleetSetup, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.write_text("not a folder\n")
+    result = fleet("check", str(setup.fleet_file), "--cache-dir", str(cache))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"paved-road fleet: cache {cache} is unusable: Not a directory"

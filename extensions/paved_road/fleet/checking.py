@@ -224,12 +224,15 @@ class _Run:
     ) -> None:
         try:
             checkout = future.result()
-        except CannotFetch as error:
+        except Exception as error:  # unreachable, or the cache failed it: its row, not the run
+            why = (
+                str(error) if isinstance(error, CannotFetch) else f"{type(error).__name__}: {error}"
+            )
             self.rows.append(
                 error_result(
                     product.name,
                     product.repo,
-                    f"cannot fetch {product.repo}: {error}",
+                    f"cannot fetch {product.repo}: {why}",
                     team=product.team,
                     tier=product.tier,
                 )
@@ -269,6 +272,8 @@ def check_fleet(
     fleet: Fleet, *, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...] = ()
 ) -> tuple[list[ProductResult], Tally]:
     """Every product of the fleet as a row; stored results of an earlier run are reused."""
+    for folder in ("products", "results"):  # an unusable cache fails here, not per product
+        (cache / folder).mkdir(parents=True, exist_ok=True)
     run = _Run(fleet, cache.resolve(), jobs, today, approved)  # workers run git in other folders
     run.run()
     return run.rows, run.tally
