@@ -110,13 +110,15 @@ class BlobStore:
 
     def add_missing(self, git_dir: Path, entries: list[Entry]) -> None:
         """Write the blobs of ``entries`` the store lacks, read from git in one batch."""
-        missing = {e.sha: e for e in entries if e.mode != SUBMODULE and not self.path(e).exists()}
+        missing: dict[str, set[str]] = {}  # sha -> the modes it is wanted in
+        for entry in entries:
+            if entry.mode != SUBMODULE and not self.path(entry).exists():
+                missing.setdefault(entry.sha, set()).add(entry.mode)
         if not missing:
             return
         wanted = list(missing)
-        out = _git(
-            git_dir, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode()
-        )
+        asked = "".join(f"{sha}\n" for sha in wanted).encode()
+        out = _git(git_dir, "cat-file", "--batch", stdin=asked)
         position = 0
         for sha in wanted:
             end = out.index(b"\n", position)
@@ -126,7 +128,7 @@ class BlobStore:
             size = int(header[2])
             data = out[end + 1 : end + 1 + size]
             position = end + 2 + size
-            for mode in (REGULAR, EXECUTABLE):  # either mode may be asked for later
+            for mode in missing[sha]:
                 self._write(Entry(mode, sha, ""), data)
 
     def _write(self, entry: Entry, data: bytes) -> None:
