@@ -71,9 +71,9 @@ def _overrides(entry: Forbidden, product: Path, path: str) -> str | None:
     holds), or None when it holds none of the entry's sections."""
     if not entry.sections:
         return ""
-    data = read_product_file(product, path)
+    raw = read_product_file(product, path)
     try:
-        text = data.decode("utf-8") if data is not None else None
+        text = raw.decode("utf-8") if raw is not None else None
     except UnicodeDecodeError:
         text = None
     if text is None:

@@ -23,7 +23,6 @@ from ..drift.answers_file import read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.product_file import read_product_file
 from ..drift.render import cache_key
-from ..yaml_file import FileProblem
 from .aggregate import error_result, product_result
 from .clones import CannotFetch
 from .fleet_file import Fleet, Product
@@ -64,7 +63,7 @@ def _entity(checkout: Path) -> str | None:
         meta = data["metadata"]
         kind = str(data.get("kind", "Component")).lower()
         return f"{kind}:{meta.get('namespace', 'default')}/{meta['name']}"
-    except (FileProblem, KeyError, TypeError, AttributeError):
+    except (yaml_file.FileProblem, KeyError, TypeError, AttributeError):
         return None
 
 

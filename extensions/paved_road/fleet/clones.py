@@ -7,10 +7,12 @@ and its files are laid out by ``snapshots``. A git error is one line (``CannotFe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 TIMEOUT_SECONDS = 300
@@ -49,16 +51,27 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     return git_bytes(*args, cwd=cwd).decode()
 
 
-def clone(url: str, branch: str | None, dest: Path) -> None:
-    """A shallow clone of ``branch`` (default: the remote's HEAD) at ``dest``, whole or absent."""
+@contextlib.contextmanager
+def staged(dest: Path) -> Iterator[Path]:
+    """Where to build ``dest``: it becomes ``dest`` (replacing what was there) only when the
+    block ends normally, so ``dest`` is there whole, or as it was."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=dest.parent))
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=dest.parent))
     try:
-        branch_args = ["--branch", branch] if branch else []
-        _git("clone", "--quiet", "--depth", "1", "--no-tags", *branch_args, url, str(staging / "p"))
-        (staging / "p").rename(dest)  # a checkout is there whole, or not at all
+        yield staging / "built"
+        shutil.rmtree(dest, ignore_errors=True)
+        (staging / "built").rename(dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def clone(url: str, branch: str | None, dest: Path, *, bare: bool = False) -> None:
+    """A shallow clone of ``branch`` (default: the remote's HEAD) at ``dest``, whole or absent;
+    ``bare``: no work tree (a mirror to read from)."""
+    branch_args = ["--branch", branch] if branch else []
+    options = ["--quiet", *(["--bare"] if bare else []), "--depth", "1", "--no-tags"]
+    with staged(dest) as building:
+        _git("clone", *options, *branch_args, "--", url, str(building))
 
 
 def mirror(url: str, branch: str | None, dest: Path) -> str:
@@ -67,27 +80,10 @@ def mirror(url: str, branch: str | None, dest: Path) -> str:
     if (dest / "HEAD").is_file():
         try:
             _git("remote", "set-url", "origin", url, cwd=dest)
-            _git(
-                "fetch",
-                "--quiet",
-                "--depth",
-                "1",
-                "--no-tags",
-                "origin",
-                branch or "HEAD",
-                cwd=dest,
-            )
+            fetch = ["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", branch or "HEAD"]
+            _git(*fetch, cwd=dest)
             return _git("rev-parse", "FETCH_HEAD", cwd=dest).strip()
         except CannotFetch:
-            shutil.rmtree(dest, ignore_errors=True)  # a broken cache entry: clone it again
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mirror-", dir=dest.parent))
-    try:
-        branch_args = ["--branch", branch] if branch else []
-        quiet = ["--quiet", "--bare", "--depth", "1", "--no-tags"]
-        _git("clone", *quiet, *branch_args, "--", url, str(staging / "p.git"))
-        (staging / "p.git").rename(dest)  # a mirror is there whole, or not at all
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            pass  # a broken cache entry: clone it again
+    clone(url, branch, dest, bare=True)
     return _git("rev-parse", "HEAD", cwd=dest).strip()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .clones import CannotFetch, git_bytes, mirror
+from .clones import CannotFetch, git_bytes, mirror, staged
 from .fleet_file import Product
 
 REGULAR, EXECUTABLE, SYMLINK, SUBMODULE = "100644", "100755", "120000", "160000"
@@ -179,16 +179,10 @@ def snapshot(git_dir: Path, commit: str, dest: Path, store: BlobStore) -> None:
     if dest.is_dir() and marker.is_file() and marker.read_text() == commit:
         return
     entries = tree_entries(git_dir, commit)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=dest.parent))
-    try:
-        _lay_out(git_dir, entries, store, staging / "p")
-        marker.unlink(missing_ok=True)
-        shutil.rmtree(dest, ignore_errors=True)
-        (staging / "p").rename(dest)
-        marker.write_text(commit)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    marker.unlink(missing_ok=True)  # until the new snapshot is in place
+    with staged(dest) as building:
+        _lay_out(git_dir, entries, store, building)
+    marker.write_text(commit)
 
 
 def fetch(product: Product, cache: Path) -> Checkout:
