@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.update",
         "update a product to a newer template version, safely",
     ),
+    "adopt": (
+        "paved_road.adopt",
+        "bring a product that predates the paved road onto it",
+    ),
     "fleet": (
         "paved_road.fleet.command",
         "drift and updates across every product of a fleet",

@@ -79,9 +79,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     try:
-        template = _template(args.template)
-        answers = _answers(args.data_file, args.data)
-        _check_interaction(answers, defaults=args.defaults)
+        template = template_source(args.template)
+        answers = given_answers(args.data_file, args.data)
+        check_interaction(answers, defaults=args.defaults)
         check_destination(args.destination, overwrite=args.overwrite)
         _find_uv()
         _copy(template, args, answers)
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 # --- the template --------------------------------------------------------------------------
 
 
-def _template(given: str | None) -> str:
+def template_source(given: str | None) -> str:
     if given is None:
         if not (CHECKOUT / "copier.yml").is_file():
             raise Refused("no template here: pass --template with the template's path or URL")
@@ -114,7 +114,7 @@ def _template(given: str | None) -> str:
 # --- the answers ---------------------------------------------------------------------------
 
 
-def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
     answers = _read_data_file(data_file) if data_file else {}
     for item in data:
         name, sep, value = item.partition("=")
@@ -157,7 +157,7 @@ def _read_data_file(path: Path) -> dict[str, Any]:
     return {str(name): value for name, value in loaded.items()}
 
 
-def _check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
+def check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
     if defaults and "product_name" not in answers:
         raise Refused("--defaults needs a product name: add --data product_name='Payments API'")
     if not defaults and not sys.stdin.isatty():
