@@ -193,9 +193,6 @@ def adopt(product: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-ADVICE = re.compile(r"^- `(?P<path>[^`]+)` \((?P<side>road|yours)\)", re.MULTILINE)
-
-
 def advised(report: str) -> dict[str, str]:
     """path -> 'road' or 'yours', from the Markdown report's conflict table."""
     rows = re.findall(r"^\| `([^`]+)` \| \w+ \| (take the road's|keep yours)", report, re.MULTILINE)

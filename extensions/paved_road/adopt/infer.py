@@ -98,12 +98,21 @@ def _identity(product: Path, pyproject: dict[str, Any], found: Inferred) -> None
         if cfg.has_option("metadata", "name"):
             found.guesses["product_name"] = Guess(cfg["metadata"]["name"], "setup.cfg [metadata]")
     if "product_name" in found.guesses:
-        slug = re.sub(r"[^a-z0-9]+", "-", found.guesses["product_name"].value.lower()).strip("-")
+        name = found.guesses["product_name"]
+        slug = _slug(name.value)
         if slug:
-            found.guesses["project_slug"] = Guess(slug, found.guesses["product_name"].source)
+            found.guesses["project_slug"] = Guess(slug, name.source)
+        # The name as people say it: the README's title, when it is the same name.
+        title = _read(product / "README.md").partition("\n")[0]
+        if title.startswith("# ") and _slug(title[2:]) == slug:
+            found.guesses["product_name"] = Guess(title[2:].strip(), "README.md title")
     package = _package(product, poetry)
     if package is not None:
         found.guesses["package_name"] = package
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _package(product: Path, poetry: dict[str, Any]) -> Guess | None:
