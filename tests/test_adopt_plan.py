@@ -1,0 +1,114 @@
+"""`paved-road adopt`: what it infers, what --pretend shows, and what it refuses (exit 2, the
+product unchanged); the merge of a file both have marks every difference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from paved_road.adopt.infer import infer
+from paved_road.adopt.merge import marked
+
+from tests.adopt_support import adopt, flask_no_tests, flat_fastapi, poetry_src
+from tests.support import commit_all
+from tests.update_support import tree_state
+
+
+def test_infers_what_the_repository_says(tmp_path: Path) -> None:
+    orders = infer(poetry_src(tmp_path / "orders"))
+    assert orders.answers == {
+        "product_name": "Orders service",  # the README's title: the name as people say it
+        "project_slug": "orders-service",
+        "description": "Takes and tracks customer orders.",
+        "package_name": "orders",
+        "python_version": "3.11",
+        "database": "postgres",
+        "ui": "none",
+        "deploy_target": "none",
+        "owner_team": "order-desk",
+    }
+    assert orders.guesses["owner_team"].source == "CODEOWNERS"
+    flat = infer(flat_fastapi(tmp_path / "flat"))
+    # `app` is a name the template refuses for a package: dropped, with the reason.
+    assert "package_name" not in flat.answers
+    assert any(note.startswith("package_name 'app'") for note in flat.notes)
+    assert flat.answers["python_version"] == "3.12"
+    assert flat.answers["owner_team"] == "stock-keepers"
+    catalogue = infer(flask_no_tests(tmp_path / "catalogue"))
+    assert catalogue.answers["ui"] == "server"
+    assert catalogue.answers["deploy_target"] == "kubernetes"
+    assert catalogue.answers["product_name"] == "catalogue"
+
+
+def test_a_file_both_have_keeps_shared_lines_and_marks_each_difference() -> None:
+    merged = marked(b"a\nb\nc\nd\n", b"a\nB\nc\nd\ne\n", "paved-road v1.0.0").decode()
+    assert merged == (
+        "a\n<<<<<<< yours\nb\n=======\nB\n>>>>>>> paved-road v1.0.0\nc\nd\n"
+        "<<<<<<< yours\n=======\ne\n>>>>>>> paved-road v1.0.0\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def flat(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return flat_fastapi(tmp_path_factory.mktemp("plan") / "inventory")
+
+
+def test_pretend_prints_the_plan_and_changes_nothing(flat: Path, template_repo: Path) -> None:
+    before = tree_state(flat)
+    result = adopt(flat, "--pretend", "--defaults", "--template", str(template_repo),
+                   "-d", "product_name=Inventory")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert tree_state(flat) == before
+    out = result.stdout
+    assert out.startswith("Plan (nothing written: --pretend)")
+    assert "product_name: Inventory  (--data)" in out
+    assert "owner_team: stock-keepers  (.github/CODEOWNERS)" in out
+    assert "  Dockerfile  (you have none (guarded file of the road))" in out
+    assert "  .gitignore  (a list of lines: yours kept, the road's added)" in out
+    assert "CONFLICTS (2):" in out
+    assert "-> keep yours (`git checkout --ours -- README.md`)" in out
+    assert "-> take the road's (`git checkout --theirs -- .github/CODEOWNERS`)" in out
+    assert "app factory: yours app/main.py -> the road's src/inventory/main.py" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--defaults"], "--defaults needs a product name"),
+        (["--defaults", "-d", "product_name=Inventory", "-d", "database=mysql"],
+         "Invalid answer for database 'mysql': one of sqlite, postgres"),
+        (["--defaults", "-d", "colour=red"], "'colour' is not a question"),
+        (["--defaults", "-d", "product_name=Inventory", "--vcs-ref", "main"],
+         "--vcs-ref main is not a release tag"),
+        (["-d", "product_name=Inventory"], "no terminal to ask the questions on"),
+    ],
+)  # fmt: skip
+def test_refuses_bad_input_in_one_line(
+    flat: Path, template_repo: Path, args: list[str], message: str
+) -> None:
+    before = tree_state(flat)
+    result = adopt(flat, "--template", str(template_repo), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert tree_state(flat) == before
+
+
+def test_refuses_a_dirty_tree_and_a_product_already_on_the_road(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    product = flat_fastapi(tmp_path / "inventory")
+    (product / "notes.txt").write_text("half done\n")
+    args = ("--defaults", "-d", "product_name=Inventory", "--template", str(template_repo))
+    dirty = adopt(product, *args)
+    assert dirty.returncode == 2
+    assert "1 uncommitted change(s) (notes.txt, ...): commit or stash them first" in dirty.stderr
+    (product / ".copier-answers.yml").write_text("_commit: v1.0.0\n")
+    commit_all(product, "answers from somewhere")
+    (product / "notes.txt").unlink()
+    commit_all(product, "clean")
+    again = adopt(product, *args)
+    assert again.returncode == 2
+    assert (
+        "on the paved road already (.copier-answers.yml): use `paved-road update`" in again.stderr
+    )
