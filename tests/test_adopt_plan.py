@@ -37,7 +37,7 @@ def test_infers_what_the_repository_says(tmp_path: Path) -> None:
     catalogue = infer(flask_no_tests(tmp_path / "catalogue"))
     assert catalogue.answers["ui"] == "server"
     assert catalogue.answers["deploy_target"] == "kubernetes"
-    assert catalogue.answers["product_name"] == "catalogue"
+    assert catalogue.answers["product_name"] == "Catalogue"  # setup.cfg name, README title
 
 
 def test_a_file_both_have_keeps_shared_lines_and_marks_each_difference() -> None:
