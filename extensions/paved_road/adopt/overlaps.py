@@ -163,8 +163,8 @@ def overlaps(product: Path, rendered: set[str], package: str, items: list[Item])
         "app factory",
         apps,
         f"src/{package}/main.py (create_app)",
-        "the road's container and tests run create_app(): move your routes into it, or keep "
-        "your app and point the road at it (see docs/adopting.md)",
+        "the road's container and tests run create_app(): include your routers in it (FastAPI), "
+        "or mount your app in it (another framework: a WSGI/ASGI mount, docs/adopting.md)",
     )
     add(
         "migrations",
@@ -247,6 +247,12 @@ def limits(product: Path, package: str, answers: dict[str, object], items: list[
             f"Your FastAPI app ({', '.join(apps)}) stays where it is; the road's app factory "
             f"is src/{package}/main.py: move your routers into it (include_router) so the "
             "container and the guarded tests serve them"
+        )
+    if package and (product / package / "__init__.py").is_file():
+        out.append(
+            f"Your package {package}/ sits at the root and the road's is src/{package}/: the "
+            f"two shadow each other. Move yours into src/{package}/ (`git mv`) and resolve "
+            "the files both then have"
         )
     if _migrations(product, package):
         out.append(
