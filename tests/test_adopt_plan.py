@@ -3,15 +3,20 @@ product unchanged); the merge of a file both have marks every difference."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from paved_road.adopt.infer import infer
 from paved_road.adopt.merge import marked
+from paved_road.update.stages import PAUSE_ENV
 
 from tests.adopt_support import adopt, flask_no_tests, flat_fastapi, poetry_src
 from tests.support import commit_all
-from tests.update_support import tree_state
+from tests.update_support import PAVED_ROAD, _env, tree_state
 
 
 def test_infers_what_the_repository_says(tmp_path: Path) -> None:
@@ -112,3 +117,46 @@ def test_refuses_a_dirty_tree_and_a_product_already_on_the_road(
     assert (
         "on the paved road already (.copier-answers.yml): use `paved-road update`" in again.stderr
     )
+
+
+def _adopt_killed_at(product: Path, template: Path, stage: str, flag: Path) -> int:
+    """Run adopt, pause it at ``stage`` (the update's test hook), SIGTERM it there."""
+    process = subprocess.Popen(
+        [PAVED_ROAD, "adopt", "--defaults", "-d", "product_name=Inventory",
+         "--template", str(template)],
+        cwd=product, env=_env(**{PAUSE_ENV: f"{stage}:{flag}"}), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (flag.exists() and flag.read_text()):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGTERM)
+    flag.unlink()  # the applier (its own session) carries on when it was the one paused
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 60
+    while any((product / ".git" / "paved-road-update").glob("run-*")):  # the applier's folder
+        assert time.monotonic() < deadline, "the applier never finished"
+        time.sleep(0.1)
+    return process.returncode
+
+
+def test_interrupted_before_writing_leaves_the_product_unchanged(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    product = flat_fastapi(tmp_path / "inventory")
+    before = tree_state(product)
+    assert _adopt_killed_at(product, template_repo, "ready", tmp_path / "flag") == 2
+    assert tree_state(product) == before
+
+
+def test_interrupted_while_writing_gives_the_whole_adoption(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    product = flat_fastapi(tmp_path / "inventory")
+    _adopt_killed_at(product, template_repo, "apply", tmp_path / "flag")
+    assert (product / ".copier-answers.yml").is_file()  # written last: the whole plan is in
+    assert (product / ".github/workflows/ci.yml").is_file()
+    unmerged = subprocess.run(["git", "ls-files", "-u"], cwd=product, capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+    assert "README.md" in unmerged

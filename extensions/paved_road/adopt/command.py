@@ -22,7 +22,7 @@ from ..drift import run_check
 from ..drift.policy import load_policy
 from ..drift.report import Report
 from ..drift.versions import parse_tag
-from ..update import apply
+from ..update import apply, stages
 from ..update.interrupts import Interrupted, deferred, signals_interrupt
 from ..update.product import Refused, dirty_paths, git, head, worktree_root
 from ..update.scratch import leftovers, scratch_clone, update_lock
@@ -124,6 +124,7 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
         with open_template(template) as repo:
             release = _release(tags(repo), args.vcs_ref, template)
         with scratch_clone(root, product, head(root)) as scratch:
+            stages.reached("scratch")
             render = scratch.folder / "render"
             _render(template, render, (given, guessed), release, defaults=args.defaults)
             recorded = load(render / ANSWERS_FILE, ANSWERS_FILE)
@@ -161,6 +162,7 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
             relative = (scratch.product / ANSWERS_FILE).relative_to(scratch.root).as_posix()
             plan = apply.prepare(scratch.folder, scratch.root, root, relative)
             shutil.rmtree(render)
+            stages.reached("ready")
             scratch.handed_over = True  # the applier removes the run folder when done
             with deferred():
                 applied = apply.spawn(plan, lock_fd)
@@ -192,17 +194,18 @@ def _clear_leftovers(root: Path, lock_fd: int) -> None:
 
 
 def _release(known: dict[str, str], wanted: str | None, template: str) -> str:
+    """The release to adopt: ``--vcs-ref`` if it is a release tag, else the newest."""
     released = {v: tag for tag in known if (v := parse_tag(tag)) and not v.is_prerelease}
-    if wanted is not None:
-        if wanted not in known or parse_tag(wanted) is None or parse_tag(wanted).is_prerelease:  # type: ignore[union-attr]
-            raise Refused(
-                f"--vcs-ref {wanted} is not a release tag of {template}: adoption "
-                "records a release, so that drift and updates work"
-            )
-        return wanted
-    if not released:
-        raise Refused(f"template {template} has no release tag (vX.Y.Z) to adopt")
-    return released[max(released)]
+    if wanted is None:
+        if not released:
+            raise Refused(f"template {template} has no release tag (vX.Y.Z) to adopt")
+        return released[max(released)]
+    if wanted not in released.values():
+        raise Refused(
+            f"--vcs-ref {wanted} is not a release tag of {template}: adoption records a "
+            "release, so that drift and updates work"
+        )
+    return wanted
 
 
 def _render(

@@ -5,7 +5,7 @@ Printed, and written as Markdown for the pull request."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..drift.report import Finding, Kind, Report, Severity
 from .merge import Item
@@ -41,7 +41,6 @@ class Adoption:
     limits: list[str]
     drift: Report | None = None  # the check of the product as it is once resolved as advised
     pretend: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     def of(self, action: str) -> list[Item]:
         return [item for item in self.items if item.action == action]
