@@ -134,8 +134,8 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
             for item in items:
                 if item.path == ANSWERS_FILE:
                     item.why = f"records the template and release {release}"
-            advise(items, product)
             package = answers.get("package_name", "")
+            advise(items, product, package)
             sources = {
                 name: "--data"
                 if name in given

@@ -73,15 +73,15 @@ def _python_files(product: Path) -> list[Path]:
     ]
 
 
-def app_files(product: Path, package: str) -> list[str]:
-    """The product's own application objects (``app = FastAPI(...)``), the road's excepted."""
-    road_main = f"src/{package}/main.py"
+def app_files(product: Path, items: list[Item]) -> list[str]:
+    """The product's own application objects (``app = FastAPI(...)``): files that are the
+    road's byte for byte (a product copied from one) are the road's, not the product's."""
+    roads = {item.path for item in items if item.action == "same"}
     found = []
     for path in _python_files(product):
         relative = path.relative_to(product).as_posix()
-        if relative != road_main and _APP.search(
-            path.read_text(encoding="utf-8", errors="replace")
-        ):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if relative not in roads and _APP.search(text):
             found.append(relative)
     return sorted(found)
 
@@ -158,7 +158,7 @@ def overlaps(product: Path, rendered: set[str], package: str, items: list[Item])
         "pyproject.toml [project] + uv.lock",
         "list your dependencies in pyproject.toml, run `uv lock`, then delete these",
     )
-    apps = app_files(product, package)
+    apps = app_files(product, items)
     add(
         "app factory",
         apps,
@@ -200,7 +200,7 @@ def their_dependencies(product: Path) -> list[str]:
     return sorted(dict.fromkeys(names))
 
 
-def advise(items: list[Item], product: Path) -> None:
+def advise(items: list[Item], product: Path, package: str) -> None:
     """Say how to resolve each conflict: the platform's files take the road's side, the
     product's own files keep theirs (``resolve``), with what to carry over."""
     for item in items:
@@ -226,13 +226,15 @@ def advise(items: list[Item], product: Path) -> None:
                 "keep yours (`git checkout --ours -- PATH`): the product owns it; take from "
                 "the road's what you want"
             )
+            if item.path == f"src/{package}/main.py":
+                item.advice += " (its create_app(): the road's tests and container call it)"
         item.advice = item.advice.replace("PATH", item.path)
 
 
 def limits(product: Path, package: str, answers: dict[str, object], items: list[Item]) -> list[str]:
     """What the road cannot take over automatically, in plain words."""
     out = []
-    apps = app_files(product, package)
+    apps = app_files(product, items)
     names = frameworks(product, apps)
     other = sorted(names - {"FastAPI"})
     if other:
@@ -243,10 +245,13 @@ def limits(product: Path, package: str, answers: dict[str, object], items: list[
             "the guarded tests exercise) until you port your routes to it"
         )
     elif apps:
+        road_main = f"src/{package}/main.py"
+        where = "keeps your code" if road_main in apps else "stays where it is"
         out.append(
-            f"Your FastAPI app ({', '.join(apps)}) stays where it is; the road's app factory "
-            f"is src/{package}/main.py: move your routers into it (include_router) so the "
-            "container and the guarded tests serve them"
+            f"Your FastAPI app ({', '.join(apps)}) {where}; the road's container, its "
+            f"tests/conftest.py and the guarded tests build the app with create_app() from "
+            f"{road_main}: include your routers there (or add a create_app() to yours that "
+            "installs the road's middleware), until then run your own tests on their own"
         )
     if package and (product / package / "__init__.py").is_file():
         out.append(
