@@ -134,7 +134,7 @@ TEXT_ANSWERS = {
 
 # Each example is a real render plus ruff, kustomize and an import (~3 s): few examples and no
 # shrinking, so a failure reports at once; the falsifying answers are printed.
-@pytest.mark.slow
+@pytest.mark.slow(reason="renders 30 hypothesis-drawn products through four entry points")
 @settings(
     max_examples=30,
     deadline=None,
@@ -322,7 +322,7 @@ def test_platform_constants_in_an_edited_answers_file_change_nothing(
     assert catalog["metadata"]["annotations"]["github.com/project-slug"] == "acme/demo"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="the product's whole make check with hostile answers")
 def test_hostile_answers_pass_make_check(template_repo: Path, tmp_path: Path) -> None:
     answers = {**CHECK_CASES["default"], **HOSTILE}
     product = copy_product(template_repo, tmp_path / "product", answers)

@@ -28,7 +28,7 @@ def render_git_product(template: Path, dst: Path, answers: dict[str, str]) -> Pa
     return dst
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="the product's whole make check (uv, npm, mypy, pytest, browser tests)")
 @pytest.mark.parametrize("answers", CHECK_CASES.values(), ids=CHECK_CASES.keys())
 def test_make_check_passes_out_of_the_box(
     template_repo: Path, tmp_path: Path, answers: dict[str, str], request: pytest.FixtureRequest
@@ -51,7 +51,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="make setup then make dev serving the product")
 def test_make_dev_serves_healthz(template_repo: Path, tmp_path: Path) -> None:
     product = render_git_product(template_repo, tmp_path / "product", CHECK_CASES["default"])
     run(["make", "setup"], cwd=product)

@@ -27,14 +27,14 @@ def _pre_commit(product: Path, *files: str):
                check=False)  # fmt: skip
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="locks a product to run its pre-commit hooks")
 def test_every_hook_is_local(product: Path) -> None:
     config = (product / ".pre-commit-config.yaml").read_text()
     assert "repo: local" in config
     assert "rev:" not in config  # nothing is fetched at hook time
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs every pre-commit hook of a locked product")
 def test_hooks_pass_on_a_fresh_product(product: Path) -> None:
     result = run(
         ["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False
@@ -58,7 +58,7 @@ REFUSED = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the product's pre-commit hooks on a refused change")
 @pytest.mark.parametrize("what", REFUSED)
 def test_hooks_refuse(product: Path, what: str) -> None:
     name, content, message = REFUSED[what]
@@ -86,7 +86,7 @@ UI_GUARDRAILS = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the design guardrail hooks (npm, stylelint or biome)")
 @pytest.mark.parametrize("ui", UI_GUARDRAILS)
 def test_design_guardrail_runs_as_a_hook(template_repo: Path, tmp_path: Path, ui: str) -> None:
     answers = {**CHECK_CASES["default"], "ui": ui}

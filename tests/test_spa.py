@@ -142,7 +142,9 @@ def test_lock_matches_package_json_and_pins_every_package() -> None:
         ), path
 
 
-@pytest.mark.slow
+@pytest.mark.slow(
+    reason="the SPA product's make check (npm, vite, vitest, Chromium) across a token release"
+)
 @pytest.mark.browser
 def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(tmp_path: Path) -> None:
     if chromium_path() is None:
