@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from tests.deploy_support import rendered  # noqa: F401
 
 # Fixtures of a throwaway PostgreSQL 15 server (postgres_cluster, postgres_env_for).
 from tests.postgres import postgres_cluster, postgres_env_for  # noqa: F401
-from tests.shared import Renders, built_once, run_root
+from tests.shared import Renders, built_once, run_root, seed_node_modules
 from tests.support import snapshot_template
 
 # Set-up versus call time and the costliest fixtures, printed after every run (scripts/test).
@@ -61,3 +62,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             f'@pytest.mark.slow needs reason="why it is slow" on {unexplained[0]}'
             + (f" and {len(unexplained) - 1} more" if len(unexplained) > 1 else "")
         )
+
+
+@pytest.fixture(scope="session")
+def seed_npm(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], None]:
+    """``seed_npm(product)``: the product's node_modules (server UI) or frontend/node_modules
+    (SPA) from the run's one ``npm ci`` per lock file, so its ``make`` runs no ``npm ci``.
+    Tests of setup itself (``make setup``, ``paved-road new``) leave it out and install for
+    real."""
+    root = run_root(tmp_path_factory) / "npm"
+
+    def seed(product: Path) -> None:
+        for package_dir in (product, product / "frontend"):
+            if (package_dir / "package-lock.json").is_file():
+                seed_node_modules(root, package_dir)
+
+    return seed

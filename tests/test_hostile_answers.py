@@ -8,6 +8,7 @@ import itertools
 import json
 import subprocess
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import copier
@@ -323,9 +324,12 @@ def test_platform_constants_in_an_edited_answers_file_change_nothing(
 
 
 @pytest.mark.slow(reason="the product's whole make check with hostile answers")
-def test_hostile_answers_pass_make_check(template_repo: Path, tmp_path: Path) -> None:
+def test_hostile_answers_pass_make_check(
+    template_repo: Path, tmp_path: Path, seed_npm: Callable[[Path], None]
+) -> None:
     answers = {**CHECK_CASES["default"], **HOSTILE}
     product = copy_product(template_repo, tmp_path / "product", answers)
+    seed_npm(product)
     git(product, "init", "--quiet", "--initial-branch=main")
     commit_all(product, "hostile")
     check_rendered_product(product)

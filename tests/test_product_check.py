@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,11 @@ def render_git_product(template: Path, dst: Path, answers: dict[str, str]) -> Pa
 @pytest.mark.slow(reason="the product's whole make check (uv, npm, mypy, pytest, browser tests)")
 @pytest.mark.parametrize("answers", CHECK_CASES.values(), ids=CHECK_CASES.keys())
 def test_make_check_passes_out_of_the_box(
-    template_repo: Path, tmp_path: Path, answers: dict[str, str], request: pytest.FixtureRequest
+    template_repo: Path,
+    tmp_path: Path,
+    answers: dict[str, str],
+    request: pytest.FixtureRequest,
+    seed_npm: Callable[[Path], None],
 ) -> None:
     if not python_available(answers["python_version"]):
         pytest.skip(f"Python {answers['python_version']} is not installed on this machine")
@@ -39,6 +44,7 @@ def test_make_check_passes_out_of_the_box(
     if answers["database"] == "postgres":
         env = request.getfixturevalue("postgres_env_for")(answers)
     product = render_git_product(template_repo, tmp_path / "product", answers)
+    seed_npm(product)  # the run's npm ci for this lock (make setup's own runs in the dev test)
     result = run(["make", "check"], cwd=product, **env)
     assert "migrations-check: downgrade base: ok" in result.stdout
     # The rendered code is already formatted: formatting a fresh product changes nothing.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,13 @@ UI_GUARDRAILS = {
 
 @pytest.mark.slow(reason="runs the design guardrail hooks (npm, stylelint or biome)")
 @pytest.mark.parametrize("ui", UI_GUARDRAILS)
-def test_design_guardrail_runs_as_a_hook(template_repo: Path, tmp_path: Path, ui: str) -> None:
+def test_design_guardrail_runs_as_a_hook(
+    template_repo: Path, tmp_path: Path, ui: str, seed_npm: Callable[[Path], None]
+) -> None:
     answers = {**CHECK_CASES["default"], "ui": ui}
     product = render_git_product(template_repo, tmp_path / "p", answers)
     run(["uv", "sync", "--locked", "--quiet"], cwd=product)
-    npm_folder = product / ("frontend" if ui == "spa" else ".")
-    run(["npm", "ci", "--no-audit", "--no-fund"], cwd=npm_folder)
+    seed_npm(product)  # stylelint (server UI) or biome (SPA), from the run's npm ci
     clean = run(["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False)
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
