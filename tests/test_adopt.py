@@ -145,7 +145,7 @@ def test_a_later_release_updates_cleanly(adopted: Adopted, tmp_path: Path) -> No
     assert not git(clone, "ls-files", "-u").stdout
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the product's own tests in an environment uv builds")
 def test_the_products_own_tests_still_pass(adopted: Adopted) -> None:
     """Only the product's own tests, with only their own dependencies (the road's conftest
     needs the road's app factory, which adoption does not write for the product)."""
