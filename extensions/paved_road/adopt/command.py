@@ -28,7 +28,7 @@ from ..update.product import Refused, dirty_paths, git, head, worktree_root
 from ..update.scratch import leftovers, scratch_clone, update_lock
 from ..update.template_repo import open_template, tags
 from ..yaml_file import load
-from .infer import infer
+from .infer import Inferred, infer
 from .merge import Item, bring_in
 from .overlaps import advise, limits, overlaps
 from .report import Adoption, markdown, text
@@ -137,10 +137,7 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
             package = answers.get("package_name", "")
             advise(items, product, package)
             sources = {
-                name: "--data"
-                if name in given
-                else (inferred.guesses[name].source if name in guessed else "asked, or its default")
-                for name in answers
+                name: _source(name, value, given, inferred) for name, value in answers.items()
             }
             adoption = Adoption(
                 product=str(product),
@@ -177,6 +174,14 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
     if adoption.of("conflict"):
         return EXIT_CONFLICTS
     return EXIT_OK if adoption.drift is not None and adoption.drift.exit_code == 0 else EXIT_DRIFT
+
+
+def _source(name: str, value: str, given: dict[str, Any], inferred: Inferred) -> str:
+    """Where an answer came from, as the plan shows it."""
+    if name in given:
+        return "--data"
+    guess = inferred.guesses.get(name)
+    return guess.source if guess is not None and guess.value == value else "asked, or its default"
 
 
 def _clear_leftovers(root: Path, lock_fd: int) -> None:
