@@ -86,6 +86,7 @@ def test_pretend_prints_the_plan_and_changes_nothing(flat: Path, template_repo: 
         (["--defaults", "-d", "product_name=Inventory", "--vcs-ref", "main"],
          "--vcs-ref main is not a release tag"),
         (["-d", "product_name=Inventory"], "no terminal to ask the questions on"),
+        (["--defaults", "--data-file", "missing.yml"], "data file missing.yml does not exist"),
     ],
 )  # fmt: skip
 def test_refuses_bad_input_in_one_line(

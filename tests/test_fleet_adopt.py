@@ -52,7 +52,9 @@ def test_a_repository_without_answers_file_is_not_on_the_paved_road(
     assert {"label": "not on the paved road", "products": 1} in report["adoption"]
     assert "1 not on the paved road" in result.stdout
     assert "🚧 not on the road" in outputs["markdown"].read_text()
-    assert '<dd id="sum-roadless">1</dd>' in outputs["html"].read_text()
+    html = outputs["html"].read_text()
+    assert '<dd id="sum-roadless">1</dd>' in html
+    assert 'data-release="not on the paved road"' in html  # the release filter finds it
 
 
 def test_fleet_adopt_pushes_an_adoption_branch_per_roadless_product(
