@@ -4,6 +4,9 @@ product unchanged); the merge of a file both have marks every difference."""
 from __future__ import annotations
 
 import os
+import pty
+import re
+import select
 import signal
 import subprocess
 import time
@@ -161,3 +164,38 @@ def test_interrupted_while_writing_gives_the_whole_adoption(
     unmerged = subprocess.run(["git", "ls-files", "-u"], cwd=product, capture_output=True,
                               text=True, check=True).stdout  # fmt: skip
     assert "README.md" in unmerged
+
+
+def test_on_a_terminal_it_asks_with_the_inferred_answers_as_defaults(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    """Enter on every question takes what the repository said (a real terminal: a pty)."""
+    product = poetry_src(tmp_path / "orders")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: adopt on the terminal (never back into pytest)
+        try:
+            os.chdir(product)
+            command = [PAVED_ROAD, "adopt", "--pretend", "--template", str(template_repo)]
+            os.execve(PAVED_ROAD, command, _env())
+        finally:
+            os._exit(127)
+    shown = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            os.write(fd, b"\r")  # a question waits: take its default
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    os.waitpid(pid, 0)
+    out = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", shown).decode(errors="replace")
+    assert "🎤 Product name" in out  # copier asked
+    assert "  product_name: Orders service  (README.md title)" in out
+    assert "  python_version: 3.11  (pyproject.toml [tool.poetry.dependencies].python)" in out
+    assert "  owner_team: order-desk  (CODEOWNERS)" in out
