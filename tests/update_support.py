@@ -137,12 +137,17 @@ def copier_update(product: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The tests' templates are scratch clones on this machine: trusted as the documented flag
+# trusts a template checkout (the platform's own source is the only one approved by default).
+LOCAL = "--local-template"
+
+
 def update(
-    product: Path, *args: str, cwd: Path | None = None, **env: str
+    product: Path, *args: str, cwd: Path | None = None, trust: bool = True, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """``paved-road update`` as a bot runs it: no terminal on stdin."""
     return subprocess.run(
-        [PAVED_ROAD, "update", *args],
+        [PAVED_ROAD, "update", *([LOCAL] if trust else []), *args],
         cwd=cwd or product,
         env=_env(**env),
         stdin=subprocess.DEVNULL,
