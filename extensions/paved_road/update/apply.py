@@ -232,15 +232,18 @@ def apply_plan(plan_path: Path, root: Path) -> None:
 
 
 def roll_back(plan_path: Path, root: Path) -> None:
-    """Put the product back to HEAD: it was clean there when the update started."""
+    """Put back what the applier changed: the product was clean at HEAD when it started.
+    Only files that differ from what was there before are touched."""
     plan = read_plan(plan_path)
     _drop_temporaries(root, plan)
     _update_index(root, plan["rollback_index"])
-    paths = [item["path"] for item in plan["files"]]
+    changed = [
+        item["path"] for item in plan["files"] if fingerprint(root / item["path"]) != item["before"]
+    ]
     in_head = set(_z(git(root, "ls-tree", "-r", "--full-tree", "--name-only", "-z", "HEAD")))
-    if restore := [path for path in paths if path in in_head]:
+    if restore := [path for path in changed if path in in_head]:
         git(root, "checkout", "HEAD", "--", *restore)
-    for path in paths:
+    for path in changed:
         if path not in in_head:
             _delete(root, root / path)
 

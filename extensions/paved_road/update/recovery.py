@@ -85,11 +85,11 @@ def _others_changed(plan: dict[str, Any], root: Path) -> str | None:
 
 
 def _index_now(plan: dict[str, Any], root: Path) -> str:
-    """``before``, ``after``, or ``changed``: the index entries of the plan's paths."""
+    """``before``, ``after``, ``both`` (the update changes no index entry) or ``changed``: the
+    index entries of the plan's paths."""
     now = index_info(index_entries(root, _indexed(plan["index"])))
-    if now == plan["index"]:
-        return "after"
-    return "before" if now == plan["rollback_index"] else "changed"
+    before, after = now == plan["rollback_index"], now == plan["index"]
+    return "both" if before and after else "after" if after else "before" if before else "changed"
 
 
 def _files_changed(plan: dict[str, Any], root: Path) -> str | None:
