@@ -139,7 +139,10 @@ def prepare(
     changed = {item[3:] for item in status}
     staged = set(_z(git(scratch, "diff-index", "--cached", "--name-only", "-z", "HEAD")))
     staged |= {line.split("\t", 1)[1] for line in _z(git(scratch, "ls-files", "-u", "-z"))}
-    entries = index_entries(scratch, staged)
+    # Every path the plan touches, staged or not: the index of each must be as before or as
+    # after for a later run to finish the plan (a `git add` in between is a change).
+    touched = changed | staged
+    entries = index_entries(scratch, touched)
     _copy_objects(scratch, root, entries)
     files = [
         {
@@ -154,7 +157,7 @@ def prepare(
         "source": scratch.relative_to(scratch_folder).as_posix(),
         "files": files,
         "index": index_info(entries),
-        "rollback_index": index_info(_head_entries(root, staged)),
+        "rollback_index": index_info(_head_entries(root, touched)),
         "state": repository_state(root),
         "report": report,
     }

@@ -108,7 +108,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
     root = worktree_root(product)
     with update_lock(root) as lock_fd:
         interrupted = recovery.pending(root)
-        recovery.remove_leftovers(root, keep=None if args.abandon else interrupted)
+        recovery.remove_leftovers(root, keep=interrupted)
         if args.abandon:
             return _abandon(interrupted)
         if interrupted is not None:
