@@ -91,7 +91,7 @@ def _run_update_step(
     return result.returncode, values, body + result.stdout + result.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the update workflow's steps on a real update with conflicts")
 def test_update_step_opens_a_conflicts_pr_that_fails(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -122,7 +122,7 @@ def test_update_step_opens_a_conflicts_pr_that_fails(
     assert "<<<<<<< before updating" in (product / "Makefile").read_text()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the update workflow's steps on a refused update")
 def test_update_step_fails_when_the_update_is_refused(
     fresh_product: Path,
     versions: Versions,  # noqa: F811 - the session fixture imported above
