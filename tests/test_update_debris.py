@@ -77,8 +77,8 @@ def test_sigkill_leaves_no_process_and_no_temporary_folder(
         assert time.monotonic() < deadline, "the task never started"
         time.sleep(0.05)
     run_folder = product / AREA / f"run-{process.pid}"
-    # Copier's own clone of the template is in the run folder, not in $TMPDIR.
-    assert any((run_folder / "tmp").iterdir())
+    # Copier's own clone of the template is in the run's temporary folder, not in $TMPDIR.
+    assert any((product / AREA / f"tmp-{process.pid}").iterdir())
 
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

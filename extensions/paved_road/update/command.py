@@ -32,7 +32,7 @@ from .product import (
     read_answers,
     worktree_root,
 )
-from .scratch import Run, discard, run_folder, scratch_clone, update_lock
+from .scratch import Run, discard, run_folder, scratch_clone, temporary_folder, update_lock
 from .template_repo import has_commit, open_template, read_at, tags
 
 EXIT_OK, EXIT_CONFLICTS, EXIT_REFUSED, EXIT_DRIFT = 0, 1, 2, 3
@@ -125,7 +125,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             raise Refused(
                 "no terminal to ask questions on: pass --defaults to run non-interactively"
             )
-        with run_folder(root) as run_:
+        with temporary_folder(root) as tmp, contained(tmp), run_folder(root) as run_:
             plan = _prepare(run_, root, product, before, args)
             if plan is None:
                 print(f"Template already at {before.commit}\nConflicts: none\n")
@@ -168,19 +168,27 @@ def _finish_interrupted(root: Path, plan: Path, lock_fd: int, args: argparse.Nam
     """Finish an update whose applier was killed part-way, if nothing changed since its plan
     was written (``recovery``); it then reports exactly as the update would have."""
     which = recovery.describe(plan)
-    if (why := recovery.changed_since(apply.read_plan(plan), root)) is not None:
-        raise Refused(
-            f"an earlier update ({which}) was stopped while being written, and the product "
-            f"changed since ({why}): nothing was done, the product and that update's plan "
-            "are left as they are. Keep your change and drop that update with "
-            "`paved-road update --abandon`, then update again"
+    try:
+        if (why := recovery.changed_since(apply.read_plan(plan), root)) is not None:
+            raise Refused(
+                f"an earlier update ({which}) was stopped while being written, and the "
+                f"product changed since ({why}): nothing was done, the product and that "
+                "update's plan are left as they are. Keep your change and drop that update "
+                "with `paved-road update --abandon`, then update again"
+            )
+        print(
+            f"paved-road update: an earlier update ({which}) was stopped while being written "
+            "into the product; finishing it",
+            file=sys.stderr,
         )
-    print(
-        f"paved-road update: an earlier update ({which}) was stopped while being written "
-        "into the product; finishing it",
-        file=sys.stderr,
-    )
-    return _write(plan, root, lock_fd, args, Run(plan.parent))
+        with temporary_folder(root) as tmp, contained(tmp):
+            return _write(plan, root, lock_fd, args, Run(plan.parent))
+    except Interrupted as signal_name:  # before its applier started again
+        raise Refused(
+            f"interrupted by {signal_name} before the earlier update ({which}) was finished: "
+            "the product and that update's plan are as they were; run `paved-road update` "
+            "again to finish it"
+        ) from None
 
 
 def _abandon(plan: Path | None) -> int:
@@ -210,7 +218,7 @@ def _prepare(
             f"the product's directory ({src}); record the template's URL or absolute path "
             "in .copier-answers.yml"
         )
-    with contained(run_.tmp), open_template(src, run_.folder / "template") as repo:
+    with open_template(src, run_.folder / "template") as repo:
         if not has_commit(repo, before.commit):
             raise Refused(
                 f"_commit {before.commit} of .copier-answers.yml is not in the template "

@@ -1,11 +1,12 @@
 """Where an update is done: a run folder of the product's own, never the product itself.
 
-Everything lives under ``<git dir>/paved-road-update/run-<pid>/`` of the product (invisible to
-``git status``, same file system as the product): the scratch clone (``clone``), a clone of a
-remote template (``template``), the temporary folders of copier and of everything it starts
-(``tmp``, as ``TMPDIR``) and, once the result is ready, the plan the applier follows. A run
-killed with SIGKILL therefore leaves nothing in the system's temporary folder: its run folder
-is removed by the next ``paved-road update`` of the product, which holds the product's update
+Everything lives under ``<git dir>/paved-road-update/`` of the product (invisible to
+``git status``, same file system as the product): ``run-<pid>/`` holds the scratch clone
+(``clone``), a clone of a remote template (``template``) and, once the result is ready, the
+plan the applier follows; ``tmp-<pid>/`` is ``TMPDIR`` for copier, the drift check and
+everything they start. A run
+killed with SIGKILL therefore leaves nothing in the system's temporary folder: its folders
+are removed by the next ``paved-road update`` of the product, which holds the product's update
 lock while it does, so no live run's folder is ever touched (``recovery.remove_leftovers``).
 """
 
@@ -61,14 +62,25 @@ def discard(folder: Path) -> None:
     shutil.rmtree(gone, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def temporary_folder(root: Path) -> Iterator[Path]:
+    """This run's temporary folder (``TMPDIR`` for copier, the drift check and every child);
+    removed afterwards, whatever happens."""
+    folder = area(root) / f"tmp-{os.getpid()}"
+    if folder.exists():
+        discard(folder)
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        if folder.exists():
+            discard(folder)
+
+
 @dataclass
 class Run:
-    folder: Path  # this run's folder: clones, temporary files, the plan
+    folder: Path  # this run's folder: clones and the plan
     handed_over: bool = False  # the applier took the folder over and removes it itself
-
-    @property
-    def tmp(self) -> Path:
-        return self.folder / "tmp"
 
 
 @contextlib.contextmanager
@@ -78,7 +90,7 @@ def run_folder(root: Path) -> Iterator[Run]:
     folder = area(root) / f"run-{os.getpid()}"
     if folder.exists():
         discard(folder)
-    (folder / "tmp").mkdir(parents=True)
+    folder.mkdir(parents=True)
     run = Run(folder)
     try:
         yield run
