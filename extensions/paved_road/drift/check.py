@@ -118,6 +118,7 @@ def run_check(
     approve_recorded: bool = False,
     tags: dict[str, str] | None = None,
     snapshot: bool = False,
+    releases_only: bool | None = None,
 ) -> Report:
     """Check one product. Never raises for a product it cannot check: that is an exit-2 report.
 
@@ -129,6 +130,11 @@ def run_check(
     the whole run (and keyed the stored results by), and ``snapshot`` when ``product`` holds a
     commit's files without a git repository (its files are then found by walking it, even in a
     cache folder that lies inside some other repository).
+
+    ``releases_only`` (default: unless ``approve_recorded``, i.e. everywhere but a developer's
+    own machine) refuses a ``_commit`` that is no release tag of the approved source before
+    anything is fetched or rendered: rendering runs the template's extension code, and any
+    commit a pull request makes reachable in the platform's repository is not the platform's.
     """
     product = product.resolve()
     findings: list[Finding] = []
@@ -142,6 +148,9 @@ def run_check(
                 return _unapproved(product, recorded.src_path, recorded.commit, findings)
         tags = remote_tags(recorded.src_path) if tags is None else tags
         release = release_of(recorded.commit, tags)
+        strict = not approve_recorded if releases_only is None else releases_only
+        if strict and (unreleased := release_finding(release)) is not None:
+            return _unapproved(product, recorded.src_path, recorded.commit, [*findings, unreleased])
         recorded, rendered, ignored = render_as_asked(recorded, tags, cache_dir)
         findings += ignored
         policy = load_policy(rendered, recorded.commit)
@@ -183,7 +192,8 @@ def run_check(
 
 
 def _unapproved(product: Path, src_path: str, commit: str, findings: list[Finding]) -> Report:
-    """The report of a product from an unapproved source: that finding alone, nothing rendered."""
+    """The report of a product from an unapproved source or commit: those findings alone,
+    nothing rendered."""
     return Report(
         product=str(product),
         status="violations",
