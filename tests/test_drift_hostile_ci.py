@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
-from tests.support import commit_all, copy_product, git, init_repo, snapshot_template
+from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
 from tests.test_drift_enforcement import ci_step, drift_report
 
 pytestmark = pytest.mark.slow
@@ -83,3 +83,59 @@ def test_a_pull_request_commit_of_the_platforms_repository_installs_nothing(
     assert f"template commit '{attack}' is not a release of {platform.as_uri()}" in line
     assert not marker.exists(), "the pull request's code never ran"
     assert drift_report(runner_temp)["status"] == "error"
+
+
+# Product-owned files that each make a pytest run of the guarded tests report success.
+ISOLATION_ATTACKS = {
+    "conftest.py": (
+        "import pytest\n\n\ndef pytest_collection_modifyitems(items):\n"
+        "    for item in items:\n        item.add_marker(pytest.mark.skip(reason='friday'))\n"
+    ),
+    "tests/__init__.py": "import atexit\nimport os\n\natexit.register(os._exit, 0)\n",
+    "pytest.py": "raise SystemExit(0)\n",
+    "sitecustomize.py": "import atexit\nimport os\n\natexit.register(os._exit, 0)\n",
+    "pytest.toml": '[pytest]\naddopts = ["-k", "nothing_matches_this"]\n',
+}
+OLD_GUARDED_STEP = [
+    "uv", "run", "--locked", "python", "-m", "pytest", "-c", "tests/guarded/guarded.ini",
+    "--noconftest", "-p", "tests.guarded.enforce", "tests/guarded",
+]  # fmt: skip
+
+
+def test_guarded_tests_run_isolated_from_every_product_file(
+    template: Path, tmp_path: Path, runner_temp: Path
+) -> None:
+    """The app stops sending the security headers, and the product's own files try to make
+    the guarded tests pass anyway: the CI step runs them isolated and fails."""
+    product = copy_product(template, tmp_path / "product", CHECK_CASES["ui=none"])  # uv.lock
+    init_repo(product)
+    installed = ci_step(product, "check", "Install the locked dependencies", runner_temp)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    main = product / "src/demo_shop/main.py"
+    main.write_text(main.read_text().replace("    install_security(app, settings)\n", ""))
+    originals = {
+        path: (product / path).read_text() if (product / path).exists() else None
+        for path in ISOLATION_ATTACKS
+    }
+
+    def restore() -> None:
+        for path, text in originals.items():
+            if text is None:
+                (product / path).unlink(missing_ok=True)
+            else:
+                (product / path).write_text(text)
+
+    # Each attack on its own gets the old, un-isolated run through.
+    for path, text in ISOLATION_ATTACKS.items():
+        restore()
+        (product / path).write_text(text)
+        old = run(OLD_GUARDED_STEP, product, check=False, PYTEST_ADDOPTS="")
+        assert old.returncode in (0, 5), f"{path}: {old.stdout}{old.stderr}"
+
+    for path, text in ISOLATION_ATTACKS.items():
+        (product / path).write_text(text)
+    commit_all(product, "friday")
+    result = ci_step(product, "check", "Guarded tests", runner_temp, PYTEST_ADDOPTS="-k nothing")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "create_app() does not mount SecurityMiddleware" in result.stdout
+    assert "has no Content-Security-Policy" in result.stdout

@@ -14,14 +14,17 @@ from .compare import compare
 from .conflicts import find_conflicts, is_git_worktree, product_files
 from .effective import effective_findings
 from .errors import CannotCheck
+from .fly_config import fly_findings
 from .git_remote import remote_tags
 from .grace import grace_finding, major_grace
+from .history import answer_findings, answers_history, rollback_finding
+from .lookalikes import lookalike_findings
 from .places import added_findings, forbidden_findings
 from .policy import BehindLimits, WaiverRules, load_policy
 from .provenance import release_finding, render_as_asked, source_finding
 from .render import rendered_files
 from .report import Finding, Kind, Report, Severity, Template
-from .versions import Behind, behind, release_of
+from .versions import Behind, behind, release_of, unknown_tag
 from .waivers import WAIVERS_FILE, Waiver, WaiverState, WaiverStatus, load_waivers
 
 # What a platform-approved waiver can cover; the provenance of the template, conflicts, the
@@ -141,7 +144,7 @@ def run_check(
     try:
         if not product.is_dir():
             raise CannotCheck(f"{product} is not a directory")
-        recorded = read_answers(product)
+        recorded = asked = read_answers(product)
         if (source := source_finding(recorded, approved_sources, approve_recorded)) is not None:
             findings.append(source)
             if source.severity is Severity.ERROR:
@@ -150,12 +153,17 @@ def run_check(
         release = release_of(recorded.commit, tags)
         strict = not approve_recorded if releases_only is None else releases_only
         if strict and (unreleased := release_finding(release)) is not None:
+            if unknown_tag(recorded.commit, tags):
+                raise CannotCheck(
+                    f"template commit {recorded.commit!r} does not exist in {recorded.src_path}"
+                    " (no such release tag)"
+                )
             return _unapproved(product, recorded.src_path, recorded.commit, [*findings, unreleased])
         recorded, rendered, ignored = render_as_asked(recorded, tags, cache_dir)
         findings += ignored
         policy = load_policy(rendered, recorded.commit)
         waivers = load_waivers(product)
-        effective = effective_findings(rendered, product)
+        effective = effective_findings(rendered, product) + fly_findings(rendered, product)
     except CannotCheck as error:
         return Report(product=str(product), status="error", exit_code=2, error=str(error))
     if (unreleased := release_finding(release)) is not None:
@@ -163,11 +171,17 @@ def run_check(
     template_files = rendered_files(rendered)
     git = not snapshot and is_git_worktree(product)
     files = product_files(product, git)
+    if git:  # no silent way back: the newest release and the answers it ever recorded
+        history = answers_history(product)
+        if (rollback := rollback_finding(history, release.tag, tags)) is not None:
+            findings.append(rollback)
+        findings += answer_findings(history, asked, rendered, tags, cache_dir)
     findings += compare(policy, rendered, product, template_files)
     # What the product added, which comparing the rendered files cannot see.
     rendered_set = set(template_files)
     findings += added_findings(policy, rendered_set, files)
     findings += forbidden_findings(policy, rendered_set, files, product)
+    findings += lookalike_findings(policy, rendered_set, files)
     findings += find_conflicts(product, files, git)
     guarded = [path for path in template_files if policy.is_guarded(path)]
     findings += codeowners_findings(rendered, product, guarded)

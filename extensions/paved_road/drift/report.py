@@ -35,6 +35,8 @@ class Kind(StrEnum):
     WAIVER_REFUSED = "waiver-refused"
     CODEOWNERS = "codeowners"
     EFFECTIVE = "effective"  # a built overlay breaks the base's security settings
+    ROLLBACK = "rollback"  # an older release than the product recorded before
+    ANSWER_CHANGED = "answer-changed"  # an answer edited by hand, or one that lost guarded files
 
 
 class Severity(StrEnum):
