@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .answers_file import read_answers
+from .ci_job import ci_job_findings
 from .codeowners import codeowners_findings
 from .compare import compare
 from .conflicts import find_conflicts, is_git_worktree, product_files
@@ -186,6 +187,7 @@ def run_check(
     guarded = [path for path in template_files if policy.is_guarded(path)]
     findings += codeowners_findings(rendered, product, guarded)
     findings += effective
+    findings += ci_job_findings(rendered, product)
     # A bare SHA of a release is that release: it never skips the lag check.
     today = today or dt.date.today()
     lag = behind(release.tag or recorded.commit, tags)
