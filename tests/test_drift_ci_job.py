@@ -19,7 +19,7 @@ from paved_road.platform import PLATFORM_CONSTANTS
 
 from tests.cases import CHECK_CASES
 from tests.deploy_support import load_yaml, tool
-from tests.drift_support import drift
+from tests.drift_support import drift, sign_waivers
 from tests.fleet_support import approving, fleet, publish
 from tests.support import REPO_ROOT, copy_product, init_repo, snapshot_template
 
@@ -91,6 +91,7 @@ def test_a_ci_that_stops_checking_drift_fails_never_waivably(
         f"waivers:\n  - path: {CI}\n    reason: PLAT-9 faster CI\n    expires: {expires}\n"
         f'    approved_by: "@acme/platform"\n    approved_on: {dt.date.today()}\n'
     )
+    sign_waivers(product)
     code, out, _ = drift(capsys, product, "--format", "json")
     assert code == 1, out
     errors = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]

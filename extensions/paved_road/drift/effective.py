@@ -96,15 +96,21 @@ def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
 
 
 @lru_cache(maxsize=64)  # a render never changes
-def registry_path(render: Path) -> str | None:
-    """The product's own image repository, ``ghcr.io/<org>/<repo>``, from the template's render
-    of the catalog entry (never from the product's copy, which is seeded)."""
+def project_slug(render: Path) -> str | None:
+    """The product's ``<org>/<repo>``, from the template's render of the catalog entry (never
+    from the product's copy, which is seeded)."""
     try:
         catalog = yaml.safe_load((render / CATALOG).read_text(encoding="utf-8"))
         slug = catalog["metadata"]["annotations"]["github.com/project-slug"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return None
-    return f"ghcr.io/{str(slug).lower()}"
+    return str(slug).lower()
+
+
+def registry_path(render: Path) -> str | None:
+    """The product's own image repository, ``ghcr.io/<org>/<repo>``."""
+    slug = project_slug(render)
+    return f"ghcr.io/{slug}" if slug else None
 
 
 @lru_cache(maxsize=64)  # a render never changes

@@ -219,3 +219,21 @@ def _surface_findings(
             "platform's guardrails: restore them, or ask the platform team",
         )
     ]
+
+
+def history_findings(
+    product: Path,
+    recorded: Recorded,
+    release: str | None,
+    *,
+    render: Path,
+    tags: dict[str, str],
+    cache_dir: Path | None,
+) -> list[Finding]:
+    """Rollback and answer findings of a product in a git repository."""
+    history = answers_history(product)
+    rollback = rollback_finding(history, release, tags)
+    return [
+        *([rollback] if rollback else []),
+        *answer_findings(history, recorded, render, tags, cache_dir),
+    ]
