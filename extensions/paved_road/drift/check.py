@@ -11,6 +11,7 @@ from pathlib import Path
 from .answers_file import read_answers
 from .ci_job import ci_job_findings
 from .codeowners import codeowners_findings
+from .committed import committed_findings
 from .compare import compare
 from .conflicts import find_conflicts, is_git_worktree, product_files
 from .effective import effective_findings, project_slug
@@ -193,6 +194,8 @@ def run_check(
     findings += lookalike_findings(policy, rendered_set, files)
     findings += find_conflicts(product, files, git)
     guarded = [path for path in template_files if policy.is_guarded(path)]
+    if git:  # what git commits, where the working copy can differ (index modes, clean filters)
+        findings += committed_findings(product, rendered, guarded)
     findings += codeowners_findings(rendered, product, guarded)
     findings += effective
     findings += ci_job_findings(rendered, product)
