@@ -137,7 +137,7 @@ def test_drift_after_resolving_lists_what_the_report_said(adopted: Adopted) -> N
 def test_a_later_release_updates_cleanly(adopted: Adopted, tmp_path: Path) -> None:
     clone = tmp_path / "product"
     git(tmp_path, "clone", "--quiet", str(adopted.product), str(clone))
-    result = update(clone, "--defaults", "--no-drift")
+    result = update(clone, "--defaults", "--no-drift", "--approved-source", str(adopted.template))
     assert result.returncode in {0, 3}, result.stdout + result.stderr
     assert "Template v1.0.0 -> v1.1.0" in result.stdout
     assert "Conflicts: none" in result.stdout

@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.adopt",
         "bring a product that predates the paved road onto it",
     ),
+    "waiver": (
+        "paved_road.drift.waiver_command",
+        "sign a waiver with the platform's key (platform team only)",
+    ),
     "fleet": (
         "paved_road.fleet.command",
         "drift and updates across every product of a fleet",

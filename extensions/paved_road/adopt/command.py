@@ -8,6 +8,7 @@ atomic, refuses a dirty tree and shares the update lock.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import signal
 import subprocess
@@ -22,10 +23,12 @@ from ..drift import run_check
 from ..drift.policy import load_policy
 from ..drift.report import Report
 from ..drift.versions import parse_tag
-from ..update import apply, stages
+from ..update import apply, recovery, stages
+from ..update.children import contained
 from ..update.interrupts import Interrupted, deferred, signals_interrupt
+from ..update.outcome import Outcome
 from ..update.product import Refused, dirty_paths, git, head, worktree_root
-from ..update.scratch import leftovers, scratch_clone, update_lock
+from ..update.scratch import Run, run_folder, scratch_clone, temporary_folder, update_lock
 from ..update.template_repo import open_template, tags
 from ..yaml_file import load
 from .infer import Inferred, infer
@@ -105,7 +108,13 @@ def run(args: argparse.Namespace) -> int:
 def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.Namespace) -> int:
     root = worktree_root(product)
     with update_lock(root) as lock_fd:
-        _clear_leftovers(root, lock_fd)
+        if (interrupted := recovery.pending(root)) is not None:
+            raise Refused(
+                f"an earlier run ({recovery.describe(interrupted)}) was stopped while being "
+                "written into the product: `paved-road update` finishes it (or `paved-road "
+                "update --abandon` drops it); then adopt"
+            )
+        recovery.remove_leftovers(root)
         if (product / ANSWERS_FILE).exists():
             raise Refused(
                 f"{product} is on the paved road already ({ANSWERS_FILE}): use `paved-road update`"
@@ -121,53 +130,22 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
         inferred = infer(product)
         guessed = {k: v for k, v in inferred.answers.items() if k not in given}
         new.check_interaction({**guessed, **given}, defaults=args.defaults)
-        with open_template(template) as repo:
-            release = _release(tags(repo), args.vcs_ref, template)
-        with scratch_clone(root, product, head(root)) as scratch:
-            stages.reached("scratch")
-            render = scratch.folder / "render"
-            _render(template, render, (given, guessed), release, defaults=args.defaults)
-            recorded = load(render / ANSWERS_FILE, ANSWERS_FILE)
-            answers = {k: str(v) for k, v in recorded.items() if not str(k).startswith("_")}
-            policy = load_policy(render, release)
-            items = bring_in(render, scratch.product, scratch.root, policy, f"paved-road {release}")
-            for item in items:
-                if item.path == ANSWERS_FILE:
-                    item.why = f"records the template and release {release}"
-            package = answers.get("package_name", "")
-            advise(items, product, package)
-            sources = {
-                name: _source(name, value, given, inferred) for name, value in answers.items()
-            }
-            adoption = Adoption(
-                product=str(product),
-                template=template,
-                release=release,
-                answers=answers,
-                sources=sources,
-                notes=inferred.notes,
-                items=items,
-                overlaps=overlaps(product, {i.path for i in items}, package, items),
-                limits=limits(product, package, answers, items),
-                drift=_drift_when_resolved(scratch.product, render, items),
-                pretend=args.pretend,
-            )
-            if args.pretend:
+        with temporary_folder(root) as tmp, contained(tmp), run_folder(root) as run_:
+            with open_template(template, run_.folder / "template") as repo:
+                release = _release(tags(repo), args.vcs_ref, template)
+            adoption, plan = _prepare(run_, root, product, template, release, given, inferred, args)
+            if plan is None:
                 sys.stdout.write(text(adoption))
                 _write_report(args.report, adoption)
                 return EXIT_OK
-            relative = (scratch.product / ANSWERS_FILE).relative_to(scratch.root).as_posix()
-            plan = apply.prepare(scratch.folder, scratch.root, root, relative)
-            shutil.rmtree(render)
-            stages.reached("ready")
-            scratch.handed_over = True  # the applier removes the run folder when done
-            with deferred():
-                applied = apply.spawn(plan, lock_fd)
+            with deferred():  # the applier inherits the block; so does this process, until done
+                run_.handed_over = True  # the applier removes the run folder when done
+                applied = apply.spawn(plan, root, lock_fd)
         if applied != 0:
             why = f"stopped by {signal.Signals(-applied).name}" if applied < 0 else "failed"
             raise Refused(
-                f"writing the adoption {why}; see above (`paved-road update` finishes "
-                "a stopped one)"
+                f"writing the adoption {why}; see above (`paved-road update` finishes a "
+                "stopped one)"
             )
     sys.stdout.write(text(adoption))
     _write_report(args.report or product / REPORT_FILE, adoption)
@@ -176,26 +154,74 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
     return EXIT_OK if adoption.drift is not None and adoption.drift.exit_code == 0 else EXIT_DRIFT
 
 
+def _prepare(  # noqa: PLR0917 - the steps' inputs, once
+    run_: Run,
+    root: Path,
+    product: Path,
+    template: str,
+    release: str,
+    given: dict[str, Any],
+    inferred: Inferred,
+    args: argparse.Namespace,
+) -> tuple[Adoption, Path | None]:
+    """The whole adoption in a scratch clone: the report, and the plan that writes it into the
+    product (None with --pretend). The product is not touched."""
+    scratch = scratch_clone(run_, root, product, head(root))
+    stages.reached("scratch")
+    render = run_.folder / "render"
+    guessed = {k: v for k, v in inferred.answers.items() if k not in given}
+    _render(template, render, (given, guessed), release, defaults=args.defaults)
+    recorded = load(render / ANSWERS_FILE, ANSWERS_FILE)
+    answers = {k: str(v) for k, v in recorded.items() if not str(k).startswith("_")}
+    policy = load_policy(render, release)
+    items = bring_in(render, scratch.product, scratch.root, policy, f"paved-road {release}")
+    for item in items:
+        if item.path == ANSWERS_FILE:
+            item.why = f"records the template and release {release}"
+    package = answers.get("package_name", "")
+    advise(items, product, package)
+    adoption = Adoption(
+        product=str(product),
+        template=template,
+        release=release,
+        answers=answers,
+        sources={name: _source(name, value, given, inferred) for name, value in answers.items()},
+        notes=inferred.notes,
+        items=items,
+        overlaps=overlaps(product, {i.path for i in items}, package, items),
+        limits=limits(product, package, answers, items),
+        drift=_drift_when_resolved(scratch.product, render, items),
+        pretend=args.pretend,
+    )
+    if args.pretend:
+        return adoption, None
+    relative = (scratch.product / ANSWERS_FILE).relative_to(scratch.root).as_posix()
+    # What `paved-road update` prints if it has to finish this plan (an interrupted applier).
+    outcome = Outcome(
+        added=[i.path for i in items if i.action == "added" and i.path != ANSWERS_FILE],
+        merged=[i.path for i in items if i.action == "merged"],
+        conflicts=[i.path for i in items if i.action == "conflict"],
+    )
+    report = {
+        "product": product.relative_to(root).as_posix(),
+        "old": "(none: adoption)",
+        "new": release,
+        "outcome": dataclasses.asdict(outcome),
+        "notes": "",
+        "lock": None,
+    }
+    plan = apply.prepare(run_.folder, scratch.root, root, relative, report)
+    shutil.rmtree(render)
+    stages.reached("ready")
+    return adoption, plan
+
+
 def _source(name: str, value: str, given: dict[str, Any], inferred: Inferred) -> str:
     """Where an answer came from, as the plan shows it."""
     if name in given:
         return "--data"
     guess = inferred.guesses.get(name)
     return guess.source if guess is not None and guess.value == value else "asked, or its default"
-
-
-def _clear_leftovers(root: Path, lock_fd: int) -> None:
-    """A run killed while writing is finished first (its plan says how); scratch work is deleted."""
-    for folder in leftovers(root):
-        if (folder / apply.MARKER).exists() and (folder / apply.PLAN_FILE).exists():
-            with deferred():
-                if apply.spawn(folder / apply.PLAN_FILE, lock_fd) != 0:
-                    raise Refused("could not finish an earlier, interrupted run (see above)")
-            raise Refused(
-                "finished writing an earlier, interrupted run: review it with "
-                "`git status`, commit it, then run adopt again if it was not an adoption"
-            )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _release(known: dict[str, str], wanted: str | None, template: str) -> str:
