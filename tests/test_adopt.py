@@ -23,6 +23,7 @@ from tests.adopt_support import (
     poetry_src,
     resolve,
 )
+from tests.shared import built_once, run_root
 from tests.support import commit_all, git, tool_env
 from tests.update_support import PAVED_ROAD, update
 
@@ -30,17 +31,19 @@ SECURITY = "template/SECURITY.md.jinja"
 LATER_LINE = "Report a vulnerability within a day of finding it."
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def template(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template at v1.0.0 (what products adopt) and a later v1.1.0 that changes a file
-    the platform owns (what they update to)."""
-    clone = tmp_path_factory.mktemp("adopt") / "template"
-    git(clone.parent, "clone", "--quiet", str(template_repo), str(clone))
-    with (clone / SECURITY).open("a") as security:
-        security.write(f"\n{LATER_LINE}\n")
-    commit_all(clone, "a later release")
-    git(clone, "tag", "v1.1.0")
-    return clone
+    the platform owns (what they update to); one per run, shared by the xdist workers."""
+
+    def build(clone: Path) -> None:
+        git(template_repo, "clone", "--quiet", str(template_repo), str(clone))
+        with (clone / SECURITY).open("a") as security:
+            security.write(f"\n{LATER_LINE}\n")
+        commit_all(clone, "a later release")
+        git(clone, "tag", "v1.1.0")
+
+    return built_once(run_root(tmp_path_factory) / "shared", "adopt-template", build)
 
 
 @dataclass
@@ -74,22 +77,33 @@ CORPUS: dict[str, tuple[Callable[[Path, Path], Path], list[str], list[str]]] = {
 def adopted(
     request: pytest.FixtureRequest, template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Adopted:
-    """One corpus product, adopted at v1.0.0, then resolved as its report says and committed."""
+    """One corpus product, adopted at v1.0.0, then resolved as its report says and committed.
+    Built once per run (whichever xdist worker needs it first); tests only read it (what
+    changes a product works on a clone)."""
     build, extra, own_tests = CORPUS[request.param]
-    product = build(template, tmp_path_factory.mktemp("adopted") / request.param)
-    head_files = _files(product)
-    report = product.parent / "adoption.md"
-    result = adopt(product, "--defaults", "--template", str(template), "--vcs-ref", "v1.0.0",
-                   "--report", str(report), *extra)  # fmt: skip
-    assert result.returncode in {1, 3}, result.stdout + result.stderr
-    unmerged = {
-        line.split("\t", 1)[1] for line in git(product, "ls-files", "-u").stdout.splitlines()
-    }
-    text = report.read_text()
-    resolve(product, advised(text))
-    commit_all(product, "adopt the paved road")
-    return Adopted(request.param, product, template, result.returncode, result.stdout, text,
-                   head_files, unmerged, own_tests)  # fmt: skip
+
+    def adopt_one(folder: Path) -> None:
+        folder.mkdir(parents=True)
+        product = build(template, folder / "product")
+        head_files = _files(product)
+        report = folder / "adoption.md"
+        result = adopt(product, "--defaults", "--template", str(template), "--vcs-ref",
+                       "v1.0.0", "--report", str(report), *extra)  # fmt: skip
+        assert result.returncode in {1, 3}, result.stdout + result.stderr
+        unmerged = sorted(
+            {line.split("\t", 1)[1] for line in git(product, "ls-files", "-u").stdout.splitlines()}
+        )
+        resolve(product, advised(report.read_text()))
+        commit_all(product, "adopt the paved road")
+        seen = {"code": result.returncode, "out": result.stdout, "head_files": head_files,
+                "unmerged": unmerged}  # fmt: skip
+        (folder / "adopted.json").write_text(json.dumps(seen))
+
+    folder = built_once(run_root(tmp_path_factory) / "adopted", request.param, adopt_one)
+    seen = json.loads((folder / "adopted.json").read_text())
+    return Adopted(request.param, folder / "product", template, seen["code"], seen["out"],
+                   (folder / "adoption.md").read_text(), seen["head_files"],
+                   set(seen["unmerged"]), own_tests)  # fmt: skip
 
 
 def test_adoption_adds_merges_and_records_a_release(adopted: Adopted) -> None:
@@ -146,7 +160,7 @@ def test_a_later_release_updates_cleanly(adopted: Adopted, tmp_path: Path) -> No
 
 
 @pytest.mark.slow(reason="runs the product's own tests in an environment uv builds")
-def test_the_products_own_tests_still_pass(adopted: Adopted) -> None:
+def test_the_products_own_tests_still_pass(adopted: Adopted, tmp_path: Path) -> None:
     """Only the product's own tests, with only their own dependencies (the road's conftest
     needs the road's app factory, which adoption does not write for the product)."""
     if not adopted.own_tests:
@@ -157,9 +171,11 @@ def test_the_products_own_tests_still_pass(adopted: Adopted) -> None:
         command = ["uv", "run", "--offline", "--quiet", "--no-project", "--with", "fastapi",
                    "--with", "httpx", "--with", "pytest", "pytest", "-q", "--noconftest",
                    "-p", "no:cacheprovider", *adopted.own_tests]  # fmt: skip
+    clone = tmp_path / "product"  # uv writes .venv (and uv.lock): not into the shared product
+    git(tmp_path, "clone", "--quiet", str(adopted.product), str(clone))
     result = subprocess.run(
         command,
-        cwd=adopted.product,
+        cwd=clone,
         env=tool_env(PYTHONPATH="src:."),
         capture_output=True,
         text=True,
