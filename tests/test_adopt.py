@@ -27,6 +27,9 @@ from tests.shared import built_once, run_root
 from tests.support import commit_all, git, tool_env
 from tests.update_support import PAVED_ROAD, update
 
+pytestmark = pytest.mark.slow(
+    reason="adopts four pre-road repositories (real copier renders, drift), then real updates"
+)
 SECURITY = "template/SECURITY.md.jinja"
 LATER_LINE = "Report a vulnerability within a day of finding it."
 
@@ -159,7 +162,6 @@ def test_a_later_release_updates_cleanly(adopted: Adopted, tmp_path: Path) -> No
     assert not git(clone, "ls-files", "-u").stdout
 
 
-@pytest.mark.slow(reason="runs the product's own tests in an environment uv builds")
 def test_the_products_own_tests_still_pass(adopted: Adopted, tmp_path: Path) -> None:
     """Only the product's own tests, with only their own dependencies (the road's conftest
     needs the road's app factory, which adoption does not write for the product)."""

@@ -145,6 +145,7 @@ def _adopt_killed_at(product: Path, template: Path, stage: str, flag: Path) -> i
     return process.returncode
 
 
+@pytest.mark.slow(reason="a real adoption, stopped by a signal at a pause point")
 def test_interrupted_before_writing_leaves_the_product_unchanged(
     tmp_path: Path, template_repo: Path
 ) -> None:
@@ -154,6 +155,7 @@ def test_interrupted_before_writing_leaves_the_product_unchanged(
     assert tree_state(product) == before
 
 
+@pytest.mark.slow(reason="a real adoption, stopped by a signal while it is written")
 def test_interrupted_while_writing_gives_the_whole_adoption(
     tmp_path: Path, template_repo: Path
 ) -> None:
@@ -166,6 +168,7 @@ def test_interrupted_while_writing_gives_the_whole_adoption(
     assert "README.md" in unmerged
 
 
+@pytest.mark.slow(reason="a real adoption driven through copier's prompts on a pseudo-terminal")
 def test_on_a_terminal_it_asks_with_the_inferred_answers_as_defaults(
     tmp_path: Path, template_repo: Path
 ) -> None:

@@ -57,6 +57,7 @@ def test_a_repository_without_answers_file_is_not_on_the_paved_road(
     assert 'data-release="not on the paved road"' in html  # the release filter finds it
 
 
+@pytest.mark.slow(reason="fleet adopt clones, adopts (a real render) and pushes, twice")
 def test_fleet_adopt_pushes_an_adoption_branch_per_roadless_product(
     roadless_fleet: Path, tmp_path: Path
 ) -> None:
