@@ -61,6 +61,7 @@ def flat(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return flat_fastapi(tmp_path_factory.mktemp("plan") / "inventory")
 
 
+@pytest.mark.slow(reason="renders the template and runs the drift check on the result")
 def test_pretend_prints_the_plan_and_changes_nothing(flat: Path, template_repo: Path) -> None:
     before = tree_state(flat)
     result = adopt(flat, "--pretend", "--defaults", "--template", str(template_repo),
