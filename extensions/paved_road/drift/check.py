@@ -33,6 +33,8 @@ WAIVABLE = {
     Kind.ADDED,
     Kind.FORBIDDEN,
     Kind.EFFECTIVE,
+    Kind.BLOCK_MODIFIED,
+    Kind.STALE_REFERENCE,
 }
 
 
