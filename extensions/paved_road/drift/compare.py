@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import parts
 from .answers_file import ANSWERS_FILE
-from .blocks import find_blocks
+from .blocks import Block, find_blocks, redefined
 from .line_endings import checked_out_as_template, only_line_endings, visible, what_differs
 from .policy import Guarded, Ownership, Policy, Seeded, Shared
 from .product_file import read_product_file, symlinked
@@ -15,6 +15,7 @@ from .references import reference_findings
 from .report import Finding, Kind, Severity
 
 MAX_DIFF_LINES = 200
+MAKEFILES = {"Makefile", "makefile", "GNUmakefile"}
 
 
 def unified_diff(path: str, template: str, product: str) -> str:
@@ -101,6 +102,7 @@ def _block_findings(
             continue  # the template's own file lacks it: nothing to hold the product to
         found = actual.get(name)
         if found is not None and found.text == expected[name].text:
+            findings += _redefinitions(path, kind, name, new_text or "", actual)
             continue
         if found is None:
             why = "; ".join(problems) or "its begin or end marker is gone"
@@ -124,6 +126,27 @@ def _block_findings(
             )
         )
     return findings
+
+
+def _redefinitions(
+    path: str, kind: Ownership, name: str, text: str, blocks: dict[str, Block]
+) -> list[Finding]:
+    """A Makefile block's targets and variables redefined outside it (make keeps the last)."""
+    if path.rsplit("/", 1)[-1] not in MAKEFILES and not path.endswith(".mk"):
+        return []
+    return [
+        Finding(
+            kind=Kind.BLOCK_MODIFIED,
+            severity=Severity.ERROR,
+            path=path,
+            part=name,
+            ownership=kind,
+            message=f"{what} of platform-managed block {name} is defined again outside it; make "
+            "uses the last definition, so this changes the block: remove it, or use a name of "
+            "your own",
+        )
+        for what in redefined(text, blocks, blocks[name])
+    ]
 
 
 def _missing(kind: Ownership, entry: Guarded | Shared | Seeded, path: str) -> list[Finding]:

@@ -17,7 +17,7 @@ from ..drift import run_check
 from ..drift.formats import text
 from ..drift.versions import Behind, behind
 from ..template_source import resolve_src
-from . import apply, changelog, stages
+from . import apply, brief, changelog, stages
 from .interrupts import Interrupted, deferred, signals_interrupt
 from .lockfile import LOCK, PYPROJECT, relock
 from .outcome import Outcome, read_outcome
@@ -116,6 +116,8 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             if applied > 0:  # it put the product back and said why
                 raise Refused("the update could not be written; the product is unchanged")
             _print_summary(before.commit, after.commit, outcome, notes, lock_note)
+            if written := brief.refresh(product, before.commit, after.commit, outcome, notes):
+                print(written + "\n")
             return _finish(product, args, outcome)
         except Interrupted as signal_name:
             if applied is None:
