@@ -104,6 +104,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             result = _prepare(root, product, before, args)
             if result is None:
                 print(f"Template already at {before.commit}\nConflicts: none\n")
+                brief.refresh(product, before.commit, before.commit, outcome, "")  # resolved
                 return _finish(product, args, outcome)
             plan, after, outcome, notes, lock_note = result
             with deferred():  # the applier inherits the block; so does this process, until done
