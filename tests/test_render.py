@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.agents_support import check_agent_files
 from tests.cases import ALL_CASES
 from tests.support import REPO_ROOT, copy_product
 
@@ -52,6 +53,7 @@ def check_rendered_product(root: Path) -> None:
 def test_every_combination_renders(template_repo: Path, tmp_path: Path, answers: dict) -> None:
     product = copy_product(template_repo, tmp_path / "product", answers, skip_tasks=True)
     check_rendered_product(product)
+    check_agent_files(product)  # AGENTS.md names only targets and paths it has (issue 20)
     recorded = yaml.safe_load((product / ".copier-answers.yml").read_text())
     for question, value in answers.items():
         assert recorded[question] == value
