@@ -125,7 +125,7 @@ def _ctrl_c(update_pid: int, _paused: int) -> None:
     os.killpg(update_pid, signal.SIGINT)  # what a terminal does: the whole foreground group
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="kills a real update at each stage and re-runs it")
 @pytest.mark.parametrize(
     ("stage", "signum"),
     [
@@ -154,7 +154,7 @@ def test_signal_before_the_product_is_written_leaves_it_untouched(
     )
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="interrupts a real update in its uv lock step")
 def test_ctrl_c_in_the_lock_step_is_one_line_and_leaves_no_lock(
     customised: Path, tmp_path: Path
 ) -> None:
@@ -175,7 +175,7 @@ def test_ctrl_c_in_the_lock_step_is_one_line_and_leaves_no_lock(
     assert (product / "uv.lock").read_bytes() == lock
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="kills a real update, then re-runs it")
 def test_sigkill_before_the_product_is_written_then_a_rerun_completes(
     customised: Path, tmp_path: Path, complete: dict[str, object]
 ) -> None:
@@ -192,7 +192,7 @@ def test_sigkill_before_the_product_is_written_then_a_rerun_completes(
     assert not any((product / ".git" / "paved-road-update").iterdir())
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="signals a real update while it writes the product")
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_signal_while_the_product_is_written_gives_the_complete_result(
     customised: Path, tmp_path: Path, complete: dict[str, object], signum: int
@@ -210,7 +210,7 @@ def test_signal_while_the_product_is_written_gives_the_complete_result(
         assert "the product holds the complete update" in err
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="kills the applier of a real update, then re-runs it")
 def test_killed_applier_is_finished_by_the_next_run(
     customised: Path, tmp_path: Path, complete: dict[str, object]
 ) -> None:

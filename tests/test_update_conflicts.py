@@ -47,7 +47,7 @@ def _product(template: Path, at: str, dst: Path) -> Path:
     return product
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update with conflicts, then drift until resolved")
 def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -83,7 +83,7 @@ def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
     assert resolved.returncode == 0, resolved.stdout + resolved.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_moved_file_keeps_the_products_edits(
     migration_versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -127,7 +127,7 @@ def test_moved_file_keeps_the_products_edits(
     assert (product / MOVED_TO).read_bytes() == before
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_unedited_moved_file_just_moves(
     migration_versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -146,7 +146,7 @@ def test_unedited_moved_file_just_moves(
     assert (product / MOVED_TO).read_bytes() == (fresh / MOVED_TO).read_bytes()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_moved_file_edit_overlapping_the_template_gives_markers(
     migration_versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -184,7 +184,7 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
     assert refused.returncode != 0  # git itself refuses to commit an unmerged file
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update made to fail half way")
 def test_failure_half_way_leaves_the_product_unchanged(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -213,7 +213,7 @@ def test_failure_half_way_leaves_the_product_unchanged(
     assert tree_state(product) == before
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update whose pyproject.toml conflicts (uv lock)")
 def test_conflicted_pyproject_holds_back_the_lock(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,

@@ -79,7 +79,7 @@ def _run_update_step(product: Path, runner: Path) -> tuple[int, dict[str, str], 
     return result.returncode, values, body + result.stdout + result.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the update workflow's steps on a real update with conflicts")
 def test_update_step_opens_a_conflicts_pr_that_fails(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -112,7 +112,7 @@ def test_update_step_opens_a_conflicts_pr_that_fails(
     assert "<<<<<<< before updating" in (product / "Makefile").read_text()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the update workflow's steps on a refused update")
 def test_update_step_fails_when_the_update_is_refused(fresh_product: Path, tmp_path: Path) -> None:
     product = Path(tmp_path / "product")
     run(["cp", "-a", str(fresh_product), str(product)], cwd=tmp_path)
