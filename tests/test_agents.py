@@ -9,17 +9,14 @@ from pathlib import Path
 from tests.agents_support import block, check_agent_files
 from tests.cases import ALL_CASES
 from tests.drift_support import product_policy
-from tests.support import copy_product
+from tests.shared import Renders
 
 
 def test_the_makefile_blocks_hold_check_drift_update_and_the_checks(
-    template_repo: Path, tmp_path: Path
+    template_repo: Path, renders: Renders
 ) -> None:
-    product = copy_product(
-        template_repo,
-        tmp_path / "product",
-        ALL_CASES["3.12-sqlite-server-kubernetes-github"],
-        skip_tasks=True,
+    product = renders.pristine(
+        template_repo, ALL_CASES["3.12-sqlite-server-kubernetes-github"], vcs_ref="v1.0.0"
     )
     check_agent_files(product)
     [makefile] = [entry for entry in product_policy(product).shared if entry.path == "Makefile"]

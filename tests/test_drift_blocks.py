@@ -17,7 +17,8 @@ from paved_road.drift.references import makefile_targets, stale
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import drift
-from tests.support import commit_all, copy_product, init_repo, snapshot_template
+from tests.shared import Renders
+from tests.support import commit_all, init_repo
 
 POLICY = parse_policy(
     """
@@ -120,23 +121,13 @@ def test_stale_references_name_what_is_missing() -> None:
 # --- end to end: a real product, `paved-road drift` ------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    template = snapshot_template(tmp_path_factory.mktemp("blocks-template"), tag="v1.0.0")
-    made = copy_product(
-        template,
-        tmp_path_factory.mktemp("blocks") / "product",
-        CHECK_CASES["default"],
-        skip_tasks=True,
-        vcs_ref="v1.0.0",
+@pytest.fixture
+def product(template_repo: Path, renders: Renders, tmp_path: Path) -> Path:
+    made = renders.product_copy(
+        template_repo, tmp_path / "product", CHECK_CASES["default"], vcs_ref="v1.0.0"
     )
     init_repo(made)
     return made
-
-
-@pytest.fixture
-def product(pristine: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(pristine, tmp_path / "product", symlinks=True))
 
 
 def _report(capsys: pytest.CaptureFixture[str], product: Path) -> tuple[int, list[dict]]:

@@ -18,7 +18,9 @@ from tests.update_support import (
     versions,  # noqa: F401
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="real updates (copier, uv lock) and drift; one installs paved-road"
+)
 
 AGENTS = "template/AGENTS.md.jinja"
 MAKEFILE = "template/Makefile.jinja"
