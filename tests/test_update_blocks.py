@@ -122,14 +122,3 @@ def test_conflicts_leave_a_brief_listing_exactly_them(
     assert "`make check`" in brief and "`make drift`" in brief
     # Untracked and ignored: it never lands in the update's commit or trips drift.
     assert BRIEF not in git(product, "status", "--porcelain").stdout
-
-    # Resolved: the next update (nothing left to do) leaves no stale brief behind.
-    for path, keep in (("Makefile", "PORT ?= 8080"), ("README.md", "# Demo Shop (our edition)")):
-        lines = (product / path).read_text().splitlines(keepends=True)
-        start = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
-        end = next(i for i, line in enumerate(lines) if line.startswith(">>>>>>>"))
-        (product / path).write_text("".join([*lines[:start], keep + "\n", *lines[end + 1 :]]))
-    commit_all(product, "resolve the update")
-    again = update(product, "--defaults", "--no-drift")
-    assert "Template already at" in again.stdout, again.stdout + again.stderr
-    assert not (product / BRIEF).exists()
