@@ -16,7 +16,7 @@ from paved_road.drift.policy import parse_policy
 from paved_road.drift.references import makefile_targets, stale
 
 from tests.cases import CHECK_CASES
-from tests.drift_support import drift
+from tests.drift_support import drift, sign_waivers
 from tests.shared import Renders
 from tests.support import commit_all, init_repo
 
@@ -168,6 +168,7 @@ def test_product_notes_pass_an_edited_block_fails_and_a_waiver_covers_it(
         '    approved_by: "@acme/platform"\n'
         f"    approved_on: {today.isoformat()}\n"
     )
+    sign_waivers(product)
     code, findings = _report(capsys, product)
     assert code == 0
     [waived] = [f for f in findings if f["kind"] == "block-modified"]

@@ -26,7 +26,15 @@ from paved_road.update.stages import PAUSE_ENV
 from tests.cases import CHECK_CASES
 from tests.support import copy_product, git, init_repo
 from tests.update_customisations import customise
-from tests.update_support import PAVED_ROAD, Versions, _env, tree_state, update, versions  # noqa: F401
+from tests.update_support import (  # noqa: F401
+    LOCAL,
+    PAVED_ROAD,
+    Versions,
+    _env,
+    tree_state,
+    update,
+    versions,
+)
 
 WAIT_SECONDS = 600  # a loaded machine: generous, and never part of an assertion
 
@@ -95,7 +103,7 @@ def _interrupt(product: Path, flag: Path, stage: str, deliver) -> tuple[int, str
     """Run the update, pause it at ``stage``, call ``deliver(update_pid, paused_pid)``, let
     whatever survived carry on, and wait until nothing works on the product any more."""
     process = subprocess.Popen(
-        [PAVED_ROAD, "update", "--defaults", "--no-drift"],
+        [PAVED_ROAD, "update", LOCAL, "--defaults", "--no-drift"],
         cwd=product,
         env=_env(**{PAUSE_ENV: f"{stage}:{flag}"}),
         stdin=subprocess.DEVNULL,

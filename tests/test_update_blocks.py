@@ -100,7 +100,8 @@ def test_conflicts_leave_a_brief_listing_exactly_them(
 
     # As people run it: `make update`, paved-road installed from this checkout.
     result = run(
-        ["make", "update", "UPDATE_ARGS=--defaults"],
+        # --local-template: the scratch template stands in for the platform's repository.
+        ["make", "update", "UPDATE_ARGS=--defaults --local-template"],
         product,
         check=False,
         PAVED_ROAD_FROM=str(REPO_ROOT),

@@ -19,6 +19,7 @@ from tests.update_support import (
     MOVED_FROM,
     MOVED_TO,
     Versions,
+    copier_update,
     drift,
     later_release,
     migration_versions,  # noqa: F401
@@ -81,6 +82,32 @@ def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
     git(product, "add", "Makefile")
     resolved = drift(product)
     assert resolved.returncode == 0, resolved.stdout + resolved.stderr
+
+
+@pytest.mark.slow(reason="a real copier update of the paved-road template, conflicting")
+def test_plain_copier_update_fails_while_conflict_markers_remain(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """Copier itself exits 0 on inline conflicts; the template's last migration
+    (finish_update.py) makes `copier update` fail, so automation trusting the exit code
+    (Renovate, scripts) never commits the markers as a finished update."""
+    template = _later_release(
+        versions, tmp_path, (MAKEFILE, "PORT ?= 8000", "PORT ?= 8001"), "v99.0.0"
+    )
+    product = _product(template, versions.new, tmp_path / "product")
+    makefile = product / "Makefile"
+    makefile.write_text(makefile.read_text().replace("PORT ?= 8000", "PORT ?= 8080"))
+    commit_all(product, "serve on 8080")
+
+    result = copier_update(product)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    said = "finish_update: 1 conflict(s) to resolve, then `git add` (or `git rm`) each: Makefile"
+    assert said in output
+    assert "<<<<<<< before updating" in makefile.read_text()
+    assert "Makefile" in git(product, "ls-files", "-u").stdout
 
 
 @pytest.mark.slow(reason="a real update across a release that moves a file")

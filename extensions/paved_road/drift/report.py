@@ -37,6 +37,9 @@ class Kind(StrEnum):
     EFFECTIVE = "effective"  # a built overlay breaks the base's security settings
     BLOCK_MODIFIED = "block-modified"  # a platform-managed block edited, moved or removed
     STALE_REFERENCE = "stale-reference"  # a managed block names a make target or path not there
+    ROLLBACK = "rollback"  # an older release than the product recorded before
+    ANSWER_CHANGED = "answer-changed"  # an answer edited by hand, or one that lost guarded files
+    CI_DRIFT_JOB = "ci-drift-job"  # the product's CI no longer runs the drift job as shipped
 
 
 class Severity(StrEnum):
