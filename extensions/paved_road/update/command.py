@@ -153,7 +153,8 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
             return EXIT_REFUSED
         _print_summary(report["old"], report["new"], outcome, report["notes"], report["lock"])
         product = root / report["product"]
-        if written := brief.refresh(product, report["old"], report["new"], outcome, report["notes"]):
+        old, new, notes = report["old"], report["new"], report["notes"]
+        if written := brief.refresh(product, old, new, outcome, notes):
             print(written + "\n")
         return _finish(product, args, outcome)
     except Interrupted as signal_name:
