@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
-from tests.support import REPO_ROOT, commit_all, copy_product, git, init_repo, run
+from tests.support import commit_all, copy_product, git, init_repo, run
 from tests.update_support import (
     GIT_IDENTITY,
     Versions,
@@ -98,13 +98,12 @@ def test_conflicts_leave_a_brief_listing_exactly_them(
     (product / "AGENTS.md").write_text((product / "AGENTS.md").read_text() + TEAM_NOTE)
     commit_all(product, "our port, title and notes")
 
-    # As people run it: `make update`, paved-road installed from this checkout.
+    # As people run it: `make update`, paved-road installed from the platform's repository at
+    # its newest release; here the scratch template stands in for that repository.
     result = run(
-        # --local-template: the scratch template stands in for the platform's repository.
-        ["make", "update", "UPDATE_ARGS=--defaults --local-template"],
+        ["make", "update", f"PAVED_ROAD_SOURCE=file://{template}", "UPDATE_ARGS=--defaults"],
         product,
         check=False,
-        PAVED_ROAD_FROM=str(REPO_ROOT),
         **GIT_IDENTITY,
     )
 
