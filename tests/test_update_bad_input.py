@@ -103,6 +103,7 @@ def test_unknown_target_version_is_refused(product: Path) -> None:
     _refused(product, "--defaults", "--vcs-ref", "v7.7.7", says="--vcs-ref v7.7.7 is not a tag")
 
 
+@pytest.mark.slow(reason="a real update from a template named by a relative path")
 def test_relative_template_path_is_read_from_the_product(
     product: Path,
     versions: Versions,  # noqa: F811 - the session fixture imported above
