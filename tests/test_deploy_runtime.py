@@ -18,9 +18,9 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.deploy_support import dockerfile_cmd, load_all_yaml, runtime_product
-from tests.support import free_port, run, tool_env
+from tests.support import PRODUCTION_SECRET_KEY, free_port, run, tool_env
 
-SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48}
+SECRET = {"DEMO_SHOP_SECRET_KEY": PRODUCTION_SECRET_KEY}
 pytestmark = pytest.mark.slow
 
 
