@@ -33,7 +33,7 @@ def product(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def built(product: Path, overlay: str, *extra: str) -> dict[str, dict]:
     """kind -> object of the overlay as deploy/release.sh renders it."""
     command = ["bash", "deploy/release.sh", overlay, "--render-only", *extra]
-    result = run(command, cwd=product, IMAGE="ghcr.io/acme/demo-shop:0123abc")
+    result = run(command, cwd=product, IMAGE="ghcr.io/acme/demo-shop@sha256:" + "0a" * 32)
     return {doc["kind"]: doc for doc in load_all_yaml(result.stdout)}
 
 

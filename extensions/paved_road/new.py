@@ -135,21 +135,17 @@ def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
 
 
 def _read_data_file(path: Path) -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only data files need it
+    from . import yaml_file  # noqa: PLC0415 - only data files need it (and PyYAML)
 
     if not path.exists():
         raise Refused(f"data file {path} does not exist")
     if not path.is_file():
         raise Refused(f"data file {path} is not a file")
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise Refused(f"data file {path} is not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise Refused(f"data file {path}{where}: {problem}") from None
+        # Bounded (size, nesting, aliases), with the line of an impossible date or a typo.
+        loaded = yaml_file.load(path, f"data file {path}")
+    except yaml_file.FileProblem as problem:
+        raise Refused(str(problem)) from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
