@@ -15,7 +15,7 @@ import yaml
 from paved_road.reserved import IGNORED_NAMES
 
 from tests import test_hostile_answers, test_new
-from tests.support import REPO_ROOT, copy_product, tool_env
+from tests.support import copy_product, tool_env
 from tests.test_hostile_answers import _assert_imports, _assert_lint_clean, _assert_manifests_build
 from tests.test_new import assert_refused, new
 
@@ -42,9 +42,9 @@ REFUSED = [
 IDS = [f"{question}={answer!r}" for question, answer, _ in REFUSED]
 
 
-def copier_copy(dst: Path, *data: str) -> subprocess.CompletedProcess[str]:
+def copier_copy(template: Path, dst: Path, *data: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
-               "-r", "HEAD", "--skip-tasks", *data, str(REPO_ROOT), str(dst)]  # fmt: skip
+               "-r", "HEAD", "--skip-tasks", *data, str(template), str(dst)]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, env=tool_env(), check=False)
 
 
@@ -78,14 +78,16 @@ COPIER_SAMPLE = [REFUSED[0], REFUSED[2], REFUSED[3], REFUSED[8], REFUSED[10]]
 
 @pytest.mark.parametrize(("question", "answer", "says"), COPIER_SAMPLE)
 def test_plain_copier_refuses_the_class_from_data_and_data_file(
-    tmp_path: Path, question: str, answer: str, says: str
+    template_repo: Path, tmp_path: Path, question: str, answer: str, says: str
 ) -> None:
     dst = tmp_path / "product"
     answers = {"product_name": "Shop", question: answer}
-    assert_copier_refused(copier_copy(dst, *[f"--data={n}={v}" for n, v in answers.items()]), says)
+    assert_copier_refused(
+        copier_copy(template_repo, dst, *[f"--data={n}={v}" for n, v in answers.items()]), says
+    )
     data_file = tmp_path / "answers.yml"
     data_file.write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
-    assert_copier_refused(copier_copy(dst, "--data-file", str(data_file)), says)
+    assert_copier_refused(copier_copy(template_repo, dst, "--data-file", str(data_file)), says)
     assert not dst.exists()
 
 
@@ -115,7 +117,7 @@ def test_a_name_whose_defaults_would_be_refused_gets_valid_ones(
 
 
 @pytest.mark.parametrize(
-    ("name", "says"),
+    "case",
     [
         ("shop%20", "may not contain '%' (alembic.ini reads it as a variable)"),
         ("shop (v2)", "may not contain '(' (lint globs read it as a pattern)"),
@@ -125,14 +127,30 @@ def test_a_name_whose_defaults_would_be_refused_gets_valid_ones(
     ids=["percent", "parentheses", "newline", "too-long"],
 )
 def test_destinations_the_product_cannot_live_in_are_refused(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, template: list[str], name: str, says: str
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    template_repo: Path,
+    template: list[str],
+    case: tuple[str, str],
 ) -> None:
+    name, says = case
     dst = tmp_path / name
     code, err = new(capsys, str(dst), "--defaults", "--data=product_name=Shop", *template)
     assert_refused(code, err, says)
-    result = copier_copy(dst, "--data=product_name=Shop")
+    result = copier_copy(template_repo, dst, "--data=product_name=Shop")
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert says in lines[0]
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("ref", ["no-such-tag", "v99.0.0", "0" * 40, "--help"])
+def test_an_unknown_vcs_ref_is_refused_before_anything_is_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, template_repo: Path, ref: str
+) -> None:
+    dst = tmp_path / "product"
+    code, err = new(capsys, str(dst), "--defaults", "--data=product_name=Shop", "--no-setup",
+                    "--template", str(template_repo), f"--vcs-ref={ref}")  # fmt: skip
+    assert_refused(code, err, f"--vcs-ref {ref!r} is not a tag, branch or commit")
+    assert not dst.exists()

@@ -81,7 +81,7 @@ def test_bad_answers_are_refused(
         ("product_name: null\n", "product_name None: text expected"),
         ("product_name: [a, b]\n", "product_name ['a', 'b']: text expected (this is a list"),
         ("product_name: Shop\npython_version: 3.12\n", "python_version 3.12: text expected"),
-        ('product_name: "Shop\n', "line 2: found unexpected end of stream"),
+        ('product_name: "Shop\n', "line 2: does not parse as YAML: while scanning"),
         ("- product_name\n", "must map questions to answers"),
         ("product_name: Shop\ngithub_org: evil\n", "github_org is set by the platform"),
     ],

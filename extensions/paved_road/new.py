@@ -80,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     try:
         template = _template(args.template)
+        _check_ref(template, args.vcs_ref)
         answers = _answers(args.data_file, args.data)
         _check_interaction(answers, defaults=args.defaults)
         check_destination(args.destination, overwrite=args.overwrite)
@@ -109,6 +110,27 @@ def _template(given: str | None) -> str:
     if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
         raise Refused(f"template {given} is not a copier template (it has no copier.yml)")
     return str(path.resolve())
+
+
+def _check_ref(template: str, ref: str | None) -> None:
+    """A local template's --vcs-ref is checked before anything is written (a remote one when
+    copier clones it): copier itself would end in a traceback."""
+    if ref is None or ref == "HEAD" or template.startswith(_REMOTE_PREFIXES):
+        return
+    if ref.startswith("-"):
+        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit")
+    repository = subprocess.run(
+        ["git", "-C", template, "rev-parse", "--git-dir"], capture_output=True, check=False
+    )
+    if repository.returncode != 0:
+        return  # not a git repository: copier renders the folder as it is, whatever the ref
+    found = subprocess.run(
+        ["git", "-C", template, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit of the template")
 
 
 # --- the answers ---------------------------------------------------------------------------
@@ -193,6 +215,10 @@ def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> N
             )
     except UserMessageError as error:
         raise Refused(str(error).strip().splitlines()[-1]) from None
+    except ValueError as error:
+        if not str(error).startswith("Unknown revision"):
+            raise
+        raise Refused(f"--vcs-ref {args.vcs_ref!r} is not a tag, branch or commit") from None
     except ProcessExecutionError as error:
         lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
         fatal = next(
