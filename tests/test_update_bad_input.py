@@ -86,6 +86,13 @@ def test_missing_local_template_is_refused(product: Path, tmp_path: Path) -> Non
     _refused(product, "--defaults", says="is unreachable")
 
 
+def test_template_source_naming_a_file_is_refused(product: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "template.tar.gz"
+    a_file.write_text("not a template\n")
+    _set_answer(product, "_src_path", str(a_file))
+    _refused(product, "--defaults", says=f"template source {a_file} is a file, not a folder")
+
+
 def test_not_a_git_repository_is_refused(product: Path) -> None:
     shutil.rmtree(product / ".git")
     result = update(product, "--defaults")
