@@ -103,24 +103,49 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps results
 
 
+class _TooSlow(Exception):
+    """The product's check outlived its time bound."""
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise _TooSlow
+
+
 def _check_one(
     path: str,
     today: dt.date,
     renders: str,
     approved: tuple[str, ...],
     tags: dict[str, str] | None,
+    *,
+    timeout: float,
 ) -> str:
     """In a worker process: the drift check of one snapshot, as JSON (cheap to pass back).
 
-    The template's tags are the ones the run listed once and keyed the stored results by."""
-    report = run_check(
-        Path(path),
-        today=today,
-        cache_dir=Path(renders),
-        approved_sources=approved,
-        tags=tags,
-        snapshot=True,
-    )
+    The template's tags are the ones the run listed once and keyed the stored results by.
+    A check that outlives ``timeout`` seconds is stopped (SIGALRM, in this worker only) and
+    becomes the product's error row: one product cannot stall the fleet's run."""
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        report = run_check(
+            Path(path),
+            today=today,
+            cache_dir=Path(renders),
+            approved_sources=approved,
+            tags=tags,
+            snapshot=True,
+        )
+    except _TooSlow:
+        report = Report(
+            product=path,
+            status="error",
+            exit_code=2,
+            error=f"the check took longer than {timeout:g} s and was stopped",
+        )
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     return report.model_dump_json()
 
 
@@ -173,9 +198,17 @@ class _Run:
     """
 
     def __init__(
-        self, fleet: Fleet, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...]
+        self,
+        fleet: Fleet,
+        cache: Path,
+        jobs: int,
+        today: dt.date,
+        approved: tuple[str, ...],
+        *,
+        product_timeout: float,
     ) -> None:
         self.fleet, self.cache, self.jobs, self.today = fleet, cache, jobs, today
+        self.product_timeout = product_timeout
         self.approved = approved  # template sources approved beside the package's
         self.store = ResultStore(cache / "results")
         self.tags = _Tags()
@@ -263,16 +296,30 @@ class _Run:
 
     def _submit(self, item: Pending, pool: futures.Executor) -> None:
         renders = str(self.cache / "renders")
-        check = (_check_one, str(item.checkout.path), self.today, renders, self.approved, item.tags)
-        self.checks[pool.submit(*check)] = item
+        check = (
+            _check_one,
+            str(item.checkout.path),
+            self.today,
+            renders,
+            self.approved,
+            item.tags,
+        )
+        self.checks[pool.submit(*check, timeout=self.product_timeout)] = item
 
 
 def check_fleet(
-    fleet: Fleet, *, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...] = ()
+    fleet: Fleet,
+    *,
+    cache: Path,
+    jobs: int,
+    today: dt.date,
+    approved: tuple[str, ...] = (),
+    product_timeout: float = 600,
 ) -> tuple[list[ProductResult], Tally]:
     """Every product of the fleet as a row; stored results of an earlier run are reused."""
     for folder in ("products", "results"):  # an unusable cache fails here, not per product
         (cache / folder).mkdir(parents=True, exist_ok=True)
-    run = _Run(fleet, cache.resolve(), jobs, today, approved)  # workers run git in other folders
+    # Resolved: workers run git in other folders.
+    run = _Run(fleet, cache.resolve(), jobs, today, approved, product_timeout=product_timeout)
     run.run()
     return run.rows, run.tally

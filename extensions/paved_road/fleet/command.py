@@ -15,6 +15,9 @@ from pathlib import Path
 
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 
+# One product's check (render, compare) takes seconds; ten minutes means it is stuck.
+PRODUCT_TIMEOUT_SECONDS = 600
+
 
 def default_cache() -> Path:
     base = os.environ.get("PAVED_ROAD_CACHE_DIR") or Path.home() / ".cache" / "paved-road"
@@ -85,6 +88,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "falls in the same shard): one job of a CI matrix",
     )
     check.add_argument(
+        "--product-timeout",
+        type=float,
+        default=PRODUCT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="stop a product's check after this long: its row is an error, the run goes on "
+        f"(default: {PRODUCT_TIMEOUT_SECONDS})",
+    )
+    check.add_argument(
         "--drift-dir",
         type=Path,
         metavar="DIR",
@@ -153,8 +164,9 @@ def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
     from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
 
-    if args.jobs < 1:
-        return _fail("--jobs must be 1 or more")
+    if args.jobs < 1 or not args.product_timeout >= 1:
+        wrong = "--jobs must be 1" if args.jobs < 1 else "--product-timeout must be 1 s"
+        return _fail(f"{wrong} or more")
     try:
         fleet = load_fleet(args.fleet)
         if args.shard is not None:
@@ -168,6 +180,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             today=dt.date.today(),
             approved=tuple(args.approved_source),
+            product_timeout=args.product_timeout,
         )
     except Interrupted as error:
         print(f"paved-road fleet: {error}", file=sys.stderr)
