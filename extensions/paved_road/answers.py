@@ -10,6 +10,7 @@ characters) and never repeats a long answer back.
 
 from __future__ import annotations
 
+import datetime as dt
 import keyword
 import re
 import unicodedata
@@ -50,8 +51,28 @@ class AnswerError(ValueError):
     """A bad answer: the message says what is allowed, then what is wrong."""
 
 
+def _kind(value: object) -> str | None:
+    """What YAML made of an unquoted answer, in the words of YAML's reader, not Python's."""
+    if isinstance(value, bool):  # before int: a bool is one
+        return "a yes/no word"
+    for kinds, name in (
+        ((dt.date,), "a date"),
+        ((int, float), "a number"),
+        ((list,), "a list"),
+        ((dict,), "a mapping"),
+    ):
+        if isinstance(value, kinds):
+            return name
+    return None
+
+
 def shown(value: object) -> str:
-    """An answer as a message may quote it: short ones whole, long ones cut."""
+    """An answer as a message may quote it: short ones whole, long ones cut. What YAML made of
+    an unquoted word is said as what was typed, not as Python shows it (`True`, `None`)."""
+    if value is None:
+        return "(empty)"
+    if (kind := _kind(value)) is not None:
+        return str(value) if kind in {"a date", "a number"} else f"({kind})"
     text = repr(value)
     if len(text) <= _SHOWN_MAX:
         return text
@@ -186,7 +207,7 @@ def _message(error: ValidationError) -> str:
     if value is None:
         return "text expected (this is empty: null or blank)"
     if not isinstance(value, str):
-        return f"text expected (this is a {type(value).__name__}; quote it)"
+        return f"text expected (this is {_kind(value) or 'not text'}; quote it)"
     if first["type"] == "literal_error":
         allowed = str(first["ctx"]["expected"]).replace("'", "").replace(" or ", ", ")
         return f"one of {allowed}"

@@ -11,6 +11,7 @@ Exit 0: created (and set up); 1: created, but ``make setup`` failed; 2: refused,
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import shutil
 import subprocess
@@ -147,8 +148,9 @@ def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
         if name in PLATFORM_CONSTANTS:
             raise Refused(f"{name} is set by the platform, not answered: remove it")
         if name not in QUESTIONS:
-            known = ", ".join(QUESTIONS)
-            raise Refused(f"{str(name)[:40]!r} is not a question; the questions: {known}")
+            close = difflib.get_close_matches(str(name), QUESTIONS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see docs/questions.md"
+            raise Refused(f"{str(name)[:40]!r} is not a question ({hint})")
     try:
         validate_answers(answers)
     except AnswerError as error:
