@@ -101,6 +101,7 @@ def test_plain_copier_refuses_the_class_from_data_and_data_file(
         ("Default", "default-app", "default_app"),
     ],
 )
+@pytest.mark.slow(reason="renders products, lints them and imports them in a synced venv")
 def test_a_name_whose_defaults_would_be_refused_gets_valid_ones(
     template_repo: Path, tmp_path: Path, product_python: Path, case: tuple[str, str, str]
 ) -> None:

@@ -19,7 +19,9 @@ from tests.deploy_support import get, load_all_yaml, runtime_product, serve_as_t
 from tests.support import PRODUCTION_SECRET_KEY, run
 
 SECRET = {"DEMO_SHOP_SECRET_KEY": PRODUCTION_SECRET_KEY}
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="installs the product's locked runtime and serves it as the image does"
+)
 
 
 @pytest.fixture(scope="module")

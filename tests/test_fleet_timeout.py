@@ -34,6 +34,7 @@ sys.exit(main(["fleet", "check", *sys.argv[1:]]))
 """
 
 
+@pytest.mark.slow(reason="builds a fleet of four rendered products and checks it")
 def test_a_product_whose_check_hangs_is_its_own_error_row(tmp_path: Path) -> None:
     setup = build_fleet(tmp_path / "fleet")
     report = tmp_path / "fleet.json"

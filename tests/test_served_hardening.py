@@ -24,7 +24,9 @@ from tests.deploy_support import runtime_product, serve_as_the_image
 from tests.postgres import PostgresCluster, start_cluster
 from tests.support import production_env, run
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="installs the product's locked runtime and serves it against a real PostgreSQL"
+)
 ANSWERS = {**CHECK_CASES["default"], "database": "postgres", "ui": "spa"}
 DEADLINE = 2  # REQUEST_TIMEOUT and HEADER_TIMEOUT of the served app, seconds
 SLACK = 4  # what a loaded machine may add to a deadline

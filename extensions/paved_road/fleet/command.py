@@ -102,6 +102,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also write each product's drift report to DIR/<product>/drift-report.json "
         "(what `fleet collect` reads)",
     )
+    check.add_argument(
+        "--waiver-signers",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="also accept waivers signed by the keys of this allowed-signers file, as "
+        "`paved-road drift --waiver-signers` does (repeatable)",
+    )
     _add_outputs(check)
     check.set_defaults(handler=run_check_command)
 
@@ -164,9 +173,18 @@ def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
     from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
 
-    if args.jobs < 1 or not args.product_timeout >= 1:
-        wrong = "--jobs must be 1" if args.jobs < 1 else "--product-timeout must be 1 s"
-        return _fail(f"{wrong} or more")
+    unusable = [path for path in args.waiver_signers if not path.is_file()]
+    problem = (
+        "--jobs must be 1 or more"
+        if args.jobs < 1
+        else "--product-timeout must be 1 s or more"
+        if not args.product_timeout >= 1
+        else f"--waiver-signers {unusable[0]} is not a file: name an allowed-signers file"
+        if unusable
+        else None
+    )
+    if problem:
+        return _fail(problem)
     try:
         fleet = load_fleet(args.fleet)
         if args.shard is not None:
@@ -180,6 +198,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             today=dt.date.today(),
             approved=tuple(args.approved_source),
+            signers=tuple(str(path.resolve()) for path in args.waiver_signers),
             product_timeout=args.product_timeout,
         )
     except Interrupted as error:
