@@ -186,7 +186,9 @@ def test_the_deployment_is_probed_limited_and_locked_down(
     )
     assert config["data"]["DEMO_SHOP_ENVIRONMENT"] == overlay
     namespace = "demo-shop-staging" if overlay == "staging" else "demo-shop"
-    assert {doc["metadata"]["namespace"] for doc in found.values()} == {namespace}
+    namespaced = [doc for kind, doc in found.items() if kind != "Namespace"]
+    assert {doc["metadata"]["namespace"] for doc in namespaced} == {namespace}
+    assert found["Namespace"]["metadata"]["name"] == namespace
     host = found["Ingress"]["spec"]["rules"][0]["host"]
     assert host == (
         "demo-shop.staging.example.com" if overlay == "staging" else "demo-shop.example.com"

@@ -150,3 +150,18 @@ def test_broken_answers_file_is_refused_with_its_line(
     path.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
     commit_all(product, "answers file broken")
     _refused(product, "--defaults", says=says.format(line=line, next=line + 1))
+
+
+def test_a_broken_waivers_file_after_an_update_is_one_line(product: Path) -> None:
+    """The update is written (exit 3: updated, the drift check fails); what drift could not
+    read is one line, not a report."""
+    waivers = product / ".paved-road" / "waivers.yml"
+    waivers.write_text("waivers:\n  - path: [unclosed\n")
+    commit_all(product, "a broken waivers file")
+    result = update(product, "--defaults")
+    assert result.returncode == 3, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("paved-road update: updated, but the drift check cannot run: ")
+    assert ".paved-road/waivers.yml line " in lines[0]
+    assert "Drift check:" not in result.stdout
