@@ -37,6 +37,8 @@ sys.exit(main(["fleet", "check", *sys.argv[1:]]))
 @pytest.mark.slow(reason="builds a fleet of four rendered products and checks it")
 def test_a_product_whose_check_hangs_is_its_own_error_row(tmp_path: Path) -> None:
     setup = build_fleet(tmp_path / "fleet")
+    # Two of its products, checked side by side: one hangs, one does not.
+    setup.fleet_file.write_text("products:\n  - forge/billing.git\n  - forge/shop.git\n")
     report = tmp_path / "fleet.json"
     started = time.monotonic()
     result = subprocess.run(
@@ -51,7 +53,6 @@ def test_a_product_whose_check_hangs_is_its_own_error_row(tmp_path: Path) -> Non
     assert rows["billing"]["status"] == "error"
     assert rows["billing"]["error"] == "the check took longer than 30 s and was stopped"
     assert rows["shop"]["status"] != "error", rows["shop"]["error"]
-    assert rows["search"]["status"] != "error", rows["search"]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "0.5"])
