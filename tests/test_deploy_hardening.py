@@ -5,9 +5,18 @@ digest and writes its reference as a string, whatever it looks like."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from tests.deploy_support import DEPLOY_CASES, KUBERNETES_CASES, built_overlay, load_all_yaml
+from tests.deploy_support import (
+    DEPLOY_CASES,
+    KUBERNETES_CASES,
+    built_overlay,
+    dockerfile_cmd,
+    dockerfile_env,
+    load_all_yaml,
+)
 from tests.test_deploy import tool_bash
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -137,3 +146,22 @@ def test_the_deploy_workflow_releases_the_digest_it_pushed(rendered) -> None:
     workflow = (rendered("kubernetes-postgres") / ".github/workflows/deploy.yml").read_text()
     assert "docker inspect --format '{{ index .RepoDigests 0 }}'" in workflow
     assert 'echo "image=$pinned" >> "$GITHUB_OUTPUT"' in workflow
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_the_image_runs_in_production_unless_told_otherwise(rendered, case: str) -> None:
+    """Started without settings, the container is production (no tracebacks in answers, the
+    unsafe-settings refusals apply), and serves with the header-bounded protocol."""
+    product = rendered(case)
+    assert dockerfile_env(product)["DEMO_SHOP_ENVIRONMENT"] == "production"
+    command = dockerfile_cmd(product)
+    assert command[command.index("--http") + 1] == (
+        "demo_shop.core.http_protocol:HeaderBoundedH11Protocol"
+    )
+    assert command[command.index("--h11-max-incomplete-event-size") + 1] == "16384"
+    assert command[command.index("--timeout-keep-alive") + 1] == "5"
+    if DEPLOY_CASES[case]["deploy_target"] == "fly":
+        # SQLite's machine migrates its file first, then runs the image's server command.
+        processes = tomllib.loads((product / "fly.toml").read_text()).get("processes", {})
+        if "app" in processes:
+            assert " ".join(command[1:]) in processes["app"]
