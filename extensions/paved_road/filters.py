@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from .answers import SLUG_MAX
+from .facts import FACTS
 from .reserved import (
     SYSTEM_NAMESPACES,
     SYSTEM_PREFIXES,
@@ -107,4 +108,5 @@ FILTERS = {
     "py_str": py_str,
     "py_docstring": py_docstring,
     "env_prefix": env_prefix,
+    **FACTS,
 }
