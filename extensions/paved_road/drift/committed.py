@@ -5,7 +5,7 @@ the executable bit only in the index (what the next commit records), and a ``.gi
 clean filter rewrites a file on its way into the index: the working copy stays the template's
 while the repository gets something else. So, in a git working copy, drift also compares each
 guarded file as git stores it (``git ls-files --stage``) with the template's bytes and mode:
-two git processes for all guarded files, none per file.
+three git processes for all guarded files, none per file.
 """
 
 from __future__ import annotations
@@ -67,8 +67,12 @@ def committed_findings(product: Path, render: Path, guarded: Collection[str]) ->
         "--stdin-paths",
         stdin="".join(f"{render / path}\n" for path in paths).encode(),
     )
-    if staged is None or ids is None:
+    # Files whose working copy git sees differ from the index (an update not yet added): what
+    # is committed will be the working copy, checked already. A clean filter hides its change.
+    changed = _git(product, "diff", "--name-only", "--relative", "-z", "--", *paths)
+    if staged is None or ids is None or changed is None:
         return []
+    unstaged = {os.fsdecode(name) for name in changed.split(b"\0") if name}
     template_ids = dict(zip(paths, ids.decode().split(), strict=True))
     findings = []
     for entry in staged.split(b"\0"):
@@ -90,7 +94,11 @@ def committed_findings(product: Path, render: Path, guarded: Collection[str]) ->
                     f"says: `git update-index --chmod={'+' if wanted else '-'}x -- {path}`",
                 )
             )
-        if blob != template_ids[path] and _same_bytes(product, path, render / path):
+        if (
+            blob != template_ids[path]
+            and path not in unstaged
+            and _same_bytes(product, path, render / path)
+        ):
             findings.append(
                 _finding(
                     path,
