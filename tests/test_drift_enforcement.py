@@ -31,7 +31,9 @@ from tests.support import (
     snapshot_template,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="runs the product's make drift and CI's drift script (uv, a checker install)"
+)
 
 EXPRESSION = re.compile(r"\$\{\{\s*runner\.temp\s*\}\}")
 
