@@ -5,7 +5,7 @@ the executable bit only in the index (what the next commit records), and a ``.gi
 clean filter rewrites a file on its way into the index: the working copy stays the template's
 while the repository gets something else. So, in a git working copy, drift also compares each
 guarded file as git stores it (``git ls-files --stage``) with the template's bytes and mode:
-three git processes for all guarded files, none per file.
+at most three git processes for all guarded files, none per file, and none that writes.
 """
 
 from __future__ import annotations
@@ -27,6 +27,26 @@ def _git(product: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
         ["git", *args], cwd=product, input=stdin, capture_output=True, env=_GIT_ENV, check=False
     )
     return done.stdout if done.returncode == 0 else None
+
+
+def _filtered(product: Path, differing: dict[str, str]) -> list[str]:
+    """Of files whose working copy is the template's while the index holds other bytes, those
+    git would store as the index's bytes again (its filters make them so): a filter hides the
+    change. Any other is a change git shows as pending (an update not yet added): what will be
+    committed is the working copy, compared already. Read-only: the index is never refreshed."""
+    if not differing:
+        return []
+    paths = sorted(differing)
+    ids = _git(
+        product, "hash-object", "--stdin-paths", stdin="".join(f"{p}\n" for p in paths).encode()
+    )
+    if ids is None:
+        return []
+    return [
+        path
+        for path, blob in zip(paths, ids.decode().split(), strict=True)
+        if blob == differing[path]
+    ]
 
 
 def _executable(path: Path) -> bool:
@@ -54,8 +74,7 @@ def _finding(path: str, why: str) -> Finding:
 
 def committed_findings(product: Path, render: Path, guarded: Collection[str]) -> list[Finding]:
     """Guarded files whose index entry (what git commits) is not the template's, though the
-    working copy may be: a mode changed only in the index, bytes changed by a clean filter or
-    a staged edit undone in the working copy."""
+    working copy is: a mode changed only in the index, bytes changed by a clean filter."""
     paths = sorted(path for path in guarded if (product / path).is_file())
     if not paths:
         return []
@@ -67,14 +86,11 @@ def committed_findings(product: Path, render: Path, guarded: Collection[str]) ->
         "--stdin-paths",
         stdin="".join(f"{render / path}\n" for path in paths).encode(),
     )
-    # Files whose working copy git sees differ from the index (an update not yet added): what
-    # is committed will be the working copy, checked already. A clean filter hides its change.
-    changed = _git(product, "diff", "--name-only", "--relative", "-z", "--", *paths)
-    if staged is None or ids is None or changed is None:
+    if staged is None or ids is None:
         return []
-    unstaged = {os.fsdecode(name) for name in changed.split(b"\0") if name}
     template_ids = dict(zip(paths, ids.decode().split(), strict=True))
     findings = []
+    differing: dict[str, str] = {}  # path -> its index blob, where that is not the template's
     for entry in staged.split(b"\0"):
         if not entry:
             continue
@@ -94,17 +110,15 @@ def committed_findings(product: Path, render: Path, guarded: Collection[str]) ->
                     f"says: `git update-index --chmod={'+' if wanted else '-'}x -- {path}`",
                 )
             )
-        if (
-            blob != template_ids[path]
-            and path not in unstaged
-            and _same_bytes(product, path, render / path)
-        ):
-            findings.append(
-                _finding(
-                    path,
-                    "is committed with other bytes than the template's (git's index differs: a "
-                    "staged edit, or a .gitattributes filter): `git checkout -- "
-                    f"{path}` after restoring it, and no filter on guarded files",
-                )
-            )
+        if blob != template_ids[path] and _same_bytes(product, path, render / path):
+            differing[path] = blob
+    findings += [
+        _finding(
+            path,
+            "is committed with other bytes than the template's (git's index holds what a "
+            ".gitattributes filter made of it): remove the filter for guarded files and "
+            f"`git add --renormalize -- {path}`",
+        )
+        for path in _filtered(product, differing)
+    ]
     return findings
