@@ -54,12 +54,12 @@ def _executable(path: Path) -> bool:
 
 
 def _same_bytes(product: Path, path: str, template: Path) -> bool:
-    """The working copy is the template's (line endings aside: a checkout may convert them);
-    read only where it lies inside the product."""
+    """The working copy is byte for byte the template's (any visible difference, line endings
+    included, is compared elsewhere); read only where it lies inside the product."""
     mine = read_product_file(product, path)
     if mine is None or (product / path).is_symlink():
         return False
-    return mine.replace(b"\r\n", b"\n") == template.read_bytes().replace(b"\r\n", b"\n")
+    return mine == template.read_bytes()
 
 
 def _finding(path: str, why: str) -> Finding:
