@@ -17,7 +17,7 @@ from ..drift import run_check
 from ..drift.formats import text
 from ..drift.versions import Behind, behind
 from ..template_source import resolve_src
-from . import apply, changelog, recovery, stages
+from . import apply, brief, changelog, recovery, stages
 from .approval import check_source
 from .children import contained
 from .interrupts import Interrupted, deferred, signals_interrupt
@@ -129,6 +129,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             plan = _prepare(run_, root, product, before, args)
             if plan is None:
                 print(f"Template already at {before.commit}\nConflicts: none\n")
+                brief.refresh(product, before.commit, before.commit, Outcome(), "")  # resolved
                 return _finish(product, args, Outcome())
             return _write(plan, root, lock_fd, args, run_)
 
@@ -151,7 +152,11 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
         if applied > 0:  # it put the product back (or could not) and said why, in one line
             return EXIT_REFUSED
         _print_summary(report["old"], report["new"], outcome, report["notes"], report["lock"])
-        return _finish(root / report["product"], args, outcome)
+        product = root / report["product"]
+        old, new, notes = report["old"], report["new"], report["notes"]
+        if written := brief.refresh(product, old, new, outcome, notes):
+            print(written + "\n")
+        return _finish(product, args, outcome)
     except Interrupted as signal_name:
         if applied is None:
             raise
@@ -167,9 +172,9 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
 def _finish_interrupted(root: Path, plan: Path, lock_fd: int, args: argparse.Namespace) -> int:
     """Finish an update whose applier was killed part-way, if nothing changed since its plan
     was written (``recovery``); it then reports exactly as the update would have."""
-    which = recovery.describe(plan)
+    which = recovery.describe(recovery.load(plan))
     try:
-        if (why := recovery.changed_since(apply.read_plan(plan), root)) is not None:
+        if (why := recovery.changed_since(recovery.load(plan), root)) is not None:
             raise Refused(
                 f"an earlier update ({which}) was stopped while being written, and the "
                 f"product changed since ({why}): nothing was done, the product and that "
@@ -195,7 +200,10 @@ def _abandon(plan: Path | None) -> int:
     if plan is None:
         print("paved-road update: no interrupted update to abandon; nothing done")
         return EXIT_OK
-    which = recovery.describe(plan)
+    try:
+        which = recovery.describe(recovery.load(plan))
+    except Refused:
+        which = "its plan could not be read"
     discard(plan.parent)
     print(
         f"Dropped the interrupted update ({which}). Any files it had written stay as they "
@@ -343,6 +351,12 @@ def _drift(product: Path) -> int:
     # The update just rendered the recorded source; whether that source is the platform's is
     # for CI's drift check (which approves only the platform's sources).
     report = run_check(product, approve_recorded=True)
+    if report.status == "error":  # e.g. a broken waivers file: the update itself is written
+        print(
+            f"paved-road update: updated, but the drift check cannot run: {report.error}",
+            file=sys.stderr,
+        )
+        return report.exit_code
     print("Drift check:")
     sys.stdout.write(text(report))
     return report.exit_code
