@@ -20,7 +20,8 @@ from tests.cases import CHECK_CASES
 from tests.deploy_support import dockerfile_cmd, load_all_yaml, runtime_product
 from tests.support import free_port, run, tool_env
 
-SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48}
+# What the Secret holds (the OIDC issuer, audience and client come from the ConfigMap).
+SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48, "DEMO_SHOP_OIDC_CLIENT_SECRET": "s" * 32}
 pytestmark = pytest.mark.slow
 
 
