@@ -1,8 +1,7 @@
 import { AppBar, Container, Link, Toolbar } from "@mui/material";
 import { Route, Link as RouterLink, Routes } from "react-router";
-
-import { SignedIn } from "./components/SignedIn";
 import { ColorModeToggle } from "./components/ColorModeToggle";
+import { SignedIn } from "./components/SignedIn";
 import { productName } from "./product";
 import { ItemCreate } from "./screens/ItemCreate";
 import { ItemEdit } from "./screens/ItemEdit";

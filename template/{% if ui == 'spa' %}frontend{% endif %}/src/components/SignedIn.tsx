@@ -11,7 +11,12 @@ export function SignedIn() {
   }, []);
   if (!session) return null;
   return (
-    <Box component="form" method="post" action="/auth/logout" sx={{ display: "flex", gap: 2, alignItems: "center", ml: "auto", mr: 2 }}>
+    <Box
+      component="form"
+      method="post"
+      action="/auth/logout"
+      sx={{ display: "flex", gap: 2, alignItems: "center", ml: "auto", mr: 2 }}
+    >
       <Typography component="span">
         Signed in as <strong>{session.name || session.subject}</strong>
       </Typography>
