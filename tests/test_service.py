@@ -38,9 +38,11 @@ SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48, "DEMO_SHOP_ENVIRONMENT": "production
 def served(product: Path, database_url: str) -> Iterator[tuple[int, subprocess.Popen[str], Issuer]]:
     """The product under uvicorn as the Dockerfile runs it, its log lines in server.log, signing
     requests in against an HTTPS issuer on 127.0.0.1 (200 clients' tokens)."""
-    with running_issuer(product / ".venv/bin/python", product, 200) as issuer:
-        with _served(product, database_url, issuer) as (port, server):
-            yield port, server, issuer
+    with (
+        running_issuer(product / ".venv/bin/python", product, 200) as issuer,
+        _served(product, database_url, issuer) as (port, server),
+    ):
+        yield port, server, issuer
 
 
 @contextmanager
