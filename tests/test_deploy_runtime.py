@@ -22,7 +22,9 @@ from tests.support import free_port, run, tool_env
 
 # What the Secret holds (the OIDC issuer, audience and client come from the ConfigMap).
 SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48, "DEMO_SHOP_OIDC_CLIENT_SECRET": "s" * 32}
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="installs the product's locked runtime and serves it as the image does"
+)
 
 
 @pytest.fixture(scope="module")
