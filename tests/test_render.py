@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cases import ALL_CASES
+from tests.agents_support import check_agent_files
+from tests.cases import ALL_CASES, tiered
 from tests.shared import Renders
 from tests.support import REPO_ROOT
 
@@ -49,10 +50,12 @@ def check_rendered_product(root: Path) -> None:
             compile(text, str(rel), "exec")
 
 
-@pytest.mark.parametrize("answers", ALL_CASES.values(), ids=ALL_CASES.keys())
-def test_every_combination_renders(template_repo: Path, renders: Renders, answers: dict) -> None:
+@pytest.mark.parametrize("case", tiered(ALL_CASES, "renders every answer combination"))
+def test_every_combination_renders(template_repo: Path, renders: Renders, case: str) -> None:
+    answers = ALL_CASES[case]
     product = renders.pristine(template_repo, answers, vcs_ref="v1.0.0")
     check_rendered_product(product)
+    check_agent_files(product)  # AGENTS.md names only targets and paths it has (issue 20)
     recorded = yaml.safe_load((product / ".copier-answers.yml").read_text())
     for question, value in answers.items():
         assert recorded[question] == value
