@@ -13,7 +13,12 @@ def _cell(value: object) -> str:
 
 
 def _status(product: ProductResult) -> str:
-    return {"ok": "✅ ok", "violations": "❌ violations", "error": "⚠️ error"}[product.status]
+    return {
+        "ok": "✅ ok",
+        "violations": "❌ violations",
+        "error": "⚠️ error",
+        "roadless": "🚧 not on the road",
+    }[product.status]
 
 
 def _what(product: ProductResult) -> str:
@@ -27,7 +32,8 @@ def markdown(report: FleetReport) -> str:
     icon = "✅" if summary.exit_code == 0 else "❌"
     out = [
         f"## {icon} paved-road fleet: {summary.products} product(s), {summary.ok} in policy, "
-        f"{summary.violations} with violations, {summary.errors} could not be checked",
+        f"{summary.violations} with violations, {summary.errors} could not be checked, "
+        f"{summary.roadless} not on the paved road",
         "",
         f"{summary.behind} behind the newest release; {summary.waivers_expiring_soon} waiver(s) "
         f"expired or expiring within {SOON_DAYS} days.",
