@@ -58,6 +58,7 @@ def product_result(
         violations=dict(sorted(violations.items())),
         waived=counts[Severity.WAIVED],
         notes=counts[Severity.INFO],
+        sign_in=report.sign_in,
         drift=report,
     )
 

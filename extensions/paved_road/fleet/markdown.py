@@ -60,6 +60,13 @@ def markdown(report: FleetReport) -> str:
             for w in soon
         ]
         out.append("")
+    open_products = [p.name for p in report.products if p.sign_in == "none"]
+    if open_products:
+        out += [
+            f"⚠️ {len(open_products)} product(s) run without sign-in (auth=none): "
+            + ", ".join(_cell(name) for name in open_products[:MAX_ROWS]),
+            "",
+        ]
     failing = [p for p in report.products if p.status != "ok"]
     if failing:
         out += [

@@ -41,6 +41,9 @@ class ProductResult(BaseModel):
     )
     waived: int = 0
     notes: int = 0
+    sign_in: Literal["oidc", "none"] | None = Field(
+        default=None, description="`none`: the product runs without sign-in (auth=none)."
+    )
     drift: Report | None = Field(default=None, description="The product's full drift report.")
 
 
