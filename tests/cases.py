@@ -20,7 +20,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "database": ("sqlite", "postgres"),
     "ui": ("server", "spa", "none"),
     "deploy_target": ("kubernetes", "fly", "none"),
-    "ci": ("github",),
+    "ci": ("github", "gitlab"),
 }
 
 DEFAULTS = {question: values[0] for question, values in CHOICES.items()}

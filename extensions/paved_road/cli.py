@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.fleet.command",
         "drift and updates across every product of a fleet",
     ),
+    "merge-request": (
+        "paved_road.forge.command",
+        "open or refresh the merge request of a branch on GitLab",
+    ),
 }
 
 
