@@ -106,8 +106,10 @@ def copy_product(
     *,
     skip_tasks: bool = False,
     vcs_ref: str | None = "HEAD",
+    exclude: list[str] | None = None,
 ) -> Path:
-    """Render a product with the real copier, non-interactively."""
+    """Render a product with the real copier, non-interactively (``exclude``: gitignore-style
+    patterns of files not to render, for tests that read a few files only)."""
     copier.run_copy(
         str(template),
         dst,
@@ -117,5 +119,6 @@ def copy_product(
         unsafe=True,
         quiet=True,
         skip_tasks=skip_tasks,
+        exclude=exclude or [],
     )
     return dst

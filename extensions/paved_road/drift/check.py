@@ -15,6 +15,7 @@ from .conflicts import find_conflicts, is_git_worktree, product_files
 from .effective import effective_findings
 from .errors import CannotCheck
 from .git_remote import remote_tags
+from .gitlab_ci import gitlab_findings
 from .grace import grace_finding, major_grace
 from .places import added_findings, forbidden_findings
 from .policy import BehindLimits, WaiverRules, load_policy
@@ -33,6 +34,7 @@ WAIVABLE = {
     Kind.ADDED,
     Kind.FORBIDDEN,
     Kind.EFFECTIVE,
+    Kind.PIPELINE,
 }
 
 
@@ -162,6 +164,7 @@ def run_check(
     findings += find_conflicts(product, files, git)
     guarded = [path for path in template_files if policy.is_guarded(path)]
     findings += codeowners_findings(rendered, product, guarded)
+    findings += gitlab_findings(rendered, product, files)
     findings += effective
     # A bare SHA of a release is that release: it never skips the lag check.
     today = today or dt.date.today()

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     WAIVER_REFUSED = "waiver-refused"
     CODEOWNERS = "codeowners"
     EFFECTIVE = "effective"  # a built overlay breaks the base's security settings
+    PIPELINE = "pipeline"  # a GitLab pipeline file runs something before or instead of drift
 
 
 class Severity(StrEnum):
