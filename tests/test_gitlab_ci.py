@@ -29,8 +29,8 @@ ONLY_CI = ["*", "!.gitlab-ci.yml", "!.gitlab/", "!.gitlab/**", "!.paved-road/", 
 
 
 def pipeline_files(product: Path) -> list[str]:
-    files = [".gitlab-ci.yml", *(f".gitlab/ci/{p.name}" for p in (product / ".gitlab/ci").glob("*"))]
-    return sorted(files)
+    included = (f".gitlab/ci/{path.name}" for path in (product / ".gitlab/ci").glob("*"))
+    return sorted([".gitlab-ci.yml", *included])
 
 
 @pytest.fixture(scope="module")
@@ -183,9 +183,10 @@ APPROVED_UV = f"{UV['image']}@{UV['digest']}"
 
 
 def test_a_product_job_after_drift_with_an_approved_image_passes(product: Path) -> None:
-    assert product_findings(
-        product,
-        f"""
+    assert (
+        product_findings(
+            product,
+            f"""
 .base:
   image: {APPROVED_UV}
 lint-docs:
@@ -198,7 +199,9 @@ smoke:
   image: {APPROVED_UV}
   script: [make smoke]
 """,
-    ) == []
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,15 @@ from .report import Finding, Kind, Severity
 # template's own file says which forge the product is on.
 GITHUB_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 GITLAB_LOCATIONS = ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
-TEMPLATE_LOCATIONS = {".github/CODEOWNERS": GITHUB_LOCATIONS, ".gitlab/CODEOWNERS": GITLAB_LOCATIONS}
-_SECTION = re.compile(r"^(?P<optional>\^)?\[(?P<name>[^\]]+)\](?:\[(?P<approvals>\d+)\])?(?P<owners>.*)$")
+TEMPLATE_LOCATIONS = {
+    ".github/CODEOWNERS": GITHUB_LOCATIONS,
+    ".gitlab/CODEOWNERS": GITLAB_LOCATIONS,
+}
+# A GitLab section header: `[Name]`, `[Name][2]` (approvals), `^[Name]` (optional), then
+# the section's default owners.
+_SECTION = re.compile(
+    r"^(?P<optional>\^)?\[(?P<name>[^\]]+)\](?:\[(?P<approvals>\d+)\])?(?P<owners>.*)$"
+)
 # Paths whose owners must stay the template's, beside every guarded file the template renders
 # (the workflow and the waiver that do not exist yet included).
 PROBES = (

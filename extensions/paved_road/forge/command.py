@@ -60,20 +60,22 @@ def run(args: argparse.Namespace) -> int:
     project = args.project or os.environ.get("CI_PROJECT_ID")
     target = args.target_branch or os.environ.get("CI_DEFAULT_BRANCH")
     token = os.environ.get(args.token_env, "")
-    for value, what in (
-        (api, "--api (or CI_API_V4_URL)"),
-        (project, "--project (or CI_PROJECT_ID)"),
-        (target, "--target-branch (or CI_DEFAULT_BRANCH)"),
-    ):
-        if not value:
-            return _fail(f"give {what}")
-    if not token:
-        return _fail(f"{args.token_env} is empty: set it to a project access token (scope api)")
+    missing = [
+        what
+        for value, what in (
+            (api, "--api (or CI_API_V4_URL)"),
+            (project, "--project (or CI_PROJECT_ID)"),
+            (target, "--target-branch (or CI_DEFAULT_BRANCH)"),
+            (token, f"{args.token_env}, a project access token with scope api"),
+        )
+        if not value
+    ]
+    if missing or not (api and project and target):
+        return _fail(f"give {missing[0]}")
     try:
         description = args.body_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return _fail(f"cannot read {args.body_file}: {getattr(error, 'strerror', None) or error}")
-    assert api and project and target  # noqa: S101 - checked above, for the type checker
     try:
         merge_request = open_or_refresh_merge_request(
             api,

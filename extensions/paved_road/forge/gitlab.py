@@ -41,24 +41,25 @@ def gitlab_project(repo_url: str, instances: Sequence[str] = ()) -> tuple[str, s
 
     Takes what a fleet file or ``_src_path`` holds: ``gl:group/sub/name``, https and ssh URLs,
     scp-like ``git@host:group/name.git``; subgroups are part of the path."""
+    ssh = repo_url.startswith("ssh://") or "://" not in repo_url  # ssh: any port, same host
     if repo_url.startswith("gl:"):
         host, path = "gitlab.com", repo_url.removeprefix("gl:")
     elif "://" in repo_url:
         parts = urllib.parse.urlsplit(repo_url)
-        host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+        host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port and not ssh else "")
         path = parts.path
     elif (match := _SCP.match(repo_url)) is not None:
         host, path = match["host"].lower(), match["path"]
     else:
         return None
-    path = path.strip("/").removesuffix(".git").split("/-/", 1)[0]
+    path = path.strip("/").removesuffix(".git").split("/-/", 1)[0].removesuffix(".git")
     if path.count("/") < 1:
         return None
     for instance in (GITLAB_COM, *instances):
         base = urllib.parse.urlsplit(instance.rstrip("/"))
-        netloc = (base.hostname or "").lower() + (f":{base.port}" if base.port else "")
-        if host == netloc or (host.partition(":")[0] == netloc and "://" not in repo_url):
-            return instance.rstrip("/"), path  # ssh on another port is the same instance
+        name = (base.hostname or "").lower()
+        if host == (name if ssh or not base.port else f"{name}:{base.port}"):
+            return instance.rstrip("/"), path
     return None
 
 
@@ -95,6 +96,8 @@ def _why(error: urllib.error.HTTPError) -> str:
     except ValueError:
         body = {}
     message = body.get("message") or body.get("error") if isinstance(body, dict) else None
+    if isinstance(message, list):  # GitLab lists validation errors ({"message": [...]})
+        message = "; ".join(str(item) for item in message)
     return " ".join(str(message).split())[:300] if message else str(error.reason)
 
 
@@ -144,7 +147,9 @@ def open_or_refresh_merge_request(
     return MergeRequest(int(opened["iid"]), str(opened["web_url"]), created=True)
 
 
-def fail_commit(api: str, project: str, sha: str, *, name: str, description: str, token: str) -> None:
+def fail_commit(
+    api: str, project: str, sha: str, *, name: str, description: str, token: str
+) -> None:
     """A failed external status ``name`` on commit ``sha``: it shows on the merge request, and
     blocks it where the project requires pipelines to succeed."""
     _call(
