@@ -1,4 +1,4 @@
-"""The fleet and the template update speak GitLab: `paved-road merge-request` and `fleet
+"""The fleet and the template update speak GitLab: `paved-road gitlab-mr` and `fleet
 update` open (and refresh) merge requests through a local server answering as GitLab's API
 does, and `fleet check` reads `gl:` shortcuts and GitLab addresses (git's `insteadOf` sends
 their clones to local bare repositories)."""
@@ -89,7 +89,7 @@ def test_merge_request_opens_then_refreshes_and_fails_the_commit(tmp_path: Path)
             "CI_PROJECT_ID": "acme/shop",
             "CI_DEFAULT_BRANCH": "main",
         }
-        args = ["merge-request", "--source-branch", "paved-road/template-update"]
+        args = ["gitlab-mr", "--source-branch", "paved-road/template-update"]
         args += ["--body-file", str(body), "--label", "template-update"]
         title = "Update from the paved-road template"
 
@@ -137,14 +137,13 @@ def test_merge_request_opens_then_refreshes_and_fails_the_commit(tmp_path: Path)
 
         refused = paved_road(*args, "--title", title, cwd=tmp_path, **ci, TEMPLATE_UPDATE_TOKEN="x")
         assert refused.returncode == 2
-        assert refused.stderr.startswith("paved-road merge-request: GitLab refused GET ")
+        assert refused.stderr.startswith("paved-road gitlab-mr: GitLab refused GET ")
         assert refused.stderr.endswith(": 401 401 Unauthorized\n")
 
     unset = paved_road(*args, "--title", title, cwd=tmp_path, **ci)
     assert (unset.returncode, unset.stderr) == (
         2,
-        "paved-road merge-request: give TEMPLATE_UPDATE_TOKEN, a project access token with "
-        "scope api\n",
+        "paved-road gitlab-mr: give TEMPLATE_UPDATE_TOKEN, a project access token with scope api\n",
     )
 
 

@@ -154,7 +154,7 @@ def test_the_template_update_runs_on_the_schedule_and_opens_a_merge_request(pipe
     ]
     script = "\n".join(job["script"])
     assert 'paved-road update --defaults . > "$tmp/update.txt" || code=$?' in script
-    assert "paved-road merge-request" in script and "--fail-commit" in script
+    assert "paved-road gitlab-mr" in script and "--fail-commit" in script
     # The GitHub pull request's body: the update's output in a code block.
     assert "printf '```\\n%s\\n```\\n'" in script
     assert '1) title="Draft: [conflicts] Update from the paved-road template"' in script

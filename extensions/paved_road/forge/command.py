@@ -1,4 +1,4 @@
-"""``paved-road merge-request``: open or refresh the merge request of a branch on GitLab.
+"""``paved-road gitlab-mr``: open or refresh the merge request of a branch on GitLab.
 
 The template-update pipeline of a ``ci: gitlab`` product runs it after pushing its branch, so
 the merge request says what the GitHub pull request says (the same body file) and a
@@ -19,7 +19,7 @@ EXIT_BAD_INPUT = 2
 
 def register(subparsers) -> None:  # type: ignore[no-untyped-def]
     parser = subparsers.add_parser(
-        "merge-request",
+        "gitlab-mr",
         help="open or refresh the merge request of a branch on GitLab",
         description="Open the merge request of --source-branch into --target-branch, or "
         "refresh the open one (title, description, labels). Defaults: GitLab CI's "
@@ -49,7 +49,7 @@ def register(subparsers) -> None:  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str) -> int:
-    print(f"paved-road merge-request: {message}", file=sys.stderr)
+    print(f"paved-road gitlab-mr: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

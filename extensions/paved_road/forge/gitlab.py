@@ -2,8 +2,8 @@
 branch, open or refresh it, and mark a commit failed.
 
 ``fleet update`` opens merge requests with them, and the template-update pipeline of a
-``ci: gitlab`` product opens or refreshes its merge request through ``paved-road
-merge-request`` (the same code, so both write the same merge request). The token is a project
+``ci: gitlab`` product opens or refreshes its merge request through ``paved-road gitlab-mr``
+(the same code, so both write the same merge request). The token is a project
 (or group) access token with the ``api`` scope: GitLab accepts it in the ``PRIVATE-TOKEN``
 header. Response shapes: docs.gitlab.com/api/merge_requests and /api/commits.
 """
