@@ -26,6 +26,7 @@ PIPELINE_CASES = {
 }
 # Everything a pipeline test reads: the CI files, the approved list, the policy, CODEOWNERS.
 ONLY_CI = ["*", "!.gitlab-ci.yml", "!.gitlab/", "!.gitlab/**", "!.paved-road/", "!.paved-road/**"]
+ONLY_CI += ["!renovate.json"]
 
 
 def pipeline_files(product: Path) -> list[str]:
@@ -67,6 +68,9 @@ def test_pipeline_matches_gitlab_ci_schema_and_pins_everything(pipeline, case: s
     assert result.returncode == 0, result.stdout + result.stderr
     # Every image is pinned by digest and approved; every include is the platform's own.
     assert gitlab_findings(product, product, files) == []
+    renovate = tool("check-jsonschema", "--builtin-schema", "vendor.renovate", "renovate.json",
+                    cwd=product)  # fmt: skip
+    assert renovate.returncode == 0, renovate.stdout + renovate.stderr
 
 
 def test_drift_runs_first_from_the_platform_repository(pipeline) -> None:
