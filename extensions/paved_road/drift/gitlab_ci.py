@@ -95,12 +95,12 @@ def gitlab_findings(rendered: Path, product: Path, files: list[str]) -> list[Fin
         for path in [PIPELINE_FILE, *_ci_files(rendered)]
         if path != PRODUCT_FILE and (rendered / path).is_file()
     ]
-    platform_keys: set[str] = set()
+    platform: dict[str, Any] = {}  # the platform's jobs and hidden jobs, by name
     stages: list[str] = []
     for path in platform_files:
         document = _load((rendered / path).read_bytes())
         if isinstance(document, dict):
-            platform_keys |= {str(key) for key in document if str(key) not in GLOBAL_KEYS}
+            platform |= {str(key): value for key, value in _jobs(document) if key != "default"}
             stages = stages or [str(stage) for stage in document.get("stages") or []]
     findings: list[Finding] = []
     pipeline = [path for path in files if path == PIPELINE_FILE or path.startswith(".gitlab/ci/")]
@@ -117,7 +117,7 @@ def gitlab_findings(rendered: Path, product: Path, files: list[str]) -> list[Fin
         findings += _image_findings(path, document, images)
         findings += _include_findings(path, document.get("include"), includes, local=ours)
         if not ours:
-            findings += _product_findings(path, document, platform_keys, stages)
+            findings += _product_findings(path, document, platform, stages)
     return findings
 
 
@@ -215,7 +215,7 @@ def _show(include: dict[str, Any]) -> str:
 
 
 def _product_findings(
-    path: str, document: dict[Any, Any], platform: set[str], stages: list[str]
+    path: str, document: dict[Any, Any], platform: dict[str, Any], stages: list[str]
 ) -> list[Finding]:
     findings = []
     later = [stage for stage in [*stages, ".post"] if stage not in BEFORE_DRIFT_STAGES]
@@ -236,7 +236,8 @@ def _product_findings(
             continue
         if name.startswith(".") or not isinstance(value, dict):
             continue
-        findings += _job_findings(path, name, value, later)
+        definitions = platform | {str(key): job for key, job in document.items()}
+        findings += _job_findings(path, name, _extended(value, definitions), later)
     return findings
 
 
@@ -263,6 +264,23 @@ def _job_findings(path: str, name: str, job: dict[Any, Any], later: list[str]) -
                      "fails: use on_success (the default)")
         )  # fmt: skip
     return findings
+
+
+# What decides when a job runs; GitLab's `extends:` merges it from the named jobs.
+_ORDER_KEYS = ("stage", "needs", "when", "rules")
+
+
+def _extended(job: dict[Any, Any], definitions: dict[str, Any], depth: int = 0) -> dict[Any, Any]:
+    """The job's ordering keys once its `extends:` are merged in, as GitLab merges them (the
+    later of several wins, the job's own keys over all; GitLab stops at 11 levels)."""
+    names = job.get("extends")
+    names = [names] if isinstance(names, str) else names if isinstance(names, list) else []
+    merged: dict[Any, Any] = {}
+    for name in names:
+        parent = definitions.get(str(name))
+        if isinstance(parent, dict) and depth < 11:
+            merged |= _extended(parent, definitions, depth + 1)
+    return merged | {key: job[key] for key in _ORDER_KEYS if key in job}
 
 
 def _needs_drift(needs: Any) -> bool:
