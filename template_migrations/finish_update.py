@@ -16,9 +16,10 @@ Usage, from copier.yml ``_migrations`` (no ``version``: it runs on every update;
    It is re-locked from the product's own lock (``paved_road.update.lockfile``, the code
    ``paved-road update`` uses), or, when ``pyproject.toml`` has conflicts, put back to the
    product's lock with the command to run once they are resolved.
-3. It lists every conflict left, and exits 1 when the template deleted a changed file, so a
-   plain ``copier update`` fails visibly (copier exits 0 on inline conflicts, which leave
-   markers; a kept deletion leaves none).
+3. It lists every conflict left (inline markers, unmerged files, ``*.rej``, a kept deletion)
+   and exits 1 when there is any, so a plain ``copier update`` (and Renovate, and any script
+   trusting its exit code) fails instead of exiting 0 with conflict markers in the tree.
+   Copier runs this migration after it has merged every file, so the count is complete.
 
 Under ``paved-road update`` (``PAVED_ROAD_UPDATE=1``) only step 1 runs and it exits 0:
 paved-road re-locks and reports conflicts itself, after copier has finished.
@@ -103,7 +104,7 @@ def main(argv: list[str]) -> int:
             f"finish_update: {len(conflicts)} conflict(s) to resolve, then `git add` (or "
             "`git rm`) each: " + ", ".join(conflicts)
         )
-    return 1 if kept else 0
+    return 1 if kept or conflicts else 0
 
 
 if __name__ == "__main__":

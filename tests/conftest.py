@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,11 @@ from tests.deploy_support import rendered  # noqa: F401
 
 # Fixtures of a throwaway PostgreSQL 15 server (postgres_cluster, postgres_env_for).
 from tests.postgres import postgres_cluster, postgres_env_for  # noqa: F401
+from tests.shared import Renders, built_once, run_root, seed_node_modules
 from tests.support import snapshot_template
+
+# Set-up versus call time and the costliest fixtures, printed after every run (scripts/test).
+pytest_plugins = ["tests.suite_timing"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -20,10 +25,56 @@ def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     mp = pytest.MonkeyPatch()
     mp.setenv("COPIER_SETTINGS_PATH", str(settings))
     mp.setenv("UV_PYTHON_DOWNLOADS", "never")
+    # One mypy cache for every product the run checks (tests/shared.py says why it is safe):
+    # a product's first `make types` then costs a second, not ten.
+    mp.setenv("MYPY_CACHE_DIR", str(run_root(tmp_path_factory) / "mypy-cache"))
 
 
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This checkout as a committed git repo (one per test session / xdist worker), tagged as a
-    release: drift accepts products only from template releases."""
-    return snapshot_template(tmp_path_factory.mktemp("template"), tag="v1.0.0")
+    """This checkout as a committed git repo, tagged as a release (drift accepts products only
+    from template releases). Made once per run and shared by the xdist workers: read it, never
+    commit or tag in it (take a ``snapshot_template`` of your own for that)."""
+    return built_once(
+        run_root(tmp_path_factory) / "shared",
+        "template",
+        lambda target: snapshot_template(target, tag="v1.0.0"),
+    )
+
+
+@pytest.fixture(scope="session")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
+    """Pristine products rendered once per run (``renders.pristine``), and cheap copies of them
+    for tests that change a product (``renders.product_copy``)."""
+    return Renders(run_root(tmp_path_factory) / "renders")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test leaves the fast tier (``-m "not slow"``) only saying why: the suite's tiers stay
+    a decision someone can read (CONTRIBUTING.md), not an accident."""
+    unexplained = sorted(
+        item.nodeid
+        for item in items
+        if any(not marker.kwargs.get("reason") for marker in item.iter_markers("slow"))
+    )
+    if unexplained:
+        raise pytest.UsageError(
+            f'@pytest.mark.slow needs reason="why it is slow" on {unexplained[0]}'
+            + (f" and {len(unexplained) - 1} more" if len(unexplained) > 1 else "")
+        )
+
+
+@pytest.fixture(scope="session")
+def seed_npm(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], None]:
+    """``seed_npm(product)``: the product's node_modules (server UI) or frontend/node_modules
+    (SPA) from the run's one ``npm ci`` per lock file, so its ``make`` runs no ``npm ci``.
+    Tests of setup itself (``make setup``, ``paved-road new``) leave it out and install for
+    real."""
+    root = run_root(tmp_path_factory) / "npm"
+
+    def seed(product: Path) -> None:
+        for package_dir in (product, product / "frontend"):
+            if (package_dir / "package-lock.json").is_file():
+                seed_node_modules(root, package_dir)
+
+    return seed

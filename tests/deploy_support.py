@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.cases import ALL_CASES
+from tests.shared import Renders
 from tests.support import copy_product, run, tool_env
 
 DEPLOY_CASES: dict[str, dict[str, str]] = {
@@ -31,15 +32,11 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
-def rendered(template_repo: Path, tmp_path_factory: pytest.TempPathFactory):
-    """case name -> its rendered product (rendered on first use)."""
-    products: dict[str, Path] = {}
+def rendered(template_repo: Path, renders: Renders):
+    """case name -> its rendered product: the run's shared pristine render. Read it only."""
 
     def get(name: str) -> Path:
-        if name not in products:
-            dst = tmp_path_factory.mktemp(name)
-            products[name] = copy_product(template_repo, dst, DEPLOY_CASES[name], skip_tasks=True)
-        return products[name]
+        return renders.pristine(template_repo, DEPLOY_CASES[name], vcs_ref="v1.0.0")
 
     return get
 

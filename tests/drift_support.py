@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ import yaml
 from paved_road.answers_file import read_answers
 from paved_road.cli import main
 from paved_road.drift.policy import POLICY_FILE, Policy, parse_policy
+from paved_road.drift.signatures import NAMESPACE, PRINCIPAL, message, sign
+from paved_road.drift.waivers import WAIVERS_FILE, Waiver
 from paved_road.template_source import resolve_src
 from paved_road.yaml_file import FileProblem
 
@@ -29,7 +34,9 @@ def drift(
     source = approve if approve is not None else recorded_source(product)
     capsys.readouterr()
     approval = ["--approved-source", str(source)] if source else []
-    code = main(["drift", str(product), *approval, *args])
+    # The tests' platform key signs waivers (sign_waivers): trusted as the platform's keys are.
+    signers = ["--waiver-signers", str(platform_key()[1])]
+    code = main(["drift", str(product), *approval, *signers, *args])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -116,3 +123,42 @@ def fingerprint(root: Path) -> dict[str, tuple[str, int]]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             found[path.relative_to(root).as_posix()] = (digest, stat.st_mtime_ns)
     return found
+
+
+@functools.cache
+def platform_key() -> tuple[Path, Path]:
+    """The tests' stand-in for the platform's waiver signing key: (private key, allowed
+    signers file naming its public key), made once per test process."""
+    folder = Path(tempfile.mkdtemp(prefix="paved-road-test-platform-key-"))
+    key = folder / "platform"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test-platform", "-f", str(key)],
+        check=True,
+    )
+    allowed = folder / "allowed_signers"
+    public = key.with_suffix(".pub").read_text().strip()
+    allowed.write_text(f'{PRINCIPAL} namespaces="{NAMESPACE}" {public}\n')
+    return key, allowed
+
+
+def product_slug(product: Path) -> str:
+    catalog = yaml.safe_load((product / "catalog-info.yaml").read_text())
+    return str(catalog["metadata"]["annotations"]["github.com/project-slug"]).lower()
+
+
+def sign_waivers(product: Path, key: Path | None = None) -> None:
+    """Sign each waiver of the product's waivers file as the platform does (`paved-road waiver
+    sign`), with the tests' platform key unless another KEY is given. Entries that are not
+    valid waivers stay as they are (tests of bad waiver files)."""
+    path = product / WAIVERS_FILE
+    data = yaml.safe_load(path.read_text())
+    slug, signed = product_slug(product), False
+    for entry in data.get("waivers") or [] if isinstance(data, dict) else []:
+        try:
+            waiver = Waiver.model_validate(entry)
+        except ValueError:
+            continue
+        entry["signature"] = sign(message(slug, waiver), key or platform_key()[0])
+        signed = True
+    if signed:
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -61,7 +61,7 @@ def cluster() -> Iterator[PostgresCluster]:
     yield from start_cluster()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="serves the locked product against a real PostgreSQL and stops the server")
 @pytest.mark.postgres
 def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
     product: Path, cluster: PostgresCluster
@@ -102,7 +102,7 @@ def product_python(product: Path, code: str, **env: str) -> str:
     return run([str(product / ".venv/bin/python"), "-c", code], cwd=product, **env).stdout
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="serves the locked product at full scale against a real PostgreSQL")
 @pytest.mark.postgres
 def test_production_at_full_scale_stays_under_the_servers_connection_limit(
     product: Path, cluster: PostgresCluster

@@ -21,7 +21,9 @@ from tests.deploy_support import dockerfile_cmd, load_all_yaml, runtime_product
 from tests.support import free_port, run, tool_env
 
 SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48}
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="installs the product's locked runtime and serves it as the image does"
+)
 
 
 @pytest.fixture(scope="module")

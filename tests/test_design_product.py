@@ -8,7 +8,7 @@ import os
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import copier
@@ -108,10 +108,13 @@ def test_policy_guards_the_design_system(rendered: dict[str, Path]) -> None:
     assert not any("design" in path for path in none_policy["guarded"])
 
 
-@pytest.mark.slow
-def test_make_check_guardrails_name_the_offending_line(template_repo: Path, tmp_path: Path) -> None:
+@pytest.mark.slow(reason="locks and sets up a product (uv, npm) to run its make targets")
+def test_make_check_guardrails_name_the_offending_line(
+    template_repo: Path, tmp_path: Path, seed_npm: Callable[[Path], None]
+) -> None:
     product = copy_product(template_repo, tmp_path / "product", CHECK_CASES["default"])
     init_repo(product)
+    seed_npm(product)
 
     # A hand edit of the built tokens is stale: make design-check fails and says what to run.
     tokens_css = product / f"src/{PACKAGE}/static/css/tokens.css"
@@ -209,7 +212,7 @@ def _primary_button_colour(url: str) -> str:
             browser.close()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a product's npm install and headless Chromium, across a token release")
 @pytest.mark.browser
 def test_a_token_release_reaches_the_product_and_the_browser(tmp_path: Path, serve) -> None:
     if chromium_path() is None:

@@ -16,7 +16,7 @@ from paved_road.drift import render as render_module
 from paved_road.drift.schema import SCHEMA_FILE, schema_text
 
 from tests.cases import CHECK_CASES
-from tests.drift_support import drift, fingerprint, flip_one_byte
+from tests.drift_support import drift, fingerprint, flip_one_byte, sign_waivers
 from tests.support import (
     REPO_ROOT,
     commit_all,
@@ -375,6 +375,7 @@ def _waive(product: Path, expires: dt.date, part: str | None = None) -> None:
         f"    approved_on: {min(expires, dt.date.today()).isoformat()}",
     ]
     (product / ".paved-road" / "waivers.yml").write_text("\n".join(filter(None, lines)) + "\n")
+    sign_waivers(product)
 
 
 def test_an_active_waiver_covers_a_guarded_file_and_is_listed(

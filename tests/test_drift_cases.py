@@ -18,20 +18,20 @@ from paved_road.drift.render_plan import only_seeded
 
 from tests.cases import ALL_CASES
 from tests.drift_support import change_part, drift, flip_one_byte, product_policy, rendered
-from tests.support import copy_product, snapshot_template
-
-
-@pytest.fixture(scope="session")
-def tagged_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return snapshot_template(tmp_path_factory.mktemp("drift-template"), tag="v1.0.0")
+from tests.shared import Renders
 
 
 @pytest.mark.parametrize("case", sorted(ALL_CASES))
 def test_every_guarded_file_and_part_is_caught(
-    case: str, tagged_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: str,
+    template_repo: Path,
+    renders: Renders,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    product = copy_product(
-        tagged_template, tmp_path / "product", ALL_CASES[case], skip_tasks=True, vcs_ref="v1.0.0"
+    # A copy of the run's shared render of this case (test_render.py reads the same one).
+    product = renders.product_copy(
+        template_repo, tmp_path / "product", ALL_CASES[case], vcs_ref="v1.0.0"
     )
     code, out, _ = drift(capsys, product, "--format", "json")
     fresh_findings = json.loads(out)["findings"]

@@ -12,7 +12,7 @@ from tests.cases import CHECK_CASES
 from tests.drift_support import flip_one_byte
 from tests.support import commit_all, copy_product, init_repo, run, snapshot_template
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(reason="make drift installs the checker with uv into a fresh cache")
 
 
 @pytest.fixture(scope="module")

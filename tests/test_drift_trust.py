@@ -259,3 +259,31 @@ def test_a_product_that_makes_itself_the_platform_team_fails(
     assert code == 1, out
     failed = {f["path"] for f in json.loads(out)["findings"] if f["severity"] == "error"}
     assert failed == {".github/CODEOWNERS", "SECURITY.md"}
+
+
+def test_a_pull_request_commit_of_the_platforms_repository_is_refused_before_rendering(
+    released: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pull request to the platform's repository makes its commit reachable there
+    (refs/pull/N/head). A product naming it would get a checker and a template of the pull
+    request author's choosing: drift refuses it before anything is rendered."""
+    git(released, "checkout", "--quiet", "-b", "attack", "v1.0.0")
+    policy = released / "template/.paved-road/policy.yml.jinja"
+    policy.write_text(policy.read_text().replace("guarded:\n", "guarded: []\nunused:\n", 1))
+    commit_all(released, "relax the policy")
+    attack = git(released, "rev-parse", "HEAD").stdout.strip()
+    git(released, "update-ref", "refs/pull/7/head", attack)
+    git(released, "checkout", "--quiet", "main")
+    git(released, "branch", "--quiet", "-D", "attack")
+    product = _from(released, tmp_path / "product", "v1.0.0")
+    set_answer(product, "_commit", attack)
+    renders = tmp_path / "renders"
+
+    code, out, _ = drift(
+        capsys, product, "--format", "json", "--cache-dir", str(renders), approve=released
+    )
+    assert code == 1, out
+    errors = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert [f["kind"] for f in errors] == ["unreleased-commit"]
+    assert f"commit {attack} is not a tagged release" in errors[0]["message"]
+    assert not renders.exists() or not any(renders.rglob("*")), "nothing was rendered"

@@ -85,9 +85,13 @@ def test_extra_base_manifests_and_platform_files_fail_but_waivers_may_be_added(
     write(product, "deploy/base/privileged-patch.yaml", "kind: Deployment\n")
     write(product, ".paved-road/extra-policy.yml", "version: 1\n")
     write(product, ".paved-road/waivers.yml", "waivers: []\n")
+    # src/ is on every Python's path in the locked environment: only the package lives there.
+    write(product, "src/fastapi/testclient.py", "TestClient = None\n")
+    write(product, "src/demo_shop/api/orders.py", "ORDERS = []\n")
     assert errors(capsys, product) == {
         "deploy/base/privileged-patch.yaml": "added",
         ".paved-road/extra-policy.yml": "added",
+        "src/fastapi/testclient.py": "added",
     }
 
 
@@ -119,6 +123,14 @@ OVERRIDES = {
     ".pre-commit-config.yml": "repos: []\n",
     "CODEOWNERS": "* @acme/shop-team\n",
     "docs/CODEOWNERS": "* @acme/shop-team\n",
+    # pytest 9's own config files, start-up hooks and modules that shadow pytest (issue 28).
+    "pytest.toml": '[pytest]\naddopts = ["-k", "not security"]\n',
+    "tests/.pytest.toml": '[pytest]\naddopts = ["-p", "no:warnings"]\n',
+    "sitecustomize.py": "import os\nos._exit(0)\n",
+    "tests/usercustomize.py": "import os\nos._exit(0)\n",
+    "pytest.py": "raise SystemExit(0)\n",
+    "_pytest/__init__.py": "",
+    "GNUmakefile": "check:\n\t@true\n",
 }
 
 
@@ -178,3 +190,38 @@ def test_pytest_settings_in_pyproject_that_decide_which_tests_run_are_guarded(
     )
     code, out, _ = drift(capsys, product)
     assert code == 0, out
+
+
+# Names that look like the platform's files without being them (issue 28): each stays beside
+# an untouched guarded file, so only its name can give it away.
+LOOK_ALIKES = {
+    "D\u043eckerfile": "Dockerfile",  # Cyrillic o
+    "DOCKERFILE": "Dockerfile",
+    "\uff24ockerfile": "Dockerfile",  # fullwidth D
+    "Docker\u200bfile": "Dockerfile",  # a zero-width space
+    ".GitHub/workflows/ci.yml": ".github/workflows/ci.yml",
+    ".github/Workflows/release.yml": ".github/workflows/**",
+    "deploy/Base/extra.yaml": "deploy/base/**",
+    "src/demo_shop/core/Security.py": "src/demo_shop/core/security.py",
+    "tests/Guarded/test_x.py": "tests/guarded/**",
+    "Mak\u0435file": "makefile",  # not a forbidden name, but a look-alike of one
+    "docs/Ruff.toml": "**/ruff.toml",
+    "\u0440ytest.ini": "**/pytest.ini",  # Cyrillic p
+}
+
+
+def test_look_alike_names_of_platform_files_fail(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path in LOOK_ALIKES:
+        write(product, path, "x = 1\n")
+    code, out, _ = drift(capsys, product, "--format", "json")
+    assert code == 1, out
+    found = {
+        f["path"]: f["message"]
+        for f in json.loads(out)["findings"]
+        if f["severity"] == "error" and f["kind"] == "forbidden"
+    }
+    for path, place in LOOK_ALIKES.items():
+        assert path in found, path
+        assert f"its name looks like the platform's {place} (a case variant" in found[path]

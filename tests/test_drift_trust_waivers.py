@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
+from paved_road.cli import main
 from paved_road.drift.codeowners import owners_of, parse_rules
 
 from tests.cases import CHECK_CASES
-from tests.drift_support import drift, flip_one_byte
+from tests.drift_support import drift, flip_one_byte, platform_key, sign_waivers
 from tests.support import copy_product, init_repo, snapshot_template
 
 TODAY = dt.date.today()
@@ -54,6 +57,7 @@ def waive(product: Path, *waivers: dict[str, object]) -> None:
         lines.append(f"  - path: {waiver.pop('path')}")
         lines += [f"    {key}: {value}" for key, value in waiver.items() if value is not None]
     (product / ".paved-road" / "waivers.yml").write_text("\n".join(lines) + "\n")
+    sign_waivers(product)
 
 
 def report(capsys: pytest.CaptureFixture[str], product: Path) -> tuple[int, dict]:
@@ -213,3 +217,88 @@ def test_codeowners_for_the_products_own_paths_is_fine_and_a_moved_file_is_read(
     code, found = report(capsys, product)
     assert code == 1, found
     assert severities(found)[("codeowners", "CODEOWNERS")] == "error"
+
+
+# --- the platform's signature (issue 28) ----------------------------------------------------
+
+
+def _signature_refusal(capsys: pytest.CaptureFixture[str], product: Path) -> str:
+    code, found = report(capsys, product)
+    assert code == 1, found
+    assert severities(found)[("modified", ".pre-commit-config.yaml")] == "error"
+    [status] = found["waivers"]
+    assert status["status"] == "refused"
+    return status["refused"]
+
+
+def test_a_waiver_the_product_approved_itself_covers_nothing(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Everything right but the signature: the product wrote `approved_by` itself."""
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    waive(product, {})
+    waivers = product / ".paved-road/waivers.yml"
+    text = waivers.read_text()
+    waivers.write_text(text[: text.index("  signature:")])
+    assert "is not signed by the platform" in _signature_refusal(capsys, product)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "a later expiry",
+        "another path",
+        "another product's signature",
+        "a key of the product's own",
+    ],
+)
+def test_a_signature_holds_only_for_its_waiver_product_and_key(
+    tamper: str, product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    waive(product, {})
+    waivers = product / ".paved-road/waivers.yml"
+    data = yaml.safe_load(waivers.read_text())
+    entry = data["waivers"][0]
+    if tamper == "a later expiry":
+        entry["expires"] = TODAY + dt.timedelta(days=60)
+    elif tamper == "another path":
+        entry["path"] = "Dockerfile"
+        flip_one_byte(product / "Dockerfile")
+    elif tamper == "another product's signature":
+        other = Path(shutil.copytree(product, tmp_path / "other", symlinks=True))
+        catalog = other / "catalog-info.yaml"
+        catalog.write_text(catalog.read_text().replace("acme/demo-shop", "acme/other-shop"))
+        sign_waivers(other)
+        entry["signature"] = yaml.safe_load((other / ".paved-road/waivers.yml").read_text())[
+            "waivers"
+        ][0]["signature"]
+    else:
+        key = tmp_path / "ours"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        waivers.write_text(yaml.safe_dump(data, sort_keys=False))
+        sign_waivers(product, key)
+        data = yaml.safe_load(waivers.read_text())
+    waivers.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert "its signature is not the platform's" in _signature_refusal(capsys, product)
+
+
+def test_paved_road_waiver_sign_prints_an_entry_that_counts(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flip_one_byte(product / ".pre-commit-config.yaml")
+    key = platform_key()[0]
+    capsys.readouterr()
+    code = main(
+        [
+            "waiver", "sign", "--key", str(key), "--product", "acme/demo-shop",
+            "--path", ".pre-commit-config.yaml", "--reason", "PLAT-8: hook fix",
+            "--approved-by", PLATFORM, "--expires", str(TODAY + dt.timedelta(days=7)),
+        ]
+    )  # fmt: skip
+    entry = capsys.readouterr().out
+    assert code == 0
+    (product / ".paved-road/waivers.yml").write_text("waivers:\n" + entry)
+    code, found = report(capsys, product)
+    assert code == 0, found
+    assert [w["status"] for w in found["waivers"]] == ["active"]

@@ -60,7 +60,7 @@ def test_rendering_leaves_the_installed_package_alone(template_repo: Path, tmp_p
     assert paved_road.__file__ == before.__file__
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="builds a venv with only copier in it")
 def test_copier_alone_loads_the_extensions(template_repo: Path, tmp_path: Path) -> None:
     """A product engineer has only copier and copier-template-extensions, not this package."""
     venv = tmp_path / "venv"

@@ -164,7 +164,7 @@ def gitlab_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="fleet check renders the template for its products")
 def test_fleet_check_reads_gl_shortcuts_and_gitlab_addresses(gitlab_fleet: Path) -> None:
     root = gitlab_fleet
     fleet_file = root / "check.yml"
@@ -187,7 +187,7 @@ def test_fleet_check_reads_gl_shortcuts_and_gitlab_addresses(gitlab_fleet: Path)
     assert (products["billing"]["release"], products["billing"]["behind"]) == ("1.0.0", 1)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="fleet update runs paved-road update (copier) on a product")
 def test_fleet_update_opens_a_merge_request_on_a_self_managed_gitlab(gitlab_fleet: Path) -> None:
     root = gitlab_fleet
     with fake_gitlab("acme/team/billing", "acme/shop") as gitlab:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from paved_road.drift.codeowners import codeowners_findings
 from paved_road.drift.gitlab_ci import PRODUCT_FILE, gitlab_findings
+from paved_road.drift.report import Kind
 from paved_road.platform import PLATFORM_CONSTANTS
 
 from tests.cases import ALL_CASES, CHOICES
@@ -273,10 +274,44 @@ def test_what_could_run_before_or_instead_of_drift_is_a_violation(
 
 def test_an_image_changed_in_the_platform_pipeline_is_a_violation_too(product: Path) -> None:
     ci = product / ".gitlab-ci.yml"
+    render = product.parent / "render"
+    shutil.copytree(product, render)
     ci.write_text(re.sub(r"(image: ghcr.io/astral-sh/uv:\S+)@sha256:\w+", r"\1", ci.read_text()))
-    found = gitlab_findings(product, product, pipeline_files(product))
-    assert {f.part for f in found} == {"drift", "check"}
-    assert all("is not pinned by digest" in f.message for f in found)
+    found = gitlab_findings(render, product, pipeline_files(product))
+    pins = [f for f in found if f.kind is Kind.PIPELINE]
+    assert {f.part for f in pins} == {"drift", "check"}
+    assert all("is not pinned by digest" in f.message for f in pins)
+    # The drift job itself changed: that is never waivable (as GitHub's ci-drift-job).
+    assert [(f.kind, f.message) for f in found if f not in pins] == [
+        (
+            Kind.CI_DRIFT_JOB,
+            "the drift job is altered (it differs from the template's): CI no longer checks "
+            "drift as the platform does",
+        )
+    ]
+
+
+def test_a_pipeline_that_no_longer_runs_drift_first_is_a_violation(product: Path) -> None:
+    render = product.parent / "render"
+    shutil.copytree(product, render)
+    ci = product / ".gitlab-ci.yml"
+    text = ci.read_text().replace("  - drift\n  - check\n", "  - check\n  - drift\n")
+    text = text.replace("  needs: [drift]\n", "  needs: []\n", 1)
+    ci.write_text(text.replace('    - if: $CI_PIPELINE_SOURCE == "web"\n', ""))
+    found = gitlab_findings(render, product, pipeline_files(product))
+    assert [(f.kind, f.path, f.message) for f in found] == [
+        (Kind.CI_DRIFT_JOB, ".gitlab-ci.yml", message)
+        for message in (
+            "the drift stage is no longer the first stage",
+            "the pipeline's `workflow:` changed: drift may no longer run",
+            "job check no longer waits for the drift job (needs: [drift])",
+        )
+    ]
+    (product / ".gitlab-ci.yml").unlink()
+    (found,) = gitlab_findings(render, product, pipeline_files(product))
+    assert (
+        found.message == ".gitlab-ci.yml is missing or does not parse: drift no longer runs in CI"
+    )
 
 
 def test_an_unparsable_product_pipeline_is_a_violation(product: Path) -> None:

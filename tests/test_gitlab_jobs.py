@@ -22,7 +22,9 @@ from tests.fleet_support import release
 from tests.gitlab_api import TOKEN, FakeGitLab, fake_gitlab
 from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="installs the checker and paved-road with uv, renders with copier"
+)
 UPDATE_BRANCH = "paved-road/template-update"
 
 

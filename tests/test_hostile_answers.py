@@ -8,6 +8,7 @@ import itertools
 import json
 import subprocess
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import copier
@@ -134,7 +135,7 @@ TEXT_ANSWERS = {
 
 # Each example is a real render plus ruff, kustomize and an import (~3 s): few examples and no
 # shrinking, so a failure reports at once; the falsifying answers are printed.
-@pytest.mark.slow
+@pytest.mark.slow(reason="renders 30 hypothesis-drawn products through four entry points")
 @settings(
     max_examples=30,
     deadline=None,
@@ -322,10 +323,13 @@ def test_platform_constants_in_an_edited_answers_file_change_nothing(
     assert catalog["metadata"]["annotations"]["github.com/project-slug"] == "acme/demo"
 
 
-@pytest.mark.slow
-def test_hostile_answers_pass_make_check(template_repo: Path, tmp_path: Path) -> None:
+@pytest.mark.slow(reason="the product's whole make check with hostile answers")
+def test_hostile_answers_pass_make_check(
+    template_repo: Path, tmp_path: Path, seed_npm: Callable[[Path], None]
+) -> None:
     answers = {**CHECK_CASES["default"], **HOSTILE}
     product = copy_product(template_repo, tmp_path / "product", answers)
+    seed_npm(product)
     git(product, "init", "--quiet", "--initial-branch=main")
     commit_all(product, "hostile")
     check_rendered_product(product)

@@ -208,7 +208,7 @@ def test_overwrite_writes_into_a_non_empty_folder(
     assert (dst / "pyproject.toml").is_file()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="paved-road new then make setup (uv sync, npm ci, pre-commit)")
 def test_new_then_make_setup_gives_a_working_product(tmp_path: Path, template_repo: Path) -> None:
     """The README's command as a user runs it: the console script, then `make setup`."""
     dst = tmp_path / "shop"
@@ -222,7 +222,7 @@ def test_new_then_make_setup_gives_a_working_product(tmp_path: Path, template_re
     run(["make", "lint"], cwd=dst)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="README's scripts/demo: bootstraps, makes and serves a product")
 def test_readme_demo_command_serves_a_product(tmp_path: Path) -> None:
     """README's first command, as written: scripts/demo makes a product with `paved-road new`
     and serves it; /healthz answers. A second run into the same folder is refused in one line."""

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,14 @@ def render_git_product(template: Path, dst: Path, answers: dict[str, str]) -> Pa
     return dst
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="the product's whole make check (uv, npm, mypy, pytest, browser tests)")
 @pytest.mark.parametrize("answers", CHECK_CASES.values(), ids=CHECK_CASES.keys())
 def test_make_check_passes_out_of_the_box(
-    template_repo: Path, tmp_path: Path, answers: dict[str, str], request: pytest.FixtureRequest
+    template_repo: Path,
+    tmp_path: Path,
+    answers: dict[str, str],
+    request: pytest.FixtureRequest,
+    seed_npm: Callable[[Path], None],
 ) -> None:
     if not python_available(answers["python_version"]):
         pytest.skip(f"Python {answers['python_version']} is not installed on this machine")
@@ -40,6 +45,7 @@ def test_make_check_passes_out_of_the_box(
     if answers["database"] == "postgres":
         env = request.getfixturevalue("postgres_env_for")(answers)
     product = render_git_product(template_repo, tmp_path / "product", answers)
+    seed_npm(product)  # the run's npm ci for this lock (make setup's own runs in the dev test)
     if answers["ci"] == "gitlab":
         result = gitlab_check_job(product, env)
     else:
@@ -67,7 +73,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="make setup then make dev serving the product")
 def test_make_dev_serves_healthz(template_repo: Path, tmp_path: Path) -> None:
     product = render_git_product(template_repo, tmp_path / "product", CHECK_CASES["default"])
     run(["make", "setup"], cwd=product)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,14 @@ def _pre_commit(product: Path, *files: str):
                check=False)  # fmt: skip
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="locks a product to run its pre-commit hooks")
 def test_every_hook_is_local(product: Path) -> None:
     config = (product / ".pre-commit-config.yaml").read_text()
     assert "repo: local" in config
     assert "rev:" not in config  # nothing is fetched at hook time
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs every pre-commit hook of a locked product")
 def test_hooks_pass_on_a_fresh_product(product: Path) -> None:
     result = run(
         ["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False
@@ -58,7 +59,7 @@ REFUSED = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the product's pre-commit hooks on a refused change")
 @pytest.mark.parametrize("what", REFUSED)
 def test_hooks_refuse(product: Path, what: str) -> None:
     name, content, message = REFUSED[what]
@@ -86,14 +87,15 @@ UI_GUARDRAILS = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the design guardrail hooks (npm, stylelint or biome)")
 @pytest.mark.parametrize("ui", UI_GUARDRAILS)
-def test_design_guardrail_runs_as_a_hook(template_repo: Path, tmp_path: Path, ui: str) -> None:
+def test_design_guardrail_runs_as_a_hook(
+    template_repo: Path, tmp_path: Path, ui: str, seed_npm: Callable[[Path], None]
+) -> None:
     answers = {**CHECK_CASES["default"], "ui": ui}
     product = render_git_product(template_repo, tmp_path / "p", answers)
     run(["uv", "sync", "--locked", "--quiet"], cwd=product)
-    npm_folder = product / ("frontend" if ui == "spa" else ".")
-    run(["npm", "ci", "--no-audit", "--no-fund"], cwd=npm_folder)
+    seed_npm(product)  # stylelint (server UI) or biome (SPA), from the run's npm ci
     clean = run(["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False)
     assert clean.returncode == 0, clean.stdout + clean.stderr
 

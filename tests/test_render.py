@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from tests.cases import ALL_CASES
-from tests.support import REPO_ROOT, copy_product
+from tests.shared import Renders
+from tests.support import REPO_ROOT
 
 # A template expression or statement that mentions an answer or copier's own variables.
 _VARIABLES = "|".join([*yaml.safe_load((REPO_ROOT / "copier.yml").read_text()), "_copier_\\w+"])
@@ -49,8 +50,8 @@ def check_rendered_product(root: Path) -> None:
 
 
 @pytest.mark.parametrize("answers", ALL_CASES.values(), ids=ALL_CASES.keys())
-def test_every_combination_renders(template_repo: Path, tmp_path: Path, answers: dict) -> None:
-    product = copy_product(template_repo, tmp_path / "product", answers, skip_tasks=True)
+def test_every_combination_renders(template_repo: Path, renders: Renders, answers: dict) -> None:
+    product = renders.pristine(template_repo, answers, vcs_ref="v1.0.0")
     check_rendered_product(product)
     recorded = yaml.safe_load((product / ".copier-answers.yml").read_text())
     for question, value in answers.items():

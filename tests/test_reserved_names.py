@@ -11,7 +11,7 @@ from paved_road.reserved import dependency_distributions, dependency_modules, st
 from tests.support import REPO_ROOT, run
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="uv syncs both reference locks to list their modules")
 def test_generated_names_match_the_interpreters_and_the_reference_lock() -> None:
     """Regenerates both lists (uv python find; uv sync of each reference lock) and compares;
     also fails when the template's dependencies moved away from a reference lock."""

@@ -29,7 +29,9 @@ from tests.deploy_support import runtime_product
 from tests.postgres import PostgresCluster, start_cluster
 from tests.support import free_port, run, tool_env
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="installs the product's locked runtime and serves it under load"
+)
 SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48, "DEMO_SHOP_ENVIRONMENT": "production"}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import copier
@@ -142,15 +143,20 @@ def test_lock_matches_package_json_and_pins_every_package() -> None:
         ), path
 
 
-@pytest.mark.slow
+@pytest.mark.slow(
+    reason="the SPA product's make check (npm, vite, vitest, Chromium) across a token release"
+)
 @pytest.mark.browser
-def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(tmp_path: Path) -> None:
+def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(
+    tmp_path: Path, seed_npm: Callable[[Path], None]
+) -> None:
     if chromium_path() is None:
         pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
     template = snapshot_template(tmp_path / "template", tag="v1.0.0")
     release_tokens(template, ("color", "primary"), NEW_PRIMARY, tag="v1.1.0")
     product = copy_product(template, tmp_path / "product", SPA_ANSWERS, vcs_ref="v1.0.0")
     init_repo(product)
+    seed_npm(product)
 
     # The product's whole check at v1.0.0: design-check, biome, tsc, vitest, the SPA build, and
     # its Python tests, the browser ones included (they take the screenshots the docs show).

@@ -39,7 +39,7 @@ def _package(product: Path) -> str:
     return yaml.safe_load((product / ".copier-answers.yml").read_text())["package_name"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="updates a locked, customised product across two template releases")
 @pytest.mark.parametrize("case", list(CHECK_CASES))
 def test_customised_product_updates_cleanly(
     case: str,

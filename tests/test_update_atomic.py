@@ -26,7 +26,15 @@ from paved_road.update.stages import PAUSE_ENV
 from tests.cases import CHECK_CASES
 from tests.support import copy_product, git, init_repo
 from tests.update_customisations import customise
-from tests.update_support import PAVED_ROAD, Versions, _env, tree_state, update, versions  # noqa: F401
+from tests.update_support import (  # noqa: F401
+    LOCAL,
+    PAVED_ROAD,
+    Versions,
+    _env,
+    tree_state,
+    update,
+    versions,
+)
 
 WAIT_SECONDS = 600  # a loaded machine: generous, and never part of an assertion
 
@@ -95,7 +103,7 @@ def _interrupt(product: Path, flag: Path, stage: str, deliver) -> tuple[int, str
     """Run the update, pause it at ``stage``, call ``deliver(update_pid, paused_pid)``, let
     whatever survived carry on, and wait until nothing works on the product any more."""
     process = subprocess.Popen(
-        [PAVED_ROAD, "update", "--defaults", "--no-drift"],
+        [PAVED_ROAD, "update", LOCAL, "--defaults", "--no-drift"],
         cwd=product,
         env=_env(**{PAUSE_ENV: f"{stage}:{flag}"}),
         stdin=subprocess.DEVNULL,
@@ -125,7 +133,7 @@ def _ctrl_c(update_pid: int, _paused: int) -> None:
     os.killpg(update_pid, signal.SIGINT)  # what a terminal does: the whole foreground group
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="kills a real update at each stage and re-runs it")
 @pytest.mark.parametrize(
     ("stage", "signum"),
     [
@@ -154,7 +162,7 @@ def test_signal_before_the_product_is_written_leaves_it_untouched(
     )
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="interrupts a real update in its uv lock step")
 def test_ctrl_c_in_the_lock_step_is_one_line_and_leaves_no_lock(
     customised: Path, tmp_path: Path
 ) -> None:
@@ -175,7 +183,7 @@ def test_ctrl_c_in_the_lock_step_is_one_line_and_leaves_no_lock(
     assert (product / "uv.lock").read_bytes() == lock
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="kills a real update, then re-runs it")
 def test_sigkill_before_the_product_is_written_then_a_rerun_completes(
     customised: Path, tmp_path: Path, complete: dict[str, object]
 ) -> None:
@@ -192,7 +200,7 @@ def test_sigkill_before_the_product_is_written_then_a_rerun_completes(
     assert not any((product / ".git" / "paved-road-update").iterdir())
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="signals a real update while it writes the product")
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_signal_while_the_product_is_written_gives_the_complete_result(
     customised: Path, tmp_path: Path, complete: dict[str, object], signum: int
@@ -210,7 +218,7 @@ def test_signal_while_the_product_is_written_gives_the_complete_result(
         assert "the product holds the complete update" in err
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="kills the applier of a real update, then re-runs it")
 def test_killed_applier_is_finished_by_the_next_run(
     customised: Path, tmp_path: Path, complete: dict[str, object]
 ) -> None:

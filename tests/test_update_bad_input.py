@@ -77,6 +77,7 @@ def test_unreachable_template_is_refused(product: Path) -> None:
     _refused(
         product,
         "--defaults",
+        "--approved-source=http://127.0.0.1:9/paved-road.git",
         says="template source http://127.0.0.1:9/paved-road.git is unreachable",
     )
 

@@ -19,6 +19,7 @@ from tests.update_support import (
     MOVED_FROM,
     MOVED_TO,
     Versions,
+    copier_update,
     drift,
     later_release,
     migration_versions,  # noqa: F401
@@ -47,7 +48,7 @@ def _product(template: Path, at: str, dst: Path) -> Path:
     return product
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update with conflicts, then drift until resolved")
 def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -83,7 +84,33 @@ def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
     assert resolved.returncode == 0, resolved.stdout + resolved.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real copier update of the paved-road template, conflicting")
+def test_plain_copier_update_fails_while_conflict_markers_remain(
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """Copier itself exits 0 on inline conflicts; the template's last migration
+    (finish_update.py) makes `copier update` fail, so automation trusting the exit code
+    (Renovate, scripts) never commits the markers as a finished update."""
+    template = _later_release(
+        versions, tmp_path, (MAKEFILE, "PORT ?= 8000", "PORT ?= 8001"), "v99.0.0"
+    )
+    product = _product(template, versions.new, tmp_path / "product")
+    makefile = product / "Makefile"
+    makefile.write_text(makefile.read_text().replace("PORT ?= 8000", "PORT ?= 8080"))
+    commit_all(product, "serve on 8080")
+
+    result = copier_update(product)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    said = "finish_update: 1 conflict(s) to resolve, then `git add` (or `git rm`) each: Makefile"
+    assert said in output
+    assert "<<<<<<< before updating" in makefile.read_text()
+    assert "Makefile" in git(product, "ls-files", "-u").stdout
+
+
+@pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_moved_file_keeps_the_products_edits(
     migration_versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -127,7 +154,7 @@ def test_moved_file_keeps_the_products_edits(
     assert (product / MOVED_TO).read_bytes() == before
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_unedited_moved_file_just_moves(
     migration_versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -146,7 +173,7 @@ def test_unedited_moved_file_just_moves(
     assert (product / MOVED_TO).read_bytes() == (fresh / MOVED_TO).read_bytes()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_moved_file_edit_overlapping_the_template_gives_markers(
     migration_versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -184,7 +211,7 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
     assert refused.returncode != 0  # git itself refuses to commit an unmerged file
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update made to fail half way")
 def test_failure_half_way_leaves_the_product_unchanged(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -213,7 +240,7 @@ def test_failure_half_way_leaves_the_product_unchanged(
     assert tree_state(product) == before
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real update whose pyproject.toml conflicts (uv lock)")
 def test_conflicted_pyproject_holds_back_the_lock(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,

@@ -55,7 +55,7 @@ def _kept_as_conflict(product: Path) -> bytes:
     return ours
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real paved-road update across a release that deletes a file")
 def test_paved_road_update_keeps_a_deleted_changed_file_as_a_conflict(product: Path) -> None:
     result = update(product, "--defaults", "--no-drift")
 
@@ -72,7 +72,7 @@ def test_paved_road_update_keeps_a_deleted_changed_file_as_a_conflict(product: P
     assert OUR_LINE in (product / CHANGED).read_text()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real copier update across a release that deletes a file")
 def test_plain_copier_update_keeps_a_deleted_changed_file_and_fails(product: Path) -> None:
     result = copier_update(product)
 

@@ -42,7 +42,7 @@ def _locked(product: Path) -> dict[str, str]:
     return {package["name"]: package["version"] for package in lock["package"]}
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="real updates that re-lock with uv")
 @pytest.mark.parametrize("tool", ["copier", "paved-road"])
 def test_raised_lower_bound_is_locked(
     tool: str,

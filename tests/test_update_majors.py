@@ -55,7 +55,7 @@ def _next(new: str) -> tuple[str, str]:
     return f"v{version.major}.{version.minor + 1}.0", f"v{version.major + 1}.0.0"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="real updates across a major release")
 @pytest.mark.parametrize(("days_ago", "in_grace"), [(10, True), (GRACE_DAYS + 10, False)])
 def test_previous_major_has_a_grace_period_from_the_tag_date(
     versions: Versions,  # noqa: F811 - the session fixture imported above
@@ -92,7 +92,7 @@ def test_previous_major_has_a_grace_period_from_the_tag_date(
         assert "FAIL   behind" in result.stdout
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="real updates to an intermediate release")
 def test_update_to_an_intermediate_release_notes_the_lag(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,

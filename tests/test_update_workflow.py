@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from paved_road.template_source import APPROVED_SOURCES
 
 from tests.cases import CHECK_CASES
-from tests.support import REPO_ROOT, commit_all, copy_product, git, init_repo, run
+from tests.support import commit_all, copy_product, git, init_repo, run
 from tests.update_support import GIT_IDENTITY, Versions, versions  # noqa: F401
 
 WORKFLOW = ".github/workflows/template-update.yml"
@@ -55,13 +56,25 @@ def test_least_privilege_and_schedule(fresh_product: Path) -> None:
     }
     steps = job["steps"]
     assert steps[0]["with"]["persist-credentials"] is False
-    assert "paved-road update --defaults" in _steps(fresh_product)["update"]["run"]
+    update = _steps(fresh_product)["update"]
+    assert "paved-road update --defaults" in update["run"]
+    # paved-road comes from the platform's repository, the constant CI's drift check uses;
+    # nothing of the answers file (which a fork could point at itself) decides it.
+    assert f'platform="{APPROVED_SOURCES[0]}"' in update["run"]
+    assert "_src_path" not in update["run"] and ".copier-answers" not in update["run"]
+    assert "env" not in update  # no repository variable overrides it either
     assert _steps(fresh_product)["pr"]["uses"].startswith("peter-evans/create-pull-request@")
 
 
-def _run_update_step(product: Path, runner: Path) -> tuple[int, dict[str, str], str]:
+def _run_update_step(
+    product: Path, runner: Path, platform: Path
+) -> tuple[int, dict[str, str], str]:
+    """The step's own script, with the platform's repository URL pointed at ``platform`` (a
+    local template repository: no GitHub at test time)."""
     script = runner / "update-step.sh"
-    script.write_text(_steps(product)["update"]["run"])
+    step = _steps(product)["update"]["run"]
+    assert APPROVED_SOURCES[0] in step
+    script.write_text(step.replace(APPROVED_SOURCES[0], f"file://{platform}"))
     outputs = runner / "output"
     outputs.write_text("")
     result = run(
@@ -71,7 +84,6 @@ def _run_update_step(product: Path, runner: Path) -> tuple[int, dict[str, str], 
         GITHUB_OUTPUT=str(outputs),
         GITHUB_STEP_SUMMARY=str(runner / "summary"),
         RUNNER_TEMP=str(runner),
-        PAVED_ROAD_FROM=str(REPO_ROOT),  # this checkout, not a published one
         **GIT_IDENTITY,
     )
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
@@ -79,7 +91,7 @@ def _run_update_step(product: Path, runner: Path) -> tuple[int, dict[str, str], 
     return result.returncode, values, body + result.stdout + result.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="runs the update workflow's steps on a real update with conflicts")
 def test_update_step_opens_a_conflicts_pr_that_fails(
     versions: Versions,  # noqa: F811 - the session fixture imported above
     tmp_path: Path,
@@ -101,7 +113,7 @@ def test_update_step_opens_a_conflicts_pr_that_fails(
     runner = tmp_path / "runner"
     runner.mkdir()
 
-    code, outputs, log = _run_update_step(product, runner)
+    code, outputs, log = _run_update_step(product, runner, template)
 
     assert code == 0, log  # the step succeeds so the PR is opened ...
     assert outputs["exit"] == "1", log  # ... and the last step fails the run and the PR
@@ -110,8 +122,14 @@ def test_update_step_opens_a_conflicts_pr_that_fails(
     assert "<<<<<<< before updating" in (product / "Makefile").read_text()
 
 
-@pytest.mark.slow
-def test_update_step_fails_when_the_update_is_refused(fresh_product: Path, tmp_path: Path) -> None:
+@pytest.mark.slow(reason="runs the update workflow's steps on a refused update")
+def test_update_step_fails_when_the_update_is_refused(
+    fresh_product: Path,
+    versions: Versions,  # noqa: F811 - the session fixture imported above
+    tmp_path: Path,
+) -> None:
+    """The answers name another template (here one that does not even answer): the tool is
+    still installed from the platform's repository, and it refuses that source."""
     product = Path(tmp_path / "product")
     run(["cp", "-a", str(fresh_product), str(product)], cwd=tmp_path)
     answers = product / ".copier-answers.yml"
@@ -128,12 +146,15 @@ def test_update_step_fails_when_the_update_is_refused(fresh_product: Path, tmp_p
     runner = tmp_path / "runner"
     runner.mkdir()
 
-    code, outputs, log = _run_update_step(product, runner)
+    code, outputs, log = _run_update_step(product, runner, versions.repo)
 
     assert code == 2, log
     assert outputs["exit"] == "2"
     assert "title" not in outputs  # no pull request for a refused update
-    assert "unreachable" in log
+    assert (
+        "paved-road update: template source http://127.0.0.1:9/paved-road.git is not an "
+        "approved paved-road template" in log
+    )
 
 
 def test_renovate_copier_manager_is_the_switched_off_alternative(fresh_product: Path) -> None:

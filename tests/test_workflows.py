@@ -201,10 +201,11 @@ def test_ci_runs_the_guarded_tests_with_the_platform_settings(rendered, case: st
     steps = {step.get("name"): step for step in jobs(product, "ci.yml")["check"]["steps"]}
     guarded = steps["Guarded tests"]
     assert guarded["env"] == {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": ""}
-    argv = guarded["run"].split()
-    assert argv[argv.index("-c") + 1] == "tests/guarded/guarded.ini"
-    assert "--noconftest" in argv
-    assert argv[argv.index("-p") + 1] == "tests.guarded.enforce"
+    # Isolated: python -I (no product root, PYTHONPATH or user site on the path); run.py
+    # gives pytest the platform's settings, plugin and a fresh copy of the folder.
+    assert guarded["run"] == "uv run --locked python -I tests/guarded/run.py"
+    runner = (product / "tests/guarded/run.py").read_text()
+    assert '"--noconftest"' in runner and '"guarded.enforce"' in runner
     assert (product / "tests/guarded/guarded.ini").is_file()
     names = list(steps)
     assert names.index("Install the locked dependencies") < names.index("Guarded tests")

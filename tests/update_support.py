@@ -14,7 +14,7 @@ from packaging.version import Version
 from paved_road.update.changelog import sections
 
 from tests.drift_support import recorded_source
-from tests.support import REPO_ROOT, commit_all, git, run, snapshot_template, tool_env
+from tests.support import REPO_ROOT, commit_all, git, init_repo, run, snapshot_template, tool_env
 
 MIGRATION_SCRIPT = "template_migrations/move_files.py"
 MOVED_FROM, MOVED_TO = "tests/test_items.py", "tests/api/test_items.py"
@@ -137,12 +137,17 @@ def copier_update(product: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The tests' templates are scratch clones on this machine: trusted as the documented flag
+# trusts a template checkout (the platform's own source is the only one approved by default).
+LOCAL = "--local-template"
+
+
 def update(
-    product: Path, *args: str, cwd: Path | None = None, **env: str
+    product: Path, *args: str, cwd: Path | None = None, trust: bool = True, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """``paved-road update`` as a bot runs it: no terminal on stdin."""
     return subprocess.run(
-        [PAVED_ROAD, "update", *args],
+        [PAVED_ROAD, "update", *([LOCAL] if trust else []), *args],
         cwd=cwd or product,
         env=_env(**env),
         stdin=subprocess.DEVNULL,
@@ -190,3 +195,64 @@ def migration_versions(versions: Versions, tmp_path_factory: pytest.TempPathFact
     return build_versions(
         tmp_path_factory.mktemp("migration") / "template", before_the_move(), "v0.0.1"
     )
+
+
+# A small template of two releases: a real `copier update` with a merge, a conflict, an added
+# and a deleted file in seconds, for the tests that need many updates (kills at each write
+# step, forks, debris) rather than the paved-road template's own content.
+TINY_V1 = {
+    "copier.yml": "_subdirectory: template\nname:\n  type: str\n  default: tiny\n",
+    "template/{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml }}",
+    "template/README.md.jinja": "# {{ name }}\n\nFrom the template.\n",
+    "template/src/app.py": "LIMIT = 1\n",
+    "template/gone.txt": "the template drops this in 2.0.0\n",
+    "CHANGELOG.md": "# Changelog\n\n## Unreleased\n\n## 1.0.0 (2026-11-01)\n\n- First.\n",
+}
+TINY_V2 = {
+    "template/README.md.jinja": "# {{ name }}\n\nFrom the template, version 2.\n",
+    "template/src/app.py": "LIMIT = 2\n",
+    "template/new.txt": "added in 2.0.0\n",
+    "CHANGELOG.md": "# Changelog\n\n## Unreleased\n\n## 2.0.0 (2026-12-01)\n\n- Limit 2.\n\n"
+    "## 1.0.0 (2026-11-01)\n\n- First.\n",
+}
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def tiny_template(where: Path, v2: dict[str, str] | None = None) -> Path:
+    """The small template, tagged v1.0.0 and v2.0.0 (``v2``: files of the second release)."""
+    write_files(where, TINY_V1)
+    init_repo(where, "tiny 1.0.0")
+    git(where, "tag", "v1.0.0")
+    write_files(where, TINY_V2 if v2 is None else v2)
+    (where / "template/gone.txt").unlink()
+    commit_all(where, "tiny 2.0.0")
+    git(where, "tag", "v2.0.0")
+    return where
+
+
+def tiny_product(template: Path, where: Path) -> Path:
+    """A product of the small template at v1.0.0, customised so that updating merges
+    README.md, conflicts on src/app.py, adds new.txt and deletes gone.txt; committed."""
+    run(
+        [COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1.0.0", str(template), str(where)],
+        cwd=where.parent,
+        **GIT_IDENTITY,
+    )
+    init_repo(where)
+    readme = where / "README.md"
+    readme.write_text("# tiny, by the product team\n" + readme.read_text().split("\n", 1)[1])
+    (where / "src/app.py").write_text("LIMIT = 10\n")
+    (where / "ours.txt").write_text("the product's own file\n")
+    commit_all(where, "product work")
+    return where
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small template (session-wide: never changed by a test)."""
+    return tiny_template(tmp_path_factory.mktemp("tiny") / "template")

@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.update",
         "update a product to a newer template version, safely",
     ),
+    "waiver": (
+        "paved_road.drift.waiver_command",
+        "sign a waiver with the platform's key (platform team only)",
+    ),
     "fleet": (
         "paved_road.fleet.command",
         "drift and updates across every product of a fleet",

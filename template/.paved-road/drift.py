@@ -27,15 +27,22 @@ set), and PAVED_ROAD_FROM overrides where the checker comes from (a local checko
 template, when working on the checker itself).
 """
 
-from __future__ import annotations
+# ruff: noqa: E402 (the imports wait until this script's folder is off sys.path)
+import os  # frozen, and `sys` built in: nothing on sys.path can stand in for them
+import sys
+
+# Python puts this script's folder first on sys.path, and that folder is the product's
+# `.paved-road/`: a `.paved-road/yaml.py` (or `json.py`, `argparse.py`...) would run as the
+# module it names, inside the checker's launcher. Nothing is imported before it is dropped.
+# (No `from __future__` either: that, too, is a module looked up on sys.path.)
+_HERE = os.path.dirname(os.path.realpath(__file__))  # noqa: PTH120 (pathlib is not loaded yet)
+sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != _HERE]
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -44,6 +51,18 @@ import yaml
 
 ANSWERS_FILE = ".copier-answers.yml"
 DESCRIBE_RE = re.compile(r"^.+-\d+-g(?P<sha>[0-9a-f]{4,40})$")
+# Release tags (v1.2.3, 1.2, v2.0.0rc1); a tag spelled like a commit SHA names nothing.
+RELEASE_RE = re.compile(r"^v?\d+(\.\d+)*((a|b|rc)\d+)?$")
+SHA_RE = re.compile(r"^[0-9a-fA-F]{7,40}$")
+# What a product's environment must not hand the checker's Python: module search paths and
+# startup files are code the product chose.
+PYTHON_ENV_DROPPED = (
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "PYTHONHOME",
+    "PYTHONINSPECT",
+)
 TIMEOUT_SECONDS = 60
 LOCAL_SKIP_HINT = "; to skip locally only: DRIFT_OFFLINE=1 make check"
 
@@ -93,8 +112,9 @@ def git_ref(commit: str) -> str:
     return match["sha"] if match else commit
 
 
-def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) -> None:
-    """The template repository at URL answers, and (when local) has the recorded commit."""
+def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) -> dict[str, str]:
+    """The template repository at URL answers, and (when local) has the recorded commit: its
+    tags, each with the commit it names."""
     try:
         reach = subprocess.run(  # noqa: S603
             ["git", "ls-remote", "--tags", "--", url],  # noqa: S607
@@ -109,8 +129,16 @@ def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) 
     if reach is None or reach.returncode != 0:
         why = reach.stderr.strip().splitlines()[0] if reach and reach.stderr.strip() else "timeout"
         raise CannotCheck(f"template source {url} is unreachable ({why}){hint}")
+    tags = {}
+    for line in reach.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        if name.endswith("^{}"):  # an annotated tag, peeled: the commit it names
+            tags[name[: -len("^{}")]] = sha
+        else:
+            tags.setdefault(name, sha)
     if not url.startswith("file://"):
-        return  # a remote repository is asked by uv
+        return tags  # a remote repository is asked by uv
     ref = git_ref(values["_commit"])
     repo = unquote(urlparse(url).path)
     verify = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"]
@@ -120,6 +148,31 @@ def reachable(values: dict[str, str], url: str, env: dict[str, str], hint: str) 
             f"template commit {values['_commit']!r} does not exist in {url} "
             f"(was the product rendered from uncommitted template changes, or a fork?){hint}"
         )
+    return tags
+
+
+def release_ref(commit: str, url: str, tags: dict[str, str]) -> str:
+    """The release tag of the platform's repository that `_commit` names (a tag, or the SHA a
+    tag names): in CI nothing else is installed. Any commit a pull request makes reachable in
+    the platform's repository (refs/pull/N/head) is code of the pull request's author."""
+    release = [tag for tag in tags if RELEASE_RE.match(tag) and not SHA_RE.match(tag)]
+    if commit in release:
+        return commit
+    if SHA_RE.match(commit):
+        named = sorted(tag for tag in release if tags[tag].startswith(commit.lower()))
+        if named:
+            return named[-1]
+    raise CannotCheck(
+        f"template commit {commit!r} is not a release of {url}: CI checks products on a "
+        "template release only; update to one (`paved-road update`)"
+    )
+
+
+def checker_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of the checker's Python: no module path or startup file of the
+    product's choosing, no user site, no script folder on sys.path (-P)."""
+    clean = {key: value for key, value in env.items() if key not in PYTHON_ENV_DROPPED}
+    return {**clean, "PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1"}
 
 
 def checker(source: str, *args: str, cwd: Path, env: dict[str, str], **kwargs):
@@ -175,7 +228,7 @@ def main(argv: list[str]) -> int:
 
 
 def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str]) -> int:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    env = checker_env({**os.environ, "GIT_TERMINAL_PROMPT": "0"})
     if args.ci:
         if not args.template_source:
             raise CannotCheck("--ci needs --template-source: restore the guarded CI file")
@@ -207,10 +260,14 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
         rest = ["--approved-source", args.template_source, *rest]
     else:
         url = git_url(values["_src_path"])
-    source = f"git+{url}@{git_ref(values['_commit'])}"
-    if not args.ci and os.environ.get("PAVED_ROAD_FROM"):
-        source = os.environ["PAVED_ROAD_FROM"]
-    reachable(values, url, env, "" if args.ci else LOCAL_SKIP_HINT)
+    tags = reachable(values, url, env, "" if args.ci else LOCAL_SKIP_HINT)
+    if args.ci:
+        # Refused before anything is fetched: uv would install (and run) any commit it can.
+        source = f"git+{url}@{release_ref(values['_commit'], url, tags)}"
+    else:
+        source = f"git+{url}@{git_ref(values['_commit'])}"
+        if os.environ.get("PAVED_ROAD_FROM"):
+            source = os.environ["PAVED_ROAD_FROM"]
     install = checker(source, "--version", cwd=scratch, env=env, capture_output=True, text=True)
     if install.returncode != 0:
         lines = [line.strip() for line in install.stderr.splitlines() if line.strip()]

@@ -58,6 +58,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="trust the template source the product records (local runs only; noted in the "
         "report). CI never passes it",
     )
+    parser.add_argument(
+        "--waiver-signers",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="also accept waivers signed by the keys of this allowed-signers file (repeatable; "
+        "the platform's keys ship with paved-road)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -71,6 +80,9 @@ def unusable_option(args: argparse.Namespace) -> str | None:
             return f"--summary {summary}: folder {summary.parent} does not exist: create it first"
         if not os.access(summary if summary.exists() else summary.parent, os.W_OK):
             return f"--summary {summary} is not writable: name a file you may write"
+    for signers in args.waiver_signers:
+        if not signers.is_file():
+            return f"--waiver-signers {signers} is not a file: name an allowed-signers file"
     cache: Path | None = args.cache_dir
     if cache is not None:
         existing = next((path for path in (cache, *cache.parents) if path.exists()), None)
@@ -89,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             cache_dir=args.cache_dir,
             approved_sources=args.approved_source,
             approve_recorded=args.approve_recorded_source,
+            waiver_signers=args.waiver_signers,
         )
     if report.error is None or args.format != "text":
         sys.stdout.write(FORMATS[args.format](report))

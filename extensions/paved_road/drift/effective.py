@@ -14,8 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +22,8 @@ from typing import Any
 import yaml
 
 from .errors import CannotCheck
+from .manifests import manifest_problems
+from .pod_security import containers, image_name, pod_problems, pod_specs
 from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
@@ -32,18 +32,8 @@ BASE = f"{BASE_DIR}/kustomization.yaml"
 OVERLAYS = "deploy/overlays"
 CATALOG = "catalog-info.yaml"
 TIMEOUT_SECONDS = 60
-# Where each kind of workload keeps its pod spec.
-POD_SPEC_PATHS = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
+# Every file name kustomize builds a folder from (it refuses a folder with more than one).
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 _BUILDS: dict[str, tuple[list[dict[str, Any]] | None, str]] = {}
 
@@ -106,105 +96,53 @@ def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
 
 
 @lru_cache(maxsize=64)  # a render never changes
-def registry_path(render: Path) -> str | None:
-    """The product's own image repository, ``ghcr.io/<org>/<repo>``, from the template's render
-    of the catalog entry (never from the product's copy, which is seeded)."""
+def project_slug(render: Path) -> str | None:
+    """The product's ``<org>/<repo>``, from the template's render of the catalog entry (never
+    from the product's copy, which is seeded)."""
     try:
         catalog = yaml.safe_load((render / CATALOG).read_text(encoding="utf-8"))
         slug = catalog["metadata"]["annotations"]["github.com/project-slug"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return None
-    return f"ghcr.io/{str(slug).lower()}"
+    return str(slug).lower()
 
 
-def _pod_specs(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    path = POD_SPEC_PATHS.get(str(doc.get("kind")))
-    if path is None:
-        return
-    node: Any = doc
-    for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
-    if isinstance(node, dict):
-        name = (doc.get("metadata") or {}).get("name", "?")
-        yield f"{doc['kind']}/{name}", node
-
-
-def image_name(image: str) -> str:
-    """An image reference without its digest or tag (a registry port is part of the name)."""
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    return name[: len(name) - len(last)] + last.split(":", 1)[0]
-
-
-def _container_problems(
-    container: dict[str, Any],
-    pod_context: dict[str, Any],
-    allowed_images: AbstractSet[str],
-    own: str,
-) -> list[str]:
-    problems = []
-    context = container.get("securityContext") or {}
-    if context.get("privileged") is True:
-        problems.append("privileged: true (a privileged container is root on the node)")
-    if context.get("allowPrivilegeEscalation") is not False:
-        problems.append("allowPrivilegeEscalation is not false")
-    if context.get("readOnlyRootFilesystem") is not True:
-        problems.append("readOnlyRootFilesystem is not true")
-    capabilities = context.get("capabilities") or {}
-    if "ALL" not in (capabilities.get("drop") or []):
-        problems.append("capabilities do not drop ALL")
-    if capabilities.get("add"):
-        problems.append(f"capabilities add {capabilities['add']}")
-    non_root = context.get("runAsNonRoot", pod_context.get("runAsNonRoot"))
-    if non_root is not True:
-        problems.append("runAsNonRoot is not true")
-    if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
-        problems.append("runAsUser is 0 (root)")
-    limits = (container.get("resources") or {}).get("limits") or {}
-    if not limits.get("memory"):
-        problems.append("no memory limit (resources.limits.memory)")
-    image = str(container.get("image", ""))
-    if image_name(image) not in allowed_images:
-        where = f"the product's own {own}" if own else "the base's image"
-        problems.append(f"image {image!r} is not from {where}")
-    return problems
-
-
-def pod_problems(spec: dict[str, Any], allowed_images: AbstractSet[str], own: str) -> list[str]:
-    """Every way a pod spec breaks the base's invariants, each as `<where>: <what>`."""
-    problems = [f"pod: {key}: true" for key in HOST_NAMESPACES if spec.get(key) is True]
-    problems += [
-        f"pod: volume {volume.get('name', '?')} mounts a hostPath"
-        for volume in spec.get("volumes") or []
-        if isinstance(volume, dict) and "hostPath" in volume
-    ]
-    pod_context = spec.get("securityContext") or {}
-    for field in CONTAINER_LISTS:
-        for container in spec.get(field) or []:
-            if isinstance(container, dict):
-                where = f"container {container.get('name', '?')}"
-                problems += [
-                    f"{where}: {problem}"
-                    for problem in _container_problems(container, pod_context, allowed_images, own)
-                ]
-    return problems
+def registry_path(render: Path) -> str | None:
+    """The product's own image repository, ``ghcr.io/<org>/<repo>``."""
+    slug = project_slug(render)
+    return f"ghcr.io/{slug}" if slug else None
 
 
 @lru_cache(maxsize=64)  # a render never changes
+def base_build(render: Path) -> tuple[dict[str, Any], ...]:
+    """The objects of the template's own base, built as the overlays are: what the platform
+    ships is never a finding."""
+    built, _ = build(render / BASE_DIR, render / "deploy")
+    return tuple(built or ())
+
+
 def base_images(render: Path) -> frozenset[str]:
     """The image names of the template's own base (placeholders the release replaces), so the
     check holds the product to what the platform ships."""
-    built, _ = build(render / BASE_DIR, render / "deploy")
     return frozenset(
-        {
-            image_name(str(container.get("image", "")))
-            for doc in built or []
-            for _, spec in _pod_specs(doc)
-            for field in CONTAINER_LISTS
-            for container in spec.get(field) or []
-            if isinstance(container, dict)
-        }
+        image_name(str(container.get("image", "")))
+        for doc in base_build(render)
+        for _, spec in pod_specs(doc)
+        for container in containers(spec)
     )
+
+
+def overlays(product: Path) -> list[Path]:
+    """The kustomization file of every environment (``deploy/overlays/<env>/``, what
+    deploy/release.sh builds), whatever name kustomize accepts it under: a ``Kustomization``
+    is built too. A folder with two of them is built as well, and kustomize refuses it."""
+    root = product / OVERLAYS
+    found = []
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and not folder.is_symlink():
+            names = [name for name in KUSTOMIZATION_NAMES if (folder / name).is_file()]
+            found += [folder / names[0]] if names else []
+    return found
 
 
 def effective_findings(render: Path, product: Path) -> list[Finding]:
@@ -212,38 +150,40 @@ def effective_findings(render: Path, product: Path) -> list[Finding]:
     if not (render / BASE).is_file() or not (product / OVERLAYS).is_dir():
         return []
     own = registry_path(render) or ""
-    kustomizations = sorted(product.glob(f"{OVERLAYS}/*/kustomization.y*ml"))
+    kustomizations = overlays(product)
     # kubectl starts slowly and each build is its own process: run them side by side.
     with ThreadPoolExecutor(max_workers=len(kustomizations) + 1) as pool:
-        base = pool.submit(base_images, render)
+        base = pool.submit(base_build, render)
         builds = pool.map(lambda k: build(k.parent, product / "deploy"), kustomizations)
-        allowed = base.result() | ({own} if own else set())
+        base_docs = list(base.result())
         built_overlays = list(builds)
+    allowed = base_images(render) | ({own} if own else set())
     findings = []
     for kustomization, (built, error) in zip(kustomizations, built_overlays, strict=True):
-        overlay = kustomization.parent
         path = kustomization.relative_to(product).as_posix()
+        name = kustomization.parent.name
         if built is None:
-            findings.append(
-                Finding(
-                    kind=Kind.EFFECTIVE,
-                    severity=Severity.ERROR,
-                    path=path,
-                    message=f"overlay {overlay.name} does not build: {error}",
-                )
-            )
+            findings.append(_finding(path, None, f"overlay {name} does not build: {error}"))
             continue
         for doc in built:
-            for ref, spec in _pod_specs(doc):
+            for ref, spec in pod_specs(doc):
                 findings += [
-                    Finding(
-                        kind=Kind.EFFECTIVE,
-                        severity=Severity.ERROR,
-                        path=path,
-                        part=ref,
-                        message=f"overlay {overlay.name} deploys {ref} with {problem}: "
+                    _finding(
+                        path,
+                        ref,
+                        f"overlay {name} deploys {ref} with {problem}: "
                         "the base's security settings must hold in every environment",
                     )
                     for problem in pod_problems(spec, allowed, own)
                 ]
+        findings += [
+            _finding(path, ref, f"overlay {name}: {ref} {problem}")
+            for ref, problem in manifest_problems(built, base_docs, name)
+        ]
     return findings
+
+
+def _finding(path: str, part: str | None, message: str) -> Finding:
+    return Finding(
+        kind=Kind.EFFECTIVE, severity=Severity.ERROR, path=path, part=part, message=message
+    )

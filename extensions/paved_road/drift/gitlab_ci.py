@@ -53,6 +53,7 @@ GLOBAL_KEYS = frozenset(
     }
 )
 BEFORE_DRIFT_STAGES = frozenset({".pre", "drift"})
+DRIFT_JOB = "drift"
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _INTEGRITY = re.compile(r"^sha256-[A-Za-z0-9+/]{43}=$")
@@ -118,7 +119,47 @@ def gitlab_findings(rendered: Path, product: Path, files: list[str]) -> list[Fin
         findings += _include_findings(path, document.get("include"), includes, local=ours)
         if not ours:
             findings += _product_findings(path, document, platform, stages)
-    return findings
+    return _drift_job_findings(rendered, product) + findings
+
+
+def _drift_job_findings(rendered: Path, product: Path) -> list[Finding]:
+    """The pipeline still runs the platform's drift job first, as shipped (never waivable, as
+    GitHub's ``ci-drift-job``): an edit there switches drift off for every later change."""
+    shipped = _load((rendered / PIPELINE_FILE).read_bytes())
+    if not isinstance(shipped, dict) or not isinstance(shipped.get(DRIFT_JOB), dict):
+        return []
+    mine = _load(read_product_file(product, PIPELINE_FILE))
+    if not isinstance(mine, dict):
+        problems = [f"{PIPELINE_FILE} is missing or does not parse: drift no longer runs in CI"]
+    else:
+        problems = _drift_job_problems(shipped, mine)
+    return [
+        Finding(kind=Kind.CI_DRIFT_JOB, severity=Severity.ERROR, path=PIPELINE_FILE, message=why)
+        for why in problems
+    ]
+
+
+def _drift_job_problems(shipped: dict[Any, Any], mine: dict[Any, Any]) -> list[str]:
+    problems = []
+    if not isinstance(mine.get(DRIFT_JOB), dict):
+        problems.append("the drift job is missing: drift no longer runs in CI")
+    elif mine[DRIFT_JOB] != shipped[DRIFT_JOB]:
+        problems.append(
+            "the drift job is altered (it differs from the template's): CI no longer checks "
+            "drift as the platform does"
+        )
+    if (mine.get("stages") or [None])[0] != DRIFT_JOB:
+        problems.append("the drift stage is no longer the first stage")
+    if mine.get("workflow") != shipped.get("workflow"):
+        problems.append("the pipeline's `workflow:` changed: drift may no longer run")
+    problems += [
+        f"job {name} no longer waits for the drift job (needs: [drift])"
+        for name, job in shipped.items()
+        if isinstance(job, dict)
+        and _needs_drift(job.get("needs"))
+        and not (isinstance(mine.get(name), dict) and _needs_drift(mine[name].get("needs")))
+    ]
+    return problems
 
 
 def _ci_files(root: Path) -> list[str]:

@@ -178,8 +178,8 @@ def clear_memory_cache() -> None:
     _rendered_files.cache_clear()
     provenance.recorded_keys.cache_clear()
     policy.load_policy.cache_clear()
-    effective.registry_path.cache_clear()
-    effective.base_images.cache_clear()
+    effective.project_slug.cache_clear()
+    effective.base_build.cache_clear()
 
 
 def rendered_files(root: Path) -> list[str]:

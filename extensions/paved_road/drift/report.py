@@ -35,6 +35,9 @@ class Kind(StrEnum):
     WAIVER_REFUSED = "waiver-refused"
     CODEOWNERS = "codeowners"
     EFFECTIVE = "effective"  # a built overlay breaks the base's security settings
+    ROLLBACK = "rollback"  # an older release than the product recorded before
+    ANSWER_CHANGED = "answer-changed"  # an answer edited by hand, or one that lost guarded files
+    CI_DRIFT_JOB = "ci-drift-job"  # the product's CI no longer runs the drift job as shipped
     PIPELINE = "pipeline"  # a GitLab pipeline file runs something before or instead of drift
 
 

@@ -113,3 +113,9 @@ def release_of(commit: str, tags: dict[str, str]) -> Release:
             return Release(tag=max(named, key=lambda tag: parse_tag(tag) or Version("0")))
         return Release(tag=None, problem=f"commit {commit} is not a tagged release")
     return Release(tag=None, problem=f"{commit!r} is not a release tag (a branch?)")
+
+
+def unknown_tag(commit: str, tags: dict[str, str]) -> bool:
+    """A ``_commit`` spelled as a release tag that the repository does not have: nothing to
+    check against (a typo, or a fork's release), rather than an unreleased commit."""
+    return commit not in tags and _is_release_tag(commit) and DESCRIBE_RE.match(commit) is None

@@ -2,9 +2,10 @@
 
 A waiver names a path (and optionally a part), says why, who of the platform approved it and
 when, and expires. It counts only when the policy's rules hold: a non-blank reason, an approver
-the policy names, at most ``max_days`` from approval to expiry. The file belongs to the platform
-team through CODEOWNERS, so the approval it records is the review GitHub required. Waivers only
-soften guarded findings; the template's provenance, conflicts and version lag cannot be waived.
+the policy names, at most ``max_days`` from approval to expiry, and a signature by the
+platform's key over all of it (``signatures``): the product writes this file, so nothing it
+says about its own approval counts unsigned. Waivers only soften guarded findings; the
+template's provenance, conflicts and version lag cannot be waived.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Waiver(BaseModel):
     expires: dt.date
     approved_by: str | None = None
     approved_on: dt.date | None = None
+    # The platform's SSH signature over the waiver and its product (drift/signatures.py).
+    signature: str | None = None
 
     def refusal(self, rules: WaiverRules, today: dt.date) -> str | None:
         """Why the policy's rules refuse this waiver (the first reason), or None when it counts."""

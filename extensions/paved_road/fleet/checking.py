@@ -10,6 +10,7 @@ the same thing. Results are stored as they arrive, so an interrupted run resumes
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import signal
 from collections import defaultdict
@@ -99,6 +100,14 @@ def _plan(
     return key, cache_key(recorded, recorded.commit), known
 
 
+@dataclass(frozen=True)
+class Trust:
+    """What a run trusts beside the package: template sources, waiver signers (files)."""
+
+    approved: tuple[str, ...] = ()
+    signers: tuple[str, ...] = ()
+
+
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps results
 
@@ -107,7 +116,7 @@ def _check_one(
     path: str,
     today: dt.date,
     renders: str,
-    approved: tuple[str, ...],
+    trust: Trust,
     tags: dict[str, str] | None,
 ) -> str:
     """In a worker process: the drift check of one snapshot, as JSON (cheap to pass back).
@@ -117,9 +126,10 @@ def _check_one(
         Path(path),
         today=today,
         cache_dir=Path(renders),
-        approved_sources=approved,
+        approved_sources=trust.approved,
         tags=tags,
         snapshot=True,
+        waiver_signers=[Path(path) for path in trust.signers],
     )
     return report.model_dump_json()
 
@@ -172,11 +182,13 @@ class _Run:
     done, so they find its render in the cache instead of rendering it again.
     """
 
-    def __init__(
-        self, fleet: Fleet, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...]
-    ) -> None:
+    def __init__(self, fleet: Fleet, cache: Path, jobs: int, today: dt.date, trust: Trust) -> None:
         self.fleet, self.cache, self.jobs, self.today = fleet, cache, jobs, today
-        self.approved = approved  # template sources approved beside the package's
+        self.trust = trust  # template sources and waiver signers trusted beside the package's
+        # Stored results depend on which waiver signatures count: the keys are in their key.
+        texts = "\0".join(Path(path).read_text(encoding="utf-8") for path in trust.signers)
+        digest = hashlib.sha256(texts.encode()).hexdigest()
+        self.result_scope = (*trust.approved, f"signers:{digest}")
         self.store = ResultStore(cache / "results")
         self.tags = _Tags()
         self.rows: list[ProductResult] = []
@@ -237,7 +249,7 @@ class _Run:
                 )
             )
             return
-        key, group, tags = _plan(product, checkout, self.tags, self.today, self.approved)
+        key, group, tags = _plan(product, checkout, self.tags, self.today, self.result_scope)
         item = Pending(product, checkout, key, group, _entity(checkout.path), tags)
         stored = self.store.get(key) if key is not None else None
         if stored is not None:
@@ -263,16 +275,24 @@ class _Run:
 
     def _submit(self, item: Pending, pool: futures.Executor) -> None:
         renders = str(self.cache / "renders")
-        check = (_check_one, str(item.checkout.path), self.today, renders, self.approved, item.tags)
+        path = str(item.checkout.path)
+        check = (_check_one, path, self.today, renders, self.trust, item.tags)
         self.checks[pool.submit(*check)] = item
 
 
 def check_fleet(
-    fleet: Fleet, *, cache: Path, jobs: int, today: dt.date, approved: tuple[str, ...] = ()
+    fleet: Fleet,
+    *,
+    cache: Path,
+    jobs: int,
+    today: dt.date,
+    approved: tuple[str, ...] = (),
+    signers: tuple[str, ...] = (),
 ) -> tuple[list[ProductResult], Tally]:
     """Every product of the fleet as a row; stored results of an earlier run are reused."""
     for folder in ("products", "results"):  # an unusable cache fails here, not per product
         (cache / folder).mkdir(parents=True, exist_ok=True)
-    run = _Run(fleet, cache.resolve(), jobs, today, approved)  # workers run git in other folders
+    trust = Trust(approved, signers)
+    run = _Run(fleet, cache.resolve(), jobs, today, trust)  # workers run git in other folders
     run.run()
     return run.rows, run.tally

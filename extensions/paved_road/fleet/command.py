@@ -91,6 +91,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also write each product's drift report to DIR/<product>/drift-report.json "
         "(what `fleet collect` reads)",
     )
+    check.add_argument(
+        "--waiver-signers",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="also accept waivers signed by the keys of this allowed-signers file, as "
+        "`paved-road drift --waiver-signers` does (repeatable)",
+    )
     _add_outputs(check)
     check.set_defaults(handler=run_check_command)
 
@@ -168,8 +177,13 @@ def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
     from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
 
-    if args.jobs < 1:
-        return _fail("--jobs must be 1 or more")
+    unusable = [path for path in args.waiver_signers if not path.is_file()]
+    if args.jobs < 1 or unusable:
+        return _fail(
+            "--jobs must be 1 or more"
+            if args.jobs < 1
+            else f"--waiver-signers {unusable[0]} is not a file: name an allowed-signers file"
+        )
     try:
         fleet = load_fleet(args.fleet)
         if args.shard is not None:
@@ -183,6 +197,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             today=dt.date.today(),
             approved=tuple(args.approved_source),
+            signers=tuple(str(path.resolve()) for path in args.waiver_signers),
         )
     except Interrupted as error:
         print(f"paved-road fleet: {error}", file=sys.stderr)

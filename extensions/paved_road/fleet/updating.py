@@ -98,13 +98,15 @@ def _target(tags: dict[str, str], to: str | None) -> str:
     return released[max(released)]
 
 
-def _run_update(product: Path, target: str) -> tuple[int, str]:
-    """``paved-road update --defaults --vcs-ref TARGET`` through its own entry point."""
+def _run_update(product: Path, target: str, approved: tuple[str, ...]) -> tuple[int, str]:
+    """``paved-road update --defaults --vcs-ref TARGET`` through its own entry point, with the
+    sources this fleet run approves (the update checks them again, by the same rules)."""
     from .. import update  # noqa: PLC0415 - imports copier; only the update workers pay it
 
     parser = argparse.ArgumentParser(prog="paved-road")
     update.register(parser.add_subparsers())
-    args = parser.parse_args(["update", str(product), "--defaults", "--vcs-ref", target])
+    approve = [f"--approved-source={source}" for source in approved]
+    args = parser.parse_args(["update", str(product), "--defaults", "--vcs-ref", target, *approve])
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         code = int(args.handler(args))
@@ -173,7 +175,7 @@ def _update(
         return outcome
     base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
     _git(work, "checkout", "--quiet", "-b", branch)
-    code, printed = _run_update(work, target)
+    code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
         lines = [line for line in printed.splitlines() if line.strip()]
         raise Failed(lines[-1] if lines else "paved-road update failed")

@@ -11,16 +11,29 @@ failed, product unchanged; 3 updated without conflicts, but the drift check fail
 
 The command is imported only when used: the template's migrations import
 ``paved_road.update.lockfile`` with nothing but copier's own Python packages installed.
+That import (copier's, mostly) takes a moment: a signal during it is one line, exit 2, like
+a signal at any later moment before the product is changed, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from .interrupts import Interrupted, signals_interrupt
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from .command import register as register_command  # noqa: PLC0415 - see the docstring
-
+    try:
+        with signals_interrupt():
+            from .command import register as register_command  # noqa: PLC0415 - see above
+    except (Interrupted, KeyboardInterrupt) as error:
+        name = error.name if isinstance(error, Interrupted) else "SIGINT"
+        print(
+            f"paved-road update: interrupted by {name} while starting: nothing was done",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
     register_command(subparsers)
 
 

@@ -2,19 +2,29 @@
 
 ``prepare`` (in ``paved-road update``) compares the scratch clone with ``HEAD``, copies the
 git objects its index needs into the product's repository (adding objects changes nothing a
-user sees) and writes ``plan.json``. ``apply_plan`` then runs in a child process of its own
-session with SIGINT, SIGTERM and SIGHUP blocked (inherited from the parent), so killing
-``paved-road update`` (any signal, SIGKILL too) or closing its terminal cannot stop it: it
-writes every changed file (each by rename), the index entries (unmerged stages included),
-and ``.copier-answers.yml`` last, then removes the run folder. If it fails it puts the product
-back to ``HEAD`` (the update starts only on a clean tree). If it is itself killed, the
-``applying`` marker stays and the next ``paved-road update`` finishes the same plan first.
+user sees) and writes ``plan.json``: every file to write or delete, with a content hash of
+what is there now (``before``) and of what the update puts there (``after``), the index
+entries before and after, ``HEAD`` and ``refs/stash`` (``recovery`` checks them before it
+finishes a plan whose applier was killed), and what to print when done (``report``).
 
-Run by ``spawn`` as ``python -m paved_road.update.apply PLAN``.
+``apply_plan`` then runs in a child process of its own session with SIGINT, SIGTERM and
+SIGHUP blocked (inherited from the parent), so killing ``paved-road update`` (any signal,
+SIGKILL too) or closing its terminal cannot stop it: it writes every changed file in plan
+order (each by rename), the index entries (unmerged stages included), and
+``.copier-answers.yml`` last, then renames the run folder to ``done-*`` (the plan is gone in
+one step) and removes it. If it fails it puts the product back to ``HEAD`` (the update starts
+only on a clean tree). If it is itself killed, the ``applying`` marker stays and the next
+``paved-road update`` finishes the same plan, if nothing changed in between.
+
+Nothing in the plan is an absolute path: the product's root is an argument, so a copy of the
+product (``.git`` included) holds a plan that still means the same.
+
+Run by ``spawn`` as ``python -m paved_road.update.apply PLAN ROOT``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,20 +32,40 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import stages
 from .interrupts import HANDLED
 from .product import Refused, git
+from .scratch import discard
 
 PLAN_FILE, MARKER = "plan.json", "applying"
+TEMPORARY_SUFFIX = ".paved-road-tmp"  # a file being written; never left once renamed
 NO_OBJECT = "0" * 40
+# Where the applier is between its writes (the test-only pause hook, ``stages``): started,
+# first file written, index written, answers file written (clean-up left).
+WRITE_STEPS = ("apply-start", "apply", "apply-index", "apply-written")
 
 
 def _z(output: str) -> list[str]:
     return [item for item in output.split("\0") if item]
 
 
-def _index_entries(repo: Path, paths: set[str]) -> dict[str, list[str]]:
+def fingerprint(path: Path) -> str | None:
+    """A content hash of what is at ``path`` (None: nothing), with its executable bit (an
+    update may change only that). A symlink is its target."""
+    if path.is_symlink():
+        return f"link:{path.readlink()}"
+    if path.is_dir():
+        return "folder"
+    try:
+        executable = "+x" if path.stat().st_mode & 0o111 else ""
+        return hashlib.sha256(path.read_bytes()).hexdigest() + executable
+    except FileNotFoundError:
+        return None
+
+
+def index_entries(repo: Path, paths: set[str] | list[str]) -> dict[str, list[str]]:
     """``git ls-files -s`` lines (``mode sha stage\\tpath``) of ``paths``, every stage."""
     entries: dict[str, list[str]] = {path: [] for path in paths}
     for line in _z(git(repo, "ls-files", "-s", "-z")):
@@ -56,7 +86,7 @@ def _head_entries(repo: Path, paths: set[str]) -> dict[str, list[str]]:
     return entries
 
 
-def _index_info(entries: dict[str, list[str]]) -> str:
+def index_info(entries: dict[str, list[str]]) -> str:
     """Input for ``git update-index --index-info``: drop each path, then add its entries."""
     lines = []
     for path, stages_of_path in sorted(entries.items()):
@@ -87,36 +117,63 @@ def _copy_objects(scratch: Path, root: Path, entries: dict[str, list[str]]) -> N
             raise Refused(f"could not copy git object {sha} into the product's repository")
 
 
-def prepare(scratch_folder: Path, scratch: Path, root: Path, answers: str) -> Path:
+def repository_state(root: Path) -> dict[str, str | None]:
+    """What moves when a person commits, checks out, resets or stashes."""
+    return {
+        "head": git(root, "rev-parse", "--verify", "--quiet", "HEAD").strip(),
+        "branch": git(root, "symbolic-ref", "--quiet", "HEAD", check=False).strip() or None,
+        "stash": git(root, "rev-parse", "--verify", "--quiet", "refs/stash", check=False).strip()
+        or None,
+    }
+
+
+def prepare(
+    scratch_folder: Path, scratch: Path, root: Path, answers: str, report: dict[str, Any]
+) -> Path:
     """Write the plan for turning the product (clean, at HEAD) into the scratch clone's state;
-    ``answers`` is the answers file's path from the repository root."""
+    ``answers`` is the answers file's path from the repository root, ``report`` what to
+    print once the plan is written (also when a later run finishes it)."""
     status = _z(
         git(scratch, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
     )
     changed = {item[3:] for item in status}
     staged = set(_z(git(scratch, "diff-index", "--cached", "--name-only", "-z", "HEAD")))
     staged |= {line.split("\t", 1)[1] for line in _z(git(scratch, "ls-files", "-u", "-z"))}
-    entries = _index_entries(scratch, staged)
+    # Every path the plan touches, staged or not: the index of each must be as before or as
+    # after for a later run to finish the plan (a `git add` in between is a change).
+    touched = changed | staged
+    entries = index_entries(scratch, touched)
     _copy_objects(scratch, root, entries)
     files = [
-        {"path": path, "write": os.path.lexists(scratch / path)}
+        {
+            "path": path,
+            "write": os.path.lexists(scratch / path),
+            "before": fingerprint(root / path),
+            "after": fingerprint(scratch / path),
+        }
         for path in sorted(changed, key=lambda path: (path == answers, path))
     ]
     plan = {
-        "root": str(root),
-        "source": str(scratch),
+        "source": scratch.relative_to(scratch_folder).as_posix(),
         "files": files,
-        "index": _index_info(entries),
-        "rollback_index": _index_info(_head_entries(root, staged)),
+        "index": index_info(entries),
+        "rollback_index": index_info(_head_entries(root, touched)),
+        "state": repository_state(root),
+        "report": report,
     }
     path = scratch_folder / PLAN_FILE
     path.write_text(json.dumps(plan, indent=1), encoding="utf-8")
     return path
 
 
+def read_plan(plan_path: Path) -> dict[str, Any]:
+    plan: dict[str, Any] = json.loads(plan_path.read_text(encoding="utf-8"))
+    return plan
+
+
 def _write(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.paved-road-tmp")
+    temporary = target.with_name(f".{target.name}{TEMPORARY_SUFFIX}")
     temporary.unlink(missing_ok=True)
     if source.is_symlink():
         temporary.symlink_to(source.readlink())
@@ -144,67 +201,95 @@ def _update_index(root: Path, info: str) -> None:
     )
 
 
-def apply_plan(plan_path: Path) -> None:
-    plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    root, source = Path(plan["root"]), Path(plan["source"])
+def _put(root: Path, source: Path, item: dict[str, Any]) -> None:
+    target = root / item["path"]
+    if fingerprint(target) == item["after"]:
+        return  # already written (a plan finished by a later run)
+    _write(source / item["path"], target) if item["write"] else _delete(root, target)
+
+
+def _drop_temporaries(root: Path, plan: dict[str, Any]) -> None:
+    """A write killed between copy and rename leaves its temporary file: the applier's own."""
+    for item in plan["files"]:
+        target = root / item["path"]
+        target.with_name(f".{target.name}{TEMPORARY_SUFFIX}").unlink(missing_ok=True)
+
+
+def apply_plan(plan_path: Path, root: Path) -> None:
+    plan = read_plan(plan_path)
+    source = plan_path.parent / plan["source"]
     (plan_path.parent / MARKER).touch()
+    stages.reached("apply-start")
+    _drop_temporaries(root, plan)
     *files, last = plan["files"] or [None]
     for number, item in enumerate(files):
-        target = root / item["path"]
-        _write(source / item["path"], target) if item["write"] else _delete(root, target)
+        _put(root, source, item)
         if number == 0:
             stages.reached("apply")
     _update_index(root, plan["index"])
+    stages.reached("apply-index")
     if last is not None:  # the answers file when the version changed: the last write
-        target = root / last["path"]
-        _write(source / last["path"], target) if last["write"] else _delete(root, target)
-    shutil.rmtree(plan_path.parent, ignore_errors=True)
+        _put(root, source, last)
+    stages.reached("apply-written")
+    discard(plan_path.parent)
 
 
-def roll_back(plan_path: Path) -> None:
-    """Put the product back to HEAD: it was clean there when the update started."""
-    plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    root = Path(plan["root"])
+def roll_back(plan_path: Path, root: Path) -> None:
+    """Put back what the applier changed: the product was clean at HEAD when it started.
+    Only files that differ from what was there before are touched."""
+    plan = read_plan(plan_path)
+    _drop_temporaries(root, plan)
     _update_index(root, plan["rollback_index"])
-    for item in plan["files"]:
-        path = item["path"]
-        shown = subprocess.run(["git", "cat-file", "-e", f"HEAD:{path}"], cwd=root, check=False)
-        if shown.returncode == 0:
-            git(root, "checkout", "HEAD", "--", path)
-        else:
+    changed = [
+        item["path"] for item in plan["files"] if fingerprint(root / item["path"]) != item["before"]
+    ]
+    in_head = set(_z(git(root, "ls-tree", "-r", "--full-tree", "--name-only", "-z", "HEAD")))
+    if restore := [path for path in changed if path in in_head]:
+        git(root, "checkout", "HEAD", "--", *restore)
+    for path in changed:
+        if path not in in_head:
             _delete(root, root / path)
 
 
-def spawn(plan_path: Path, lock_fd: int) -> int:
+def spawn(plan_path: Path, root: Path, lock_fd: int) -> int:
     """Run the applier to its end. Call with signals deferred: the child inherits the block,
     and this process must not stop waiting for it."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "paved_road.update.apply", str(plan_path)],
+        [sys.executable, "-m", "paved_road.update.apply", str(plan_path), str(root)],
         start_new_session=True,  # no terminal signals, and it outlives this process if killed
         pass_fds=(lock_fd,),  # holds the update lock until the product is complete
     )
     return child.wait()
 
 
+def _why(error: BaseException) -> str:
+    if isinstance(error, subprocess.CalledProcessError):
+        said = (error.stderr or b"").decode(errors="replace").strip().splitlines()
+        command = " ".join(str(part) for part in error.cmd[:2])
+        return f"{command}: {said[0].removeprefix('fatal: ')}" if said else command
+    return str(error)
+
+
 def main(argv: list[str]) -> int:
     signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)  # also when started by hand
-    plan_path = Path(argv[0])
+    plan_path, root = Path(argv[0]), Path(argv[1])
     try:
-        apply_plan(plan_path)
+        apply_plan(plan_path, root)
     except (OSError, subprocess.CalledProcessError, Refused) as error:
         try:
-            roll_back(plan_path)
+            roll_back(plan_path, root)
         except (OSError, subprocess.CalledProcessError, Refused) as again:
             print(
-                f"paved-road update: writing the update failed ({error}) and so did putting "
-                f"the product back ({again}): `git reset --hard && git clean -fd` restores HEAD",
+                f"paved-road update: writing the update failed ({_why(error)}) and so did "
+                f"putting the product back ({_why(again)}): `git reset --hard && git clean -fd` "
+                "restores HEAD",
                 file=sys.stderr,
             )
             return 3
-        shutil.rmtree(plan_path.parent, ignore_errors=True)
+        discard(plan_path.parent)
         print(
-            f"paved-road update: writing the update failed ({error}); the product is back at "
-            "HEAD, unchanged",
+            f"paved-road update: writing the update failed ({_why(error)}); the product is "
+            "back at HEAD, unchanged",
             file=sys.stderr,
         )
         return 1

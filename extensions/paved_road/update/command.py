@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
+import dataclasses
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +17,9 @@ from ..drift import run_check
 from ..drift.formats import text
 from ..drift.versions import Behind, behind
 from ..template_source import resolve_src
-from . import apply, changelog, stages
+from . import apply, changelog, recovery, stages
+from .approval import check_source
+from .children import contained
 from .interrupts import Interrupted, deferred, signals_interrupt
 from .lockfile import LOCK, PYPROJECT, relock
 from .outcome import Outcome, read_outcome
@@ -30,7 +32,7 @@ from .product import (
     read_answers,
     worktree_root,
 )
-from .scratch import leftovers, scratch_clone, update_lock
+from .scratch import Run, discard, run_folder, scratch_clone, temporary_folder, update_lock
 from .template_repo import has_commit, open_template, read_at, tags
 
 EXIT_OK, EXIT_CONFLICTS, EXIT_REFUSED, EXIT_DRIFT = 0, 1, 2, 3
@@ -63,6 +65,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--no-drift", action="store_true", help="skip the drift check after the update"
     )
+    parser.add_argument(
+        "--approved-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="also approve this template source, as `paved-road drift --approved-source` does "
+        "(repeatable). An unapproved _src_path is refused before anything of it runs",
+    )
+    parser.add_argument(
+        "--local-template",
+        action="store_true",
+        help="trust the template the product records if it is on this machine (a path or "
+        "file:// URL: a template checkout you work on); never a remote one",
+    )
+    parser.add_argument(
+        "--abandon",
+        action="store_true",
+        help="drop the plan of an update that was stopped while being written (the files it "
+        "had written stay as they are), and do nothing else",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -85,8 +107,12 @@ def run(args: argparse.Namespace) -> int:
 def _update(product: Path, args: argparse.Namespace) -> int:
     root = worktree_root(product)
     with update_lock(root) as lock_fd:
-        if (finished := _finish_interrupted(root, lock_fd)) is not None:
-            return finished
+        interrupted = recovery.pending(root)
+        recovery.remove_leftovers(root, keep=interrupted)
+        if args.abandon:
+            return _abandon(interrupted)
+        if interrupted is not None:
+            return _finish_interrupted(root, interrupted, lock_fd, args)
         if dirty := dirty_paths(root):
             shown = ", ".join(dirty[:3]) + (", ..." if len(dirty) > 3 else "")
             raise Refused(
@@ -94,64 +120,94 @@ def _update(product: Path, args: argparse.Namespace) -> int:
                 "them first, so the update can be reviewed and undone on its own"
             )
         before = read_answers(product)
+        check_source(before.src_path, args.approved_source, args.local_template)
         if not args.defaults and not sys.stdin.isatty():
             raise Refused(
                 "no terminal to ask questions on: pass --defaults to run non-interactively"
             )
-        applied: int | None = None
-        outcome = Outcome()
-        try:
-            result = _prepare(root, product, before, args)
-            if result is None:
+        with temporary_folder(root) as tmp, contained(tmp), run_folder(root) as run_:
+            plan = _prepare(run_, root, product, before, args)
+            if plan is None:
                 print(f"Template already at {before.commit}\nConflicts: none\n")
-                return _finish(product, args, outcome)
-            plan, after, outcome, notes, lock_note = result
-            with deferred():  # the applier inherits the block; so does this process, until done
-                applied = apply.spawn(plan, lock_fd)
-            if applied < 0:  # the applier itself was killed: its plan is still there
-                raise Refused(
-                    f"writing the update was stopped by {signal.Signals(-applied).name}: "
-                    "run `paved-road update` again to finish it"
-                )
-            if applied > 0:  # it put the product back and said why
-                raise Refused("the update could not be written; the product is unchanged")
-            _print_summary(before.commit, after.commit, outcome, notes, lock_note)
-            return _finish(product, args, outcome)
-        except Interrupted as signal_name:
-            if applied is None:
-                raise
-            print(
-                f"paved-road update: interrupted by {signal_name} after the update was "
-                "written: the product holds the complete update; run `paved-road drift` "
-                "to check it",
-                file=sys.stderr,
-            )
-            return EXIT_CONFLICTS if outcome.conflicts else EXIT_DRIFT
+                return _finish(product, args, Outcome())
+            return _write(plan, root, lock_fd, args, run_)
 
 
-def _finish_interrupted(root: Path, lock_fd: int) -> int | None:
-    """Folders left by killed runs: finish a plan whose applier had started (the product is
-    part-written and the plan says how to complete it); delete any other scratch work."""
-    for folder in leftovers(root):
-        if (folder / apply.MARKER).exists() and (folder / apply.PLAN_FILE).exists():
-            print(
-                "paved-road update: an earlier update was stopped while being written into "
-                "the product; finishing it",
-                file=sys.stderr,
+def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_: Run) -> int:
+    """Hand the plan to the applier, then report as every update reports."""
+    report = apply.read_plan(plan)["report"]
+    outcome = Outcome(**report["outcome"])
+    applied: int | None = None
+    try:
+        with deferred():  # the applier inherits the block; so does this process, until done
+            run_.handed_over = True  # the applier removes the run folder when done
+            applied = apply.spawn(plan, root, lock_fd)
+        if applied < 0 and plan.exists():  # the applier itself was killed: the plan stays
+            raise Refused(
+                f"writing the update was stopped by {signal.Signals(-applied).name}, part of "
+                "it is written: run `paved-road update` again to finish it (it first checks "
+                "that nothing changed since), or `paved-road update --abandon`"
             )
-            with deferred():
-                finished = apply.spawn(folder / apply.PLAN_FILE, lock_fd)
-            if finished != 0:
-                raise Refused("could not finish the earlier update (see above)")
-            print("Finished the earlier update: review it with `git status`, then commit.")
-            return EXIT_OK
-        shutil.rmtree(folder, ignore_errors=True)
-    return None
+        if applied > 0:  # it put the product back (or could not) and said why, in one line
+            return EXIT_REFUSED
+        _print_summary(report["old"], report["new"], outcome, report["notes"], report["lock"])
+        return _finish(root / report["product"], args, outcome)
+    except Interrupted as signal_name:
+        if applied is None:
+            raise
+        print(
+            f"paved-road update: interrupted by {signal_name} after the update was "
+            "written: the product holds the complete update; run `paved-road drift` "
+            "to check it",
+            file=sys.stderr,
+        )
+        return EXIT_CONFLICTS if outcome.conflicts else EXIT_DRIFT
+
+
+def _finish_interrupted(root: Path, plan: Path, lock_fd: int, args: argparse.Namespace) -> int:
+    """Finish an update whose applier was killed part-way, if nothing changed since its plan
+    was written (``recovery``); it then reports exactly as the update would have."""
+    which = recovery.describe(plan)
+    try:
+        if (why := recovery.changed_since(apply.read_plan(plan), root)) is not None:
+            raise Refused(
+                f"an earlier update ({which}) was stopped while being written, and the "
+                f"product changed since ({why}): nothing was done, the product and that "
+                "update's plan are left as they are. Keep your change and drop that update "
+                "with `paved-road update --abandon`, then update again"
+            )
+        print(
+            f"paved-road update: an earlier update ({which}) was stopped while being written "
+            "into the product; finishing it",
+            file=sys.stderr,
+        )
+        with temporary_folder(root) as tmp, contained(tmp):
+            return _write(plan, root, lock_fd, args, Run(plan.parent))
+    except Interrupted as signal_name:  # before its applier started again
+        raise Refused(
+            f"interrupted by {signal_name} before the earlier update ({which}) was finished: "
+            "the product and that update's plan are as they were; run `paved-road update` "
+            "again to finish it"
+        ) from None
+
+
+def _abandon(plan: Path | None) -> int:
+    if plan is None:
+        print("paved-road update: no interrupted update to abandon; nothing done")
+        return EXIT_OK
+    which = recovery.describe(plan)
+    discard(plan.parent)
+    print(
+        f"Dropped the interrupted update ({which}). Any files it had written stay as they "
+        "are: `git status` lists them, `git checkout HEAD -- PATH` (or deleting a new file) "
+        "puts one back."
+    )
+    return EXIT_OK
 
 
 def _prepare(
-    root: Path, product: Path, before: Answers, args: argparse.Namespace
-) -> tuple[Path, Answers, Outcome, str, str | None] | None:
+    run_: Run, root: Path, product: Path, before: Answers, args: argparse.Namespace
+) -> Path | None:
     """The whole update in a scratch clone; returns the plan that writes it into the product
     (None: nothing to do). The product is not touched."""
     src = resolve_src(before.src_path, product)
@@ -162,7 +218,7 @@ def _prepare(
             f"the product's directory ({src}); record the template's URL or absolute path "
             "in .copier-answers.yml"
         )
-    with open_template(src) as repo:
+    with open_template(src, run_.folder / "template") as repo:
         if not has_commit(repo, before.commit):
             raise Refused(
                 f"_commit {before.commit} of .copier-answers.yml is not in the template "
@@ -171,21 +227,28 @@ def _prepare(
             )
         if args.vcs_ref and not has_commit(repo, args.vcs_ref):
             raise Refused(f"--vcs-ref {args.vcs_ref} is not a tag or commit of {before.src_path}")
-        with scratch_clone(root, product, head(root)) as scratch:
-            stages.reached("scratch")
-            _run_copier(scratch.product, product, args)
-            stages.reached("copier")
-            outcome, lock_note = _outcome_with_lock(scratch.product)
-            after = read_answers(scratch.product)
-            notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
-            lag = behind(after.commit, tags(repo))
-            if not dirty_paths(scratch.root):
-                return None
-            answers = (scratch.product / ANSWERS_FILE).relative_to(scratch.root).as_posix()
-            plan = apply.prepare(scratch.folder, scratch.root, root, answers)
-            stages.reached("ready")
-            scratch.handed_over = True  # the applier removes the run folder when done
-            return plan, after, outcome, notes, _join(lock_note, _lag_note(lag))
+        scratch = scratch_clone(run_, root, product, head(root))
+        stages.reached("scratch")
+        _run_copier(scratch.product, product, args)
+        stages.reached("copier")
+        outcome, lock_note = _outcome_with_lock(scratch.product)
+        after = read_answers(scratch.product)
+        notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
+        lag = behind(after.commit, tags(repo))
+        if not dirty_paths(scratch.root):
+            return None
+        answers = (scratch.product / ANSWERS_FILE).relative_to(scratch.root).as_posix()
+        report = {
+            "product": product.relative_to(root).as_posix(),
+            "old": before.commit,
+            "new": after.commit,
+            "outcome": dataclasses.asdict(outcome),
+            "notes": notes,
+            "lock": _join(lock_note, _lag_note(lag)),
+        }
+        plan = apply.prepare(run_.folder, scratch.root, root, answers, report)
+        stages.reached("ready")
+        return plan
 
 
 def _lag_note(lag: Behind) -> str | None:

@@ -1,14 +1,15 @@
 """The template side: where its git repository is, whether it is reachable, reading a file at a ref.
 
 A local template repository is read in place; anything else is cloned once, blobs on demand,
-into a temporary directory that lives as long as the update.
+into the update's run folder (``scratch``), which lives as long as the update. Every source
+and ref reaches git after ``--`` or ``--end-of-options``: a ``_src_path`` or ``_commit``
+starting with ``-`` is a name, never an option.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,8 +42,9 @@ def _why(result: subprocess.CompletedProcess[str]) -> str:
 
 
 @contextmanager
-def open_template(src: str) -> Iterator[Path]:
-    """A local git directory holding the template's history (the repository itself if local)."""
+def open_template(src: str, where: Path) -> Iterator[Path]:
+    """A local git directory holding the template's history: the repository itself if local,
+    else a clone made at ``where``."""
     local = Path(src)
     if "://" not in src and ":" not in src.split("/", maxsplit=1)[0] and local.exists():
         top = _git("rev-parse", "--show-toplevel", cwd=local)
@@ -53,25 +55,25 @@ def open_template(src: str) -> Iterator[Path]:
             )
         yield local
         return
-    with tempfile.TemporaryDirectory(prefix="paved-road-template-") as folder:
-        clone = _git(
-            "clone", "--quiet", "--no-checkout", "--filter=blob:none", git_url(src), folder
+    clone = _git(
+        "clone", "--quiet", "--no-checkout", "--filter=blob:none", "--", git_url(src), str(where)
+    )
+    if clone.returncode != 0:
+        raise Refused(
+            f"template source {src} is unreachable: {_why(clone)} "
+            "(check the network, or the _src_path in .copier-answers.yml)"
         )
-        if clone.returncode != 0:
-            raise Refused(
-                f"template source {src} is unreachable: {_why(clone)} "
-                "(check the network, or the _src_path in .copier-answers.yml)"
-            )
-        yield Path(folder)
+    yield where
 
 
 def has_commit(repo: Path, ref: str) -> bool:
-    return _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo).returncode == 0
+    verify = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    return _git(*verify, cwd=repo).returncode == 0
 
 
 def read_at(repo: Path, ref: str, path: str) -> str | None:
     """The text of ``path`` at ``ref``, or None when the template has no such file there."""
-    shown = _git("show", f"{ref}:{path}", cwd=repo)
+    shown = _git("show", "--end-of-options", f"{ref}:{path}", cwd=repo)
     return shown.stdout if shown.returncode == 0 else None
 
 

@@ -1,0 +1,171 @@
+"""How long the template's own test suite takes, measured the way CI runs it.
+
+Each run clones the checkout at a commit into a fresh folder (no .venv, no caches of this
+checkout) and runs `.ci/run` there, as CI does on a fresh machine: the Debian packages (when
+root and missing), the first `uv sync`, then README's test command. It reports the wall time,
+the CPU time of everything the suite started, the test count, set-up versus call time and the
+costliest fixture set-ups (from tests/suite_timing.py).
+
+    .venv/bin/python benchmarks/bench_suite.py                      # HEAD, the whole suite
+    .venv/bin/python benchmarks/bench_suite.py -m "not slow"        # the fast tier
+    .venv/bin/python benchmarks/bench_suite.py --baseline 4167f21   # a baseline commit first
+    .venv/bin/python benchmarks/bench_suite.py --record             # add a row to docs/testing.md
+
+With --baseline, the baseline and the subject run one after the other on the same machine
+(a suite takes minutes: two at once on two cores would measure contention), and the ratio is
+printed. The figures depend on how loaded the machine is: the load average before and after
+each run is printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DOC = REPO_ROOT / "docs" / "testing.md"
+TABLE_MARKER = "<!-- bench_suite rows: newest last -->"
+
+
+@dataclass
+class SuiteRun:
+    commit: str
+    marker: str | None
+    wall_s: float
+    cpu_s: float
+    exit_code: int
+    tests: int
+    phases: dict[str, float]
+    fixtures: list[dict]
+    load_before: float
+    load_after: float
+
+    def summary(self) -> str:
+        tier = f' -m "{self.marker}"' if self.marker else ""
+        setup, call = self.phases.get("setup", 0.0), self.phases.get("call", 0.0)
+        lines = [
+            f"{self.commit}{tier}: exit {self.exit_code}, {self.tests} tests, "
+            f"wall {self.wall_s / 60:.1f} min, CPU {self.cpu_s / 60:.1f} min "
+            f"(load {self.load_before:.1f} before, {self.load_after:.1f} after)",
+            f"  test time summed over workers: set-up {setup:.0f} s, calls {call:.0f} s",
+            "  costliest set-ups:",
+        ]
+        lines += [
+            f"    {row['name']:<30} {row['scope']:<8} {row['count']:>4}x {row['seconds']:7.1f} s"
+            for row in self.fixtures[:8]
+        ]
+        return "\n".join(lines)
+
+
+def git(*args: str, cwd: Path = REPO_ROOT) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_suite(commit: str, marker: str | None, pytest_args: list[str], keep: bool) -> SuiteRun:
+    """Clone ``commit`` into a fresh folder and run `.ci/run` there, as CI does."""
+    scratch = Path(tempfile.mkdtemp(prefix="bench-suite-"))
+    clone = scratch / "paved-road"
+    try:
+        subprocess.run(
+            ["git", "clone", "--quiet", "--no-hardlinks", "--", str(REPO_ROOT), str(clone)],
+            check=True,
+        )
+        git("checkout", "--quiet", "--detach", commit, cwd=clone)
+        report = scratch / "suite-report.json"
+        env = {**os.environ, "PAVED_ROAD_SUITE_REPORT": str(report)}
+        for inherited in ("VIRTUAL_ENV", "PYENV_VERSION", "COPIER_SETTINGS_PATH"):
+            env.pop(inherited, None)
+        args = [*(["-m", marker] if marker else []), *pytest_args]
+        load_before = os.getloadavg()[0]
+        cpu_before, start = children_cpu(), time.monotonic()
+        log = (scratch / "suite.log").open("w")
+        done = subprocess.run([str(clone / ".ci/run"), *args], cwd=clone, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, check=False)  # fmt: skip
+        wall, cpu = time.monotonic() - start, children_cpu() - cpu_before
+        log.close()
+        figures = json.loads(report.read_text()) if report.is_file() else {}
+        if done.returncode != 0:
+            tail = (scratch / "suite.log").read_text().splitlines()[-30:]
+            print("\n".join(tail), file=sys.stderr)
+        return SuiteRun(
+            commit=git("rev-parse", "--short", commit),
+            marker=marker,
+            wall_s=wall,
+            cpu_s=cpu,
+            exit_code=done.returncode,
+            tests=figures.get("tests", 0),
+            phases=figures.get("phases", {}),
+            fixtures=figures.get("fixtures", []),
+            load_before=load_before,
+            load_after=os.getloadavg()[0],
+        )
+    finally:
+        if keep:
+            print(f"kept {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def record(result: SuiteRun, note: str) -> None:
+    """Append the run to the results table of docs/testing.md."""
+    text = RESULTS_DOC.read_text()
+    if TABLE_MARKER not in text:
+        raise SystemExit(f"{RESULTS_DOC} has no results table marker {TABLE_MARKER!r}")
+    tier = f'`-m "{result.marker}"`' if result.marker else "whole suite"
+    row = (
+        f"| {dt.date.today().isoformat()} | {result.commit} | {tier} | {result.tests} "
+        f"| {result.wall_s / 60:.1f} | {result.cpu_s / 60:.1f} "
+        f"| {result.load_before:.1f} | {note} |"
+    )
+    head, tail = text.split(TABLE_MARKER, 1)
+    table_end = tail.find("\n\n")
+    table_end = len(tail) if table_end == -1 else table_end
+    RESULTS_DOC.write_text(head + TABLE_MARKER + tail[:table_end] + "\n" + row + tail[table_end:])
+    print(f"recorded in {RESULTS_DOC.relative_to(REPO_ROOT)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commit", default="HEAD", help="what to measure (default HEAD)")
+    parser.add_argument("--baseline", help="a commit to measure first, for a ratio")
+    parser.add_argument("-m", dest="marker", help='a marker expression, e.g. "not slow"')
+    parser.add_argument("--record", action="store_true", help="add the run to docs/testing.md")
+    parser.add_argument("--note", default="", help="the note column of the recorded row")
+    parser.add_argument("--keep", action="store_true", help="keep the clones and logs")
+    args, pytest_args = parser.parse_known_args()
+
+    results = []
+    for commit in filter(None, (args.baseline, args.commit)):
+        result = run_suite(commit, args.marker, pytest_args, args.keep)
+        print(result.summary(), flush=True)
+        results.append(result)
+    if args.baseline:
+        base, subject = results
+        print(
+            f"ratio {subject.commit} / {base.commit}: wall {subject.wall_s / base.wall_s:.2f}x, "
+            f"CPU {subject.cpu_s / base.cpu_s:.2f}x"
+        )
+    if args.record:
+        record(results[-1], args.note)
+    return max(result.exit_code for result in results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

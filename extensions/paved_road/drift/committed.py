@@ -1,0 +1,102 @@
+"""What git commits, where the working copy can differ: the index's bytes and modes.
+
+Locally the working copy can lie about a guarded file. ``git update-index --chmod=-x`` changes
+the executable bit only in the index (what the next commit records), and a ``.gitattributes``
+clean filter rewrites a file on its way into the index: the working copy stays the template's
+while the repository gets something else. So, in a git working copy, drift also compares each
+guarded file as git stores it (``git ls-files --stage``) with the template's bytes and mode:
+two git processes for all guarded files, none per file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Collection
+from pathlib import Path
+
+from .product_file import read_product_file
+from .report import Finding, Kind, Severity
+
+_GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+EXECUTABLE = "100755"
+
+
+def _git(product: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+    done = subprocess.run(
+        ["git", *args], cwd=product, input=stdin, capture_output=True, env=_GIT_ENV, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def _executable(path: Path) -> bool:
+    return path.stat().st_mode & 0o111 != 0
+
+
+def _same_bytes(product: Path, path: str, template: Path) -> bool:
+    """The working copy is the template's (line endings aside: a checkout may convert them);
+    read only where it lies inside the product."""
+    mine = read_product_file(product, path)
+    if mine is None or (product / path).is_symlink():
+        return False
+    return mine.replace(b"\r\n", b"\n") == template.read_bytes().replace(b"\r\n", b"\n")
+
+
+def _finding(path: str, why: str) -> Finding:
+    return Finding(
+        kind=Kind.MODIFIED,
+        severity=Severity.ERROR,
+        path=path,
+        ownership="guarded",
+        message=f"guarded file {why}",
+    )
+
+
+def committed_findings(product: Path, render: Path, guarded: Collection[str]) -> list[Finding]:
+    """Guarded files whose index entry (what git commits) is not the template's, though the
+    working copy may be: a mode changed only in the index, bytes changed by a clean filter or
+    a staged edit undone in the working copy."""
+    paths = sorted(path for path in guarded if (product / path).is_file())
+    if not paths:
+        return []
+    staged = _git(product, "ls-files", "--stage", "-z", "--", *paths)
+    ids = _git(
+        product,
+        "hash-object",
+        "--no-filters",
+        "--stdin-paths",
+        stdin="".join(f"{render / path}\n" for path in paths).encode(),
+    )
+    if staged is None or ids is None:
+        return []
+    template_ids = dict(zip(paths, ids.decode().split(), strict=True))
+    findings = []
+    for entry in staged.split(b"\0"):
+        if not entry:
+            continue
+        info, _, raw = entry.partition(b"\t")
+        mode, blob, _stage = info.decode().split()
+        path = os.fsdecode(raw)
+        if path not in template_ids:
+            continue
+        wanted = _executable(render / path)
+        # Only where the working copy looks right: a visible change is reported already.
+        looks_right = not (product / path).is_symlink() and _executable(product / path) == wanted
+        if (mode == EXECUTABLE) != wanted and looks_right:
+            findings.append(
+                _finding(
+                    path,
+                    f"is committed with mode {mode} (git's index), whatever the working copy "
+                    f"says: `git update-index --chmod={'+' if wanted else '-'}x -- {path}`",
+                )
+            )
+        if blob != template_ids[path] and _same_bytes(product, path, render / path):
+            findings.append(
+                _finding(
+                    path,
+                    "is committed with other bytes than the template's (git's index differs: a "
+                    "staged edit, or a .gitattributes filter): `git checkout -- "
+                    f"{path}` after restoring it, and no filter on guarded files",
+                )
+            )
+    return findings

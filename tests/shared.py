@@ -1,0 +1,132 @@
+"""Expensive things the suite builds once per run and shares between tests and xdist workers.
+
+A pytest-xdist worker is a process of its own, so a session fixture alone is built once per
+worker. What is costly and read-only is built instead under the run's shared folder (the
+parent of every worker's basetemp), under a file lock, by whichever worker needs it first;
+the others wait for it and read it. What a test changes, it copies first (``product_copy``):
+a rendered product is about 130 small files, a copy costs milliseconds, a render a second.
+
+Shared here:
+- pristine renders of a product, keyed by everything the render depends on (template commit,
+  vcs ref, answers, tasks or not);
+- node_modules trees, keyed by the lock file's content, copied into products with hard links
+  (a product's ``make`` then sees them up to date and runs no ``npm ci``);
+- the template snapshot itself (``template_repo``) and mypy's cache (``MYPY_CACHE_DIR``), which
+  mypy validates per file (size, mtime, hash), so products with different code share it safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from tests.support import copy_product, run
+
+
+def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder every worker of this run shares (basetemp itself without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return base.parent if worker else base
+
+
+def built_once(root: Path, key: str, build: Callable[[Path], None]) -> Path:
+    """``root/key``, built by ``build(path)`` by the first caller of the run, under a lock.
+
+    A build that fails leaves nothing behind, so the next caller tries again (and fails with
+    the same assertion, in its own test)."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / key
+    ready = root / f"{key}.ready"
+    with FileLock(str(root / f"{key}.lock")):
+        if not ready.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                build(target)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            ready.touch()
+    return target
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def head_commit(repo: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+class Renders:
+    """Pristine products, rendered once per run by the real copier. Never write into one:
+    take ``product_copy`` for a product a test changes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def pristine(
+        self,
+        template: Path,
+        answers: dict[str, str],
+        *,
+        vcs_ref: str = "HEAD",
+        skip_tasks: bool = True,
+    ) -> Path:
+        key = digest(str(template), head_commit(template), vcs_ref, answers, skip_tasks)
+
+        def render(target: Path) -> None:
+            copy_product(template, target, answers, vcs_ref=vcs_ref, skip_tasks=skip_tasks)
+
+        return built_once(self.root, key, render)
+
+    def product_copy(
+        self,
+        template: Path,
+        dst: Path,
+        answers: dict[str, str],
+        *,
+        vcs_ref: str = "HEAD",
+        skip_tasks: bool = True,
+    ) -> Path:
+        """A product of its own for the test: a copy of the shared pristine render."""
+        source = self.pristine(template, answers, vcs_ref=vcs_ref, skip_tasks=skip_tasks)
+        shutil.copytree(source, dst, symlinks=True)
+        return dst
+
+
+def node_modules_for(root: Path, package_dir: Path) -> Path:
+    """node_modules installed (npm ci) from ``package_dir``'s lock file, once per lock."""
+    lock = (package_dir / "package-lock.json").read_bytes()
+
+    def install(target: Path) -> None:
+        target.mkdir(parents=True)
+        shutil.copy2(package_dir / "package.json", target / "package.json")
+        (target / "package-lock.json").write_bytes(lock)
+        run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=target)
+
+    return built_once(root, f"npm-{hashlib.sha256(lock).hexdigest()[:16]}", install) / (
+        "node_modules"
+    )
+
+
+def seed_node_modules(root: Path, package_dir: Path) -> None:
+    """Give ``package_dir`` the run's node_modules for its lock, as hard links (cp -al), newer
+    than the lock file: the product's make rule for npm ci sees it up to date. Packages are
+    read, never written, by the product's checks."""
+    source = node_modules_for(root, package_dir)
+    target = package_dir / "node_modules"
+    subprocess.run(["cp", "-al", str(source), str(target)], check=True)
+    # make compares the hidden lock's mtime with package-lock.json's; hard links share the
+    # inode, so this touches the shared tree's copy too, which is harmless.
+    (target / ".package-lock.json").touch()
