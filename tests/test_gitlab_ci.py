@@ -158,7 +158,13 @@ def test_the_template_update_runs_on_the_schedule_and_opens_a_merge_request(pipe
         {"if": '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}
     ]
     script = "\n".join(job["script"])
-    assert 'paved-road update --defaults . > "$tmp/update.txt" || code=$?' in script
+    # paved-road comes from the platform's repository, never from the answers file.
+    assert f'platform="{PLATFORM_CONSTANTS["template_source"]}"' in script
+    assert "_src_path" not in script and "PAVED_ROAD_FROM" not in script
+    assert (
+        'paved-road update --defaults --approved-source "$platform" . > "$tmp/update.txt" '
+        "|| code=$?" in script
+    )
     assert "paved-road gitlab-mr" in script and "--fail-commit" in script
     # The GitHub pull request's body: the update's output in a code block.
     assert "printf '```\\n%s\\n```\\n'" in script

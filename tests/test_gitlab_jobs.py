@@ -133,15 +133,16 @@ def template_update(released: Path, tmp_path: Path, gitlab: FakeGitLab, edit: st
         "CI_API_V4_URL": gitlab.api,
         "CI_DEFAULT_BRANCH": "main",
         "TEMPLATE_UPDATE_TOKEN": TOKEN,
-        # The product records its template as a local folder, which uv cannot install from
-        # as `git+<folder>@<tag>`: the project variable points uv at the same tag by URL.
-        "PAVED_ROAD_FROM": f"git+{(released / 'template').as_uri()}@v1.1.0",
         "TMPDIR": str(tmp_path),
         "GIT_CONFIG_COUNT": "1",
         "GIT_CONFIG_KEY_0": f"url.{bare.as_uri()}.insteadOf",
         "GIT_CONFIG_VALUE_0": f"http://oauth2:{TOKEN}@127.0.0.1:{port}/acme/shop.git",
     }
     script = "set -eo pipefail\n" + "\n".join(spec["script"])
+    # The scratch template plays the platform's repository, as its file:// URL.
+    platform = f'platform="{PLATFORM_CONSTANTS["template_source"]}"'
+    assert platform in script and "_src_path" not in script and "PAVED_ROAD_FROM" not in script
+    script = script.replace(platform, f'platform="{(released / "template").as_uri()}"')
     result = run(["bash", "--noprofile", "--norc", "-c", script], checkout, check=False, **env)
     return bare, result
 
