@@ -135,9 +135,11 @@ def record(result: SuiteRun, note: str) -> None:
         f"| {result.load_before:.1f} | {note} |"
     )
     head, tail = text.split(TABLE_MARKER, 1)
-    table_end = tail.find("\n\n")
-    table_end = len(tail) if table_end == -1 else table_end
-    RESULTS_DOC.write_text(head + TABLE_MARKER + tail[:table_end] + "\n" + row + tail[table_end:])
+    lines = tail.split("\n")
+    # The table starts on the marker's next line; the row goes after its last line.
+    last = next((i for i in range(1, len(lines)) if not lines[i].startswith("|")), len(lines))
+    lines.insert(last, row)
+    RESULTS_DOC.write_text(head + TABLE_MARKER + "\n".join(lines))
     print(f"recorded in {RESULTS_DOC.relative_to(REPO_ROOT)}")
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 BASE_ANSWERS: dict[str, str] = {
     "product_name": "Demo Shop",
     "description": "Sells demos to the demo-curious.",
@@ -46,3 +48,18 @@ CHECK_CASES: dict[str, dict[str, str]] = {"default": _case({})} | {
     for question, values in CHOICES.items()
     for value in values[1:]
 }
+
+# The fast tier renders one case per UI choice (the default answers otherwise); every other
+# combination runs in the full suite (CONTRIBUTING.md, docs/testing.md).
+FAST_CASES: frozenset[str] = frozenset(_name({**DEFAULTS, "ui": ui}) for ui in CHOICES["ui"])
+
+
+def tiered(cases: dict[str, dict[str, str]], why: str) -> list:
+    """``cases`` as pytest parameters named by case: those of FAST_CASES in the fast tier, the
+    others marked slow with ``why`` (a render and its checks, times every combination)."""
+    return [
+        pytest.param(
+            name, id=name, marks=() if name in FAST_CASES else pytest.mark.slow(reason=why)
+        )
+        for name in cases
+    ]

@@ -49,9 +49,17 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
     return Renders(run_root(tmp_path_factory) / "renders")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test leaves the fast tier (``-m "not slow"``) only saying why: the suite's tiers stay
-    a decision someone can read (CONTRIBUTING.md), not an accident."""
+    a decision someone can read (CONTRIBUTING.md), not an accident.
+
+    Tests that share a module-scoped fixture (a locked product, a fleet, a served app) run on
+    one worker (``--dist loadgroup`` in scripts/test), so the fixture is built once, not once
+    per worker; every other test goes to whichever worker is free."""
+    for item in items:
+        if _uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     unexplained = sorted(
         item.nodeid
         for item in items
@@ -78,3 +86,14 @@ def seed_npm(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], None]
                 seed_node_modules(root, package_dir)
 
     return seed
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        definitions[-1].scope == "module"
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions and name in item.fixturenames
+    )

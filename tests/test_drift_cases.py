@@ -16,12 +16,14 @@ from paved_road.drift.answers_file import ANSWERS_FILE, read_answers
 from paved_road.drift.git_remote import remote_tags
 from paved_road.drift.render_plan import only_seeded
 
-from tests.cases import ALL_CASES
+from tests.cases import ALL_CASES, tiered
 from tests.drift_support import change_part, drift, flip_one_byte, product_policy, rendered
 from tests.shared import Renders
 
 
-@pytest.mark.parametrize("case", sorted(ALL_CASES))
+@pytest.mark.parametrize(
+    "case", tiered(ALL_CASES, "drift-checks every answer combination, in and out of policy")
+)
 def test_every_guarded_file_and_part_is_caught(
     case: str,
     template_repo: Path,

@@ -14,7 +14,9 @@ from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
 from tests.test_drift_enforcement import ci_step, drift_report
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(
+    reason="runs CI's drift step (uv, a checker install) on attacked products"
+)
 
 # What a shadowing module does: claim success and leave before the checker runs.
 FAKE_OK = """import os, sys

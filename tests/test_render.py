@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cases import ALL_CASES
+from tests.cases import ALL_CASES, tiered
 from tests.shared import Renders
 from tests.support import REPO_ROOT
 
@@ -49,8 +49,9 @@ def check_rendered_product(root: Path) -> None:
             compile(text, str(rel), "exec")
 
 
-@pytest.mark.parametrize("answers", ALL_CASES.values(), ids=ALL_CASES.keys())
-def test_every_combination_renders(template_repo: Path, renders: Renders, answers: dict) -> None:
+@pytest.mark.parametrize("case", tiered(ALL_CASES, "renders every answer combination"))
+def test_every_combination_renders(template_repo: Path, renders: Renders, case: str) -> None:
+    answers = ALL_CASES[case]
     product = renders.pristine(template_repo, answers, vcs_ref="v1.0.0")
     check_rendered_product(product)
     recorded = yaml.safe_load((product / ".copier-answers.yml").read_text())
