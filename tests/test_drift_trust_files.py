@@ -126,14 +126,15 @@ def test_a_symlink_out_of_the_product_is_read_as_the_path_it_names(
     path, never the target's content."""
     secret = tmp_path / "credentials"
     secret.write_text("* @token-abc123\n<<<<<<< HEAD\n", encoding="utf-8")
-    for name in ("Makefile", ".github/CODEOWNERS", "notes.md"):
+    for name in ("compose.yaml", "Makefile", ".github/CODEOWNERS", "notes.md"):
         (product / name).unlink(missing_ok=True)
         (product / name).symlink_to(secret)
     code, out, _ = drift(capsys, product, "--format", "json")
     assert code == 1, out
     assert "abc123" not in out and "HEAD" not in out
     findings = {(f["path"], f["kind"]): f for f in json.loads(out)["findings"]}
-    assert str(secret) in findings[("Makefile", "shared-modified")]["diff"]
+    assert str(secret) in findings[("compose.yaml", "shared-modified")]["diff"]
+    assert findings[("Makefile", "block-modified")]["part"] in {"settings", "checks"}
     assert ("notes.md", "conflict-marker") not in findings
     assert "now nobody" in findings[(".github/CODEOWNERS", "codeowners")]["message"]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.agents_support import check_agent_files
 from tests.cases import ALL_CASES, tiered
 from tests.shared import Renders
 from tests.support import REPO_ROOT
@@ -54,6 +55,7 @@ def test_every_combination_renders(template_repo: Path, renders: Renders, case: 
     answers = ALL_CASES[case]
     product = renders.pristine(template_repo, answers, vcs_ref="v1.0.0")
     check_rendered_product(product)
+    check_agent_files(product)  # AGENTS.md names only targets and paths it has (issue 20)
     recorded = yaml.safe_load((product / ".copier-answers.yml").read_text())
     for question, value in answers.items():
         assert recorded[question] == value

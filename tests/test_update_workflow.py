@@ -119,6 +119,8 @@ def test_update_step_opens_a_conflicts_pr_that_fails(
     assert outputs["exit"] == "1", log  # ... and the last step fails the run and the PR
     assert outputs["title"].startswith("[conflicts] "), outputs
     assert "CONFLICTS (1)" in log and "Makefile" in log
+    # The PR's description carries the update's brief (issue 20).
+    assert "## Conflicted files (1)\n\n- `Makefile`\n" in log
     assert "<<<<<<< before updating" in (product / "Makefile").read_text()
 
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from .answers import SLUG_MAX
+from .facts import FACTS
 from .reserved import YAML_WORDS, dependency_distributions, is_reserved_package
 
 
@@ -101,4 +102,5 @@ FILTERS = {
     "py_str": py_str,
     "py_docstring": py_docstring,
     "env_prefix": env_prefix,
+    **FACTS,
 }

@@ -40,6 +40,8 @@ WAIVABLE = {
     Kind.ADDED,
     Kind.FORBIDDEN,
     Kind.EFFECTIVE,
+    Kind.BLOCK_MODIFIED,
+    Kind.STALE_REFERENCE,
     Kind.PIPELINE,
 }
 

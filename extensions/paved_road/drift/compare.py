@@ -7,12 +7,15 @@ from pathlib import Path
 
 from . import parts
 from .answers_file import ANSWERS_FILE
+from .blocks import Block, find_blocks, redefined
 from .line_endings import checked_out_as_template, only_line_endings, visible, what_differs
 from .policy import Guarded, Ownership, Policy, Seeded, Shared
 from .product_file import read_product_file, symlinked
+from .references import reference_findings
 from .report import Finding, Kind, Severity
 
 MAX_DIFF_LINES = 200
+MAKEFILES = {"Makefile", "makefile", "GNUmakefile"}
 
 
 def unified_diff(path: str, template: str, product: str) -> str:
@@ -83,6 +86,69 @@ def _part_findings(path: str, entry: Shared, template: bytes, product: bytes) ->
     return findings
 
 
+def _block_findings(
+    path: str, kind: Ownership, entry: Shared | Seeded, template: bytes, product: bytes
+) -> list[Finding]:
+    """A managed block must read as the template's, markers included; the rest of the file
+    is the product's."""
+    old_text, new_text = _text(template), _text(product)
+    if old_text is None:
+        return []
+    expected, _ = find_blocks(old_text)
+    actual, problems = find_blocks(new_text) if new_text is not None else ({}, [])
+    findings = []
+    for name in entry.blocks:
+        if name not in expected:
+            continue  # the template's own file lacks it: nothing to hold the product to
+        found = actual.get(name)
+        if found is not None and found.text == expected[name].text:
+            findings += _redefinitions(path, kind, name, new_text or "", actual)
+            continue
+        if found is None:
+            why = "; ".join(problems) or "its begin or end marker is gone"
+            message = f"platform-managed block {name} is missing ({why}): restore it"
+        else:
+            message = (
+                f"platform-managed block {name} differs from the template: restore it "
+                "(your own text goes outside the block)"
+            )
+        findings.append(
+            Finding(
+                kind=Kind.BLOCK_MODIFIED,
+                severity=Severity.ERROR,
+                path=path,
+                part=name,
+                ownership=kind,
+                message=message,
+                diff=unified_diff(
+                    f"{path}#{name}", expected[name].text, found.text if found else ""
+                ),
+            )
+        )
+    return findings
+
+
+def _redefinitions(
+    path: str, kind: Ownership, name: str, text: str, blocks: dict[str, Block]
+) -> list[Finding]:
+    """A Makefile block's targets and variables redefined outside it (make keeps the last)."""
+    if path.rsplit("/", 1)[-1] not in MAKEFILES and not path.endswith(".mk"):
+        return []
+    return [
+        Finding(
+            kind=Kind.BLOCK_MODIFIED,
+            severity=Severity.ERROR,
+            path=path,
+            part=name,
+            ownership=kind,
+            message=f"{what} of platform-managed block {name} is defined again outside it; make "
+            "uses the last definition, so this changes the block: remove it, or use a name of "
+            "your own",
+        )
+        for what in redefined(text, blocks, blocks[name])
+    ]
+
+
 def _missing(kind: Ownership, entry: Guarded | Shared | Seeded, path: str) -> list[Finding]:
     """A deleted file fails when guarded, when it holds guarded parts, or when required."""
     fails = (
@@ -122,8 +188,10 @@ def compare_file(
     kind, entry = owner
     if product is None:
         return _missing(kind, entry, path)
-    if product == template or kind == "seeded":
+    if product == template:
         return []
+    if isinstance(entry, Seeded):
+        return _block_findings(path, kind, entry, template, product)
     if kind == "guarded":
         how = what_differs(template, product)
         return [
@@ -140,6 +208,7 @@ def compare_file(
         ]
     assert isinstance(entry, Shared)
     findings = _part_findings(path, entry, template, product)
+    findings += _block_findings(path, kind, entry, template, product)
     if not findings:
         findings.append(
             Finding(
@@ -208,4 +277,4 @@ def compare(policy: Policy, render: Path, product: Path, files: list[str]) -> li
         findings += compare_file(policy, path, template, template if path in converted else mine)
         if mine is not None and policy.is_guarded(path):
             findings += mode_findings(path, render, product, checked)
-    return findings
+    return findings + reference_findings(policy, list(contents), product)

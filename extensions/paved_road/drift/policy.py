@@ -78,10 +78,13 @@ class Guarded(_Entry):
 
 class Shared(_Entry):
     parts: list[str] = Field(default_factory=list)
+    # Platform-managed blocks inside the file (drift/blocks.py): their lines are guarded.
+    blocks: list[str] = Field(default_factory=list)
 
 
 class Seeded(_Entry):
     required: bool = False
+    blocks: list[str] = Field(default_factory=list)
 
 
 class Closed(_Entry):

@@ -35,6 +35,8 @@ class Kind(StrEnum):
     WAIVER_REFUSED = "waiver-refused"
     CODEOWNERS = "codeowners"
     EFFECTIVE = "effective"  # a built overlay breaks the base's security settings
+    BLOCK_MODIFIED = "block-modified"  # a platform-managed block edited, moved or removed
+    STALE_REFERENCE = "stale-reference"  # a managed block names a make target or path not there
     ROLLBACK = "rollback"  # an older release than the product recorded before
     ANSWER_CHANGED = "answer-changed"  # an answer edited by hand, or one that lost guarded files
     CI_DRIFT_JOB = "ci-drift-job"  # the product's CI no longer runs the drift job as shipped
@@ -53,7 +55,10 @@ class Finding(BaseModel):
     kind: Kind
     severity: Severity
     path: str | None = Field(description="Product-relative POSIX path; None for `behind`.")
-    part: str | None = Field(default=None, description="Dotted key path of a guarded part.")
+    part: str | None = Field(
+        default=None,
+        description="Dotted key path of a guarded part, or the name of a managed block.",
+    )
     line: int | None = Field(default=None, description="1-based line, where one applies.")
     ownership: Literal["guarded", "shared", "seeded"] | None = None
     message: str

@@ -17,7 +17,7 @@ from ..drift import run_check
 from ..drift.formats import text
 from ..drift.versions import Behind, behind
 from ..template_source import resolve_src
-from . import apply, changelog, recovery, stages
+from . import apply, brief, changelog, recovery, stages
 from .approval import check_source
 from .children import contained
 from .interrupts import Interrupted, deferred, signals_interrupt
@@ -129,6 +129,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             plan = _prepare(run_, root, product, before, args)
             if plan is None:
                 print(f"Template already at {before.commit}\nConflicts: none\n")
+                brief.refresh(product, before.commit, before.commit, Outcome(), "")  # resolved
                 return _finish(product, args, Outcome())
             return _write(plan, root, lock_fd, args, run_)
 
@@ -151,7 +152,11 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
         if applied > 0:  # it put the product back (or could not) and said why, in one line
             return EXIT_REFUSED
         _print_summary(report["old"], report["new"], outcome, report["notes"], report["lock"])
-        return _finish(root / report["product"], args, outcome)
+        product = root / report["product"]
+        old, new, notes = report["old"], report["new"], report["notes"]
+        if written := brief.refresh(product, old, new, outcome, notes):
+            print(written + "\n")
+        return _finish(product, args, outcome)
     except Interrupted as signal_name:
         if applied is None:
             raise

@@ -1,0 +1,43 @@
+"""What the template's own files say about a product, for the files that describe it.
+
+``AGENTS.md`` lists the guarded paths and the make targets; writing them a second time by hand
+would let the two drift apart. So the template includes the rendered policy and Makefile and
+reads them with these filters (pure: a render calls them once per file)::
+
+    {% set policy %}{% include 'template/.paved-road/policy.yml.jinja' %}{% endset %}
+    {% for entry in policy | policy_entries('guarded') %}...{% endfor %}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+# The same targets `make help` lists: `name: prerequisites ## what it does`.
+_HELP = re.compile(r"^([a-z][a-z0-9-]*):[^=\n]*?## (.+)$", re.MULTILINE)
+
+
+def policy_entries(policy_text: str, kind: str) -> list[dict[str, Any]]:
+    """The entries of one kind of the rendered policy, each a mapping with ``path``."""
+    data = yaml.safe_load(policy_text) or {}
+    return [
+        {"path": entry} if isinstance(entry, str) else dict(entry) for entry in data.get(kind) or []
+    ]
+
+
+def make_help(makefile_text: str) -> list[tuple[str, str]]:
+    """(target, description) of every target the rendered Makefile documents, in order."""
+    return [(match[1], match[2].strip()) for match in _HELP.finditer(makefile_text)]
+
+
+def managed_parts(entry: dict[str, Any]) -> str:
+    """What of a shared or seeded file is the platform's: its guarded parts and blocks."""
+    return ", ".join(
+        [str(part) for part in entry.get("parts") or []]
+        + [f"block {block}" for block in entry.get("blocks") or []]
+    )
+
+
+FACTS = {"policy_entries": policy_entries, "make_help": make_help, "managed_parts": managed_parts}
