@@ -84,7 +84,8 @@ def serve(product: Path, target: list[str], port: int) -> subprocess.Popen[bytes
         env={
             **env(),
             "BENCH_SHOP_ENVIRONMENT": "production",
-            "BENCH_SHOP_SECRET_KEY": "b" * 48,
+            "BENCH_SHOP_SECRET_KEY": "bench-only-key-0123456789-abcdefghijklmnop",
+            "BENCH_SHOP_ALLOWED_HOSTS": '["127.0.0.1"]',
             "BENCH_SHOP_DATABASE_URL": f"sqlite:///{product / 'bench.db'}",
         },
         stdout=subprocess.DEVNULL,

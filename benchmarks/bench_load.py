@@ -215,7 +215,8 @@ def serve(product: Path, target: list[str], database_url: str) -> Iterator[tuple
         env={
             **env(),
             f"{PREFIX}ENVIRONMENT": "production",
-            f"{PREFIX}SECRET_KEY": "b" * 48,
+            f"{PREFIX}SECRET_KEY": "bench-only-key-0123456789-abcdefghijklmnop",
+            f"{PREFIX}ALLOWED_HOSTS": '["127.0.0.1"]',
             f"{PREFIX}DATABASE_URL": database_url,
         },
         stdout=subprocess.DEVNULL,

@@ -6,10 +6,12 @@ rendered without tasks (no uv.lock needed to check static files), once per sessi
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ import yaml
 
 from tests.cases import ALL_CASES
 from tests.shared import Renders
-from tests.support import copy_product, run, tool_env
+from tests.support import copy_product, free_port, run, tool_env
 
 DEPLOY_CASES: dict[str, dict[str, str]] = {
     "kubernetes-sqlite": ALL_CASES["3.12-sqlite-server-kubernetes-github"],
@@ -92,3 +94,42 @@ def built_overlay(product: Path, overlay: str) -> dict[str, dict]:
     result = tool("kubectl", "kustomize", str(product / "deploy/overlays" / overlay), cwd=product)
     assert result.returncode == 0, result.stderr
     return {doc["kind"]: doc for doc in load_all_yaml(result.stdout)}
+
+
+def serve_as_the_image(
+    product: Path, env: dict[str, str], log: Path | None = None
+) -> tuple[subprocess.Popen, int]:
+    """The Dockerfile's CMD, on a free loopback port instead of 0.0.0.0:8000; its output in
+    `log` when given (a pipe nobody reads would fill up under many requests)."""
+    port = free_port()
+    argv = dockerfile_cmd(product)
+    argv[argv.index("--host") + 1] = "127.0.0.1"
+    argv[argv.index("--port") + 1] = str(port)
+    argv[0] = str(product / ".venv/bin" / argv[0])
+    output = log.open("w") if log else subprocess.PIPE
+    server = subprocess.Popen(
+        argv, cwd=product, env=tool_env(**env), stdout=output, stderr=subprocess.STDOUT
+    )
+    if log:
+        output.close()  # the server has its own copy
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    printed = server.communicate(timeout=10)[0] or log.read_text()  # type: ignore[union-attr]
+    raise AssertionError(f"the app did not start: {printed!r}")
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        connection.close()

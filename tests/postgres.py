@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -66,6 +67,24 @@ class PostgresCluster:
 
     def stop(self) -> None:
         self._run("pg_ctl", "stop", "--pgdata", str(self.data), "--mode=fast", "--wait")
+
+    def server_pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, writer, checkpointer)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        return [postmaster, *map(int, children)]
+
+    def freeze(self) -> None:
+        """A hung server: every process stopped (SIGSTOP). Connections stay open and the
+        kernel still accepts new ones, but nothing answers: no error reaches a client."""
+        for pid in self.server_pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.server_pids():
+            os.kill(pid, signal.SIGCONT)
 
     def create_database(self, name: str) -> None:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)

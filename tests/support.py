@@ -13,6 +13,17 @@ import copier
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PYTHONS_ON_THIS_MACHINE = "3.11.7:3.12.1:3.13.0"
+# A secret key production settings accept (long, many different characters).
+PRODUCTION_SECRET_KEY = "tests-only-key-0123456789-abcdefghijklmnop"
+
+
+def production_env(prefix: str = "DEMO_SHOP_") -> dict[str, str]:
+    """What a product's production settings need to start, served on 127.0.0.1."""
+    return {
+        f"{prefix}ENVIRONMENT": "production",
+        f"{prefix}SECRET_KEY": PRODUCTION_SECRET_KEY,
+        f"{prefix}ALLOWED_HOSTS": '["127.0.0.1"]',
+    }
 
 
 def tool_env(**extra: str) -> dict[str, str]:

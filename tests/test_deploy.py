@@ -27,7 +27,9 @@ from tests.support import tool_env
 
 # The oldest Kubernetes minor still supported upstream here, and the newest schema we ship.
 KUBERNETES_VERSIONS = ("1.33.0", "1.37.0")
-PINNED_IMAGE = re.compile(r"^FROM (?P<image>[\w./-]+):(?P<tag>\d+\.\d+\.\d+[\w.-]*)(?: AS \w+)?$")
+PINNED_IMAGE = re.compile(
+    r"^FROM (?P<image>[\w./-]+):(?P<tag>\d+\.\d+\.\d+[\w.-]*)(?:@sha256:[0-9a-f]{64})?(?: AS \w+)?$"
+)
 
 
 # --- Container ---------------------------------------------------------------------------
@@ -184,7 +186,9 @@ def test_the_deployment_is_probed_limited_and_locked_down(
     )
     assert config["data"]["DEMO_SHOP_ENVIRONMENT"] == overlay
     namespace = "demo-shop-staging" if overlay == "staging" else "demo-shop"
-    assert {doc["metadata"]["namespace"] for doc in found.values()} == {namespace}
+    namespaced = [doc for kind, doc in found.items() if kind != "Namespace"]
+    assert {doc["metadata"]["namespace"] for doc in namespaced} == {namespace}
+    assert found["Namespace"]["metadata"]["name"] == namespace
     host = found["Ingress"]["spec"]["rules"][0]["host"]
     assert host == (
         "demo-shop.staging.example.com" if overlay == "staging" else "demo-shop.example.com"
@@ -322,7 +326,7 @@ def test_release_script_sets_the_image_and_refuses_bad_input(rendered, case: str
     assert "usage: deploy/release.sh staging|production" in wrong.stderr
     untagged = tool_bash(product, "deploy/release.sh", "staging", IMAGE="ghcr.io/acme/app")
     assert untagged.returncode == 2
-    assert "IMAGE must name a tag" in untagged.stderr
+    assert "IMAGE must name a tag or a digest" in untagged.stderr
     typo = tool_bash(product, "deploy/release.sh", "staging", "--render-onyl", IMAGE=image)
     assert typo.returncode == 2
     assert "unknown option --render-onyl; usage: deploy/release.sh" in typo.stderr
@@ -338,7 +342,7 @@ def create_database_env(release_stdout: str) -> list[list[dict]]:
 
 def test_only_a_first_deploy_lets_the_sqlite_migration_create_the_database(rendered) -> None:
     product = rendered("kubernetes-sqlite")
-    image = "ghcr.io/acme/demo-shop:0123abc"
+    image = "ghcr.io/acme/demo-shop@sha256:" + "0a" * 32  # production takes digests only
     first = tool_bash(
         product, "deploy/release.sh", "production", "--first-deploy", "--render-only", IMAGE=image
     )

@@ -22,7 +22,7 @@ import pytest
 from tests.cases import CHECK_CASES
 from tests.deploy_support import built_overlay, dockerfile_cmd, dockerfile_env, runtime_product
 from tests.postgres import PostgresCluster, start_cluster
-from tests.support import REPO_ROOT, free_port, run, tool_env
+from tests.support import REPO_ROOT, free_port, production_env, run, tool_env
 
 ANSWERS = CHECK_CASES["database=postgres"]
 
@@ -69,8 +69,7 @@ def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
     cluster.create_database("demo_shop")
     port = free_port()
     env = tool_env(
-        DEMO_SHOP_ENVIRONMENT="production",
-        DEMO_SHOP_SECRET_KEY="k" * 48,
+        **production_env(),
         DEMO_SHOP_DATABASE_URL=cluster.url("demo_shop"),
     )
     run(["uv", "run", "--locked", "--no-dev", "alembic", "upgrade", "head"], cwd=product, **env)

@@ -9,18 +9,16 @@ the product, executed with the product's own locked runtime (no container engine
 
 from __future__ import annotations
 
-import http.client
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.cases import CHECK_CASES
-from tests.deploy_support import dockerfile_cmd, load_all_yaml, runtime_product
-from tests.support import free_port, run, tool_env
+from tests.deploy_support import get, load_all_yaml, runtime_product, serve_as_the_image
+from tests.support import PRODUCTION_SECRET_KEY, run
 
-SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48}
+SECRET = {"DEMO_SHOP_SECRET_KEY": PRODUCTION_SECRET_KEY}
 pytestmark = pytest.mark.slow(
     reason="installs the product's locked runtime and serves it as the image does"
 )
@@ -37,7 +35,7 @@ def product(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def built(product: Path, overlay: str, *extra: str) -> dict[str, dict]:
     """kind -> object of the overlay as deploy/release.sh renders it."""
     command = ["bash", "deploy/release.sh", overlay, "--render-only", *extra]
-    result = run(command, cwd=product, IMAGE="ghcr.io/acme/demo-shop:0123abc")
+    result = run(command, cwd=product, IMAGE="ghcr.io/acme/demo-shop@sha256:" + "0a" * 32)
     return {doc["kind"]: doc for doc in load_all_yaml(result.stdout)}
 
 
@@ -99,38 +97,6 @@ def test_development_still_creates_its_database(product: Path, tmp_path: Path) -
         DEMO_SHOP_DATABASE_URL=f"sqlite:///{database}",
     )
     assert database.stat().st_size > 0
-
-
-def serve_as_the_image(product: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    """The Dockerfile's CMD, on a free loopback port instead of 0.0.0.0:8000."""
-    port = free_port()
-    argv = dockerfile_cmd(product)
-    argv[argv.index("--host") + 1] = "127.0.0.1"
-    argv[argv.index("--port") + 1] = str(port)
-    argv[0] = str(product / ".venv/bin" / argv[0])
-    server = subprocess.Popen(
-        argv, cwd=product, env=tool_env(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise AssertionError(f"the app did not start: {server.communicate(timeout=10)[0]!r}")
-
-
-def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        response.read()
-        return response.status, dict(response.getheaders())
-    finally:
-        connection.close()
 
 
 def test_uvicorn_as_the_image_runs_it_believes_the_ingress_and_nobody_else(

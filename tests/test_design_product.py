@@ -23,6 +23,7 @@ from tests.design_support import (
     hex_to_rgb,
     release_token_change,
 )
+from tests.shared import Renders
 from tests.support import (
     REPO_ROOT,
     commit_all,
@@ -50,14 +51,12 @@ SERVER_ONLY = [
 NEW_PRIMARY = "#0b6e4f"  # a green that keeps AA contrast with white text and on the surfaces
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory, template_repo: Path) -> dict[str, Path]:
-    """One product per ui answer, rendered without tasks (file layout only)."""
-    root = tmp_path_factory.mktemp("design-render")
+@pytest.fixture
+def rendered(renders: Renders, template_repo: Path) -> dict[str, Path]:
+    """One product per ui answer, rendered without tasks (file layout only): the run's shared
+    renders, read only."""
     return {
-        ui: copy_product(
-            template_repo, root / ui, {**CHECK_CASES["default"], "ui": ui}, skip_tasks=True
-        )
+        ui: renders.pristine(template_repo, {**CHECK_CASES["default"], "ui": ui}, vcs_ref="v1.0.0")
         for ui in ("server", "none")
     }
 

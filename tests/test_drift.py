@@ -68,6 +68,7 @@ def release(template: Path, tag: str, edit: str | None = None) -> None:
 # --- conflicts left by a real `copier update` ----------------------------------------------
 
 
+@pytest.mark.slow(reason="a real copier update across two template releases")
 @pytest.mark.parametrize("mode", ["inline", "rej"])
 def test_conflicts_from_a_real_copier_update_fail(
     mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -48,3 +48,15 @@ def test_a_clean_filter_that_rewrites_a_guarded_file_fails(product: Path, capsys
 def test_a_fresh_product_has_nothing_committed_apart(product: Path, capsys) -> None:
     code, out, _ = drift(capsys, product)
     assert code == 0, out
+
+
+def test_a_pending_fix_in_the_working_copy_is_not_held_against_it(product: Path, capsys) -> None:
+    """Like an update not yet added: git shows the working copy differs from the index, so
+    the working copy is what will be committed."""
+    dockerfile = product / "Dockerfile"
+    original = dockerfile.read_bytes()
+    dockerfile.write_bytes(original + b"# edited\n")
+    git(product, "commit", "--quiet", "-am", "edit")
+    dockerfile.write_bytes(original)
+    code, out, _ = drift(capsys, product)
+    assert code == 0, out

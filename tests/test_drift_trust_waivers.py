@@ -302,3 +302,42 @@ def test_paved_road_waiver_sign_prints_an_entry_that_counts(
     code, found = report(capsys, product)
     assert code == 0, found
     assert [w["status"] for w in found["waivers"]] == ["active"]
+
+
+BOMB = "".join(
+    [f"l0: &l0 [{', '.join(['lol'] * 9)}]\n"]
+    + [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 9)]
+)
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda path: path.mkdir(), "is a directory, not a file"),
+        (lambda path: path.write_text(BOMB), "expands to over 100000 values through aliases"),
+        (lambda path: path.write_text("waivers: " + "[" * 200 + "]" * 200), "nest"),
+    ],
+    ids=["a-folder", "an-alias-bomb", "deep-nesting"],
+)
+def test_a_waivers_file_drift_cannot_read_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], product: Path, make, says: str
+) -> None:
+    make(product / ".paved-road" / "waivers.yml")
+    code, out, err = drift(capsys, product)
+    assert code == 2, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert ".paved-road/waivers.yml" in lines[0] and says in lines[0], lines[0]
+    assert not out
+
+
+def test_an_alias_bomb_in_the_answers_file_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], product: Path
+) -> None:
+    """A few hundred bytes that expand to 10^9 values: refused at once, not a hang."""
+    answers = product / ".copier-answers.yml"
+    answers.write_text(answers.read_text() + BOMB)
+    code, out, err = drift(capsys, product)
+    assert code == 2, out + err
+    assert "expands to over 100000 values through aliases" in err
+    assert len(err.strip().splitlines()) == 1, err

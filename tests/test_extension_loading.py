@@ -23,6 +23,7 @@ def _set_marker(template: Path, marker: str) -> None:
     (template / "template" / "version-marker.txt.jinja").write_text("{{ '' | version_marker }}\n")
 
 
+@pytest.mark.slow(reason="a real copier update across two template releases")
 def test_update_renders_each_version_with_its_own_extension_code(tmp_path: Path) -> None:
     template = snapshot_template(tmp_path / "template")
     _set_marker(template, "one")

@@ -24,7 +24,7 @@ from paved_road.fleet.schema import SCHEMA_FILE, schema_text
 from playwright.sync_api import Page, sync_playwright
 
 from tests.design_support import CHROMIUM_FLAGS, chromium_path
-from tests.drift_support import flip_one_byte
+from tests.drift_support import flip_one_byte, platform_key
 from tests.fleet_support import (
     GUARDED,
     PAVED_ROAD,
@@ -194,6 +194,9 @@ def test_an_interrupted_check_resumes_from_the_stored_results(
             "check",
             str(setup.fleet_file),
             *approving(setup.fleet_file),
+            # The waiver signers the resumed run (`fleet`) trusts: results are kept per signers.
+            "--waiver-signers",
+            str(platform_key()[1]),
             "--cache-dir",
             str(cache),
             "-j",

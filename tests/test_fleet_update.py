@@ -20,6 +20,7 @@ def _lines(stdout: str) -> dict[str, str]:
     return {line.split()[0]: line for line in stdout.splitlines() if not line.startswith(" ")}
 
 
+@pytest.mark.slow(reason="real updates of every product of a fleet, pushed")
 def test_update_pushes_a_branch_to_each_product_behind_and_lists_conflicts(
     setup: FleetSetup,
 ) -> None:

@@ -147,7 +147,10 @@ def test_deploys_go_through_environments_from_main_and_tags(pipeline, case: str)
     runs = " ".join(deploy["deploy-production"]["script"])
     if target == "kubernetes":
         assert "bash deploy/release.sh production" in runs
-        assert "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" in " ".join(deploy["push-image"]["script"])
+        push = deploy["push-image"]
+        assert "--digest-file" in push["script"][-2]
+        assert push["script"][-1].startswith('echo "IMAGE=$CI_REGISTRY_IMAGE@$(cat ')
+        assert push["artifacts"]["reports"]["dotenv"] == "image.env"  # production: by digest
     else:
         assert "/flyctl deploy --remote-only --config fly.toml" in runs
 

@@ -18,7 +18,7 @@ from copier.errors import UserMessageError
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from paved_road.answers import DESCRIPTION_MAX, PACKAGE_MAX, PRODUCT_NAME_MAX, SLUG_MAX, TEAM_MAX
-from paved_road.reserved import YAML_WORDS
+from paved_road.reserved import IGNORED_NAMES, STARTUP_MODULES, YAML_WORDS
 
 from tests.cases import ALL_CASES, CHECK_CASES, DEFAULTS
 from tests.deploy_support import tool
@@ -42,8 +42,17 @@ HOSTILE_TEXTS = [
 # Near misses: slugs and package names that look like YAML values but are accepted.
 HOSTILE_SLUGS = ["yes-no", "null-app", "on1", "true-false", "n0"]
 HOSTILE_PACKAGES = ["null_", "yes_no", "on_off", "true1", "n_"]
-REFUSED_SLUGS = sorted(YAML_WORDS | {"fastapi", "pytest", "click", "uvicorn", "sqlalchemy"})
-REFUSED_PACKAGES = sorted(YAML_WORDS | {"test", "pipes", "click", "yaml", "json", "tests"})
+REFUSED_SLUGS = sorted(
+    YAML_WORDS | {"fastapi", "pytest", "click", "uvicorn", "sqlalchemy", "kube-system", "default"}
+)
+REFUSED_PACKAGES = sorted(
+    YAML_WORDS
+    | IGNORED_NAMES
+    | STARTUP_MODULES
+    | {"test", "pipes", "click", "yaml", "json", "tests", "__foo__"}
+)
+# Free text with spaces around it: the formatter would strip them from docstrings.
+OUTER_SPACES = [" Shop", "Shop ", "\u00a0Shop", "Shop\u2003", "  "]
 _counter = itertools.count()
 
 
@@ -108,10 +117,12 @@ def _optional(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str | None]
 
 TEXT_ANSWERS = {
     "product_name": st.one_of(
-        st.text(max_size=PRODUCT_NAME_MAX + 10), st.sampled_from(HOSTILE_TEXTS)
+        st.text(max_size=PRODUCT_NAME_MAX + 10), st.sampled_from(HOSTILE_TEXTS + OUTER_SPACES)
     ),
     "description": _optional(
-        st.one_of(st.text(max_size=DESCRIPTION_MAX + 20), st.sampled_from(HOSTILE_TEXTS))
+        st.one_of(
+            st.text(max_size=DESCRIPTION_MAX + 20), st.sampled_from(HOSTILE_TEXTS + OUTER_SPACES)
+        )
     ),
     "project_slug": _optional(
         st.one_of(
@@ -172,6 +183,8 @@ def test_any_text_is_refused_in_one_line_or_renders_a_working_product(
         ("package_name", "class"),
         ("project_slug", "ümlaut"),
         ("project_slug", "a" * (SLUG_MAX + 1)),
+        *[("product_name", text) for text in OUTER_SPACES],
+        *[("description", text) for text in OUTER_SPACES[:4]],
         *[("project_slug", slug) for slug in REFUSED_SLUGS],
         *[("package_name", package) for package in REFUSED_PACKAGES],
     ],

@@ -77,11 +77,14 @@ def test_bad_answers_are_refused(
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ("product_name: Shop\ndescription:\n", "description None: text expected (this is empty"),
-        ("product_name: null\n", "product_name None: text expected"),
-        ("product_name: [a, b]\n", "product_name ['a', 'b']: text expected (this is a list"),
+        ("product_name: Shop\ndescription:\n", "description (empty): text expected (this is empty"),
+        ("product_name: null\n", "product_name (empty): text expected"),
+        ("product_name: [a, b]\n", "product_name (a list): text expected (this is a list"),
+        ("product_name: yes\n", "product_name (a yes/no word): text expected (this is a yes/no"),
+        ("product_name: 2026-12-01\n", "product_name 2026-12-01: text expected (this is a date"),
+        ("product_name: Shop\nprojct_slug: shop\n", "'projct_slug' is not a question (did you"),
         ("product_name: Shop\npython_version: 3.12\n", "python_version 3.12: text expected"),
-        ('product_name: "Shop\n', "line 2: found unexpected end of stream"),
+        ('product_name: "Shop\n', "line 2: does not parse as YAML: while scanning"),
         ("- product_name\n", "must map questions to answers"),
         ("product_name: Shop\ngithub_org: evil\n", "github_org is set by the platform"),
     ],

@@ -27,12 +27,12 @@ from benchmarks.bench_load import verify_writes
 from tests.cases import CHECK_CASES
 from tests.deploy_support import runtime_product
 from tests.postgres import PostgresCluster, start_cluster
-from tests.support import free_port, run, tool_env
+from tests.support import free_port, production_env, run, tool_env
 
 pytestmark = pytest.mark.slow(
     reason="installs the product's locked runtime and serves it under load"
 )
-SECRET = {"DEMO_SHOP_SECRET_KEY": "k" * 48, "DEMO_SHOP_ENVIRONMENT": "production"}
+SECRET = production_env()
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import yaml
 
 from tests.cases import CHECK_CASES
 from tests.design_support import build_cli, chromium_path
+from tests.shared import Renders
 from tests.spa_support import FRONTEND, SPA_ANSWERS, TYPED_THEME, release_tokens
 from tests.support import REPO_ROOT, commit_all, copy_product, init_repo, run, snapshot_template
 
@@ -37,23 +38,16 @@ HOSTILE_NAME = 'Tom\'s "<Shop>" & Co {{ x }}'
 NEW_PRIMARY = "#0b6e4f"  # keeps AA contrast with white text, as design/build.py demands
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory, template_repo: Path) -> dict[str, Path]:
-    """One product per ui answer, rendered without tasks (file layout only)."""
-    root = tmp_path_factory.mktemp("spa-render")
-    products = {
-        ui: copy_product(
-            template_repo, root / ui, {**CHECK_CASES["default"], "ui": ui}, skip_tasks=True
-        )
-        for ui in ("spa", "server", "none")
+@pytest.fixture
+def rendered(renders: Renders, template_repo: Path) -> dict[str, Path]:
+    """One product per ui answer, rendered without tasks (file layout only): the run's shared
+    renders, read only."""
+    answers = {ui: {**CHECK_CASES["default"], "ui": ui} for ui in ("spa", "server", "none")}
+    answers["hostile"] = {**CHECK_CASES["default"], "ui": "spa", "product_name": HOSTILE_NAME}
+    return {
+        name: renders.pristine(template_repo, these, vcs_ref="v1.0.0")
+        for name, these in answers.items()
     }
-    products["hostile"] = copy_product(
-        template_repo,
-        root / "hostile",
-        {**CHECK_CASES["default"], "ui": "spa", "product_name": HOSTILE_NAME},
-        skip_tasks=True,
-    )
-    return products
 
 
 def test_spa_product_gets_the_frontend_wired_into_make(rendered: dict[str, Path]) -> None:

@@ -238,5 +238,5 @@ def test_killed_applier_is_finished_by_the_next_run(
     assert _snapshot(product) != complete  # part-written, and says so:
     finish = update(product, "--defaults", "--no-drift")
     assert finish.returncode == 0, finish.stdout + finish.stderr
-    assert "an earlier update was stopped while being written" in finish.stderr
+    assert "was stopped while being written into the product; finishing it" in finish.stderr
     assert _snapshot(product) == complete

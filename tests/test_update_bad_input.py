@@ -87,6 +87,13 @@ def test_missing_local_template_is_refused(product: Path, tmp_path: Path) -> Non
     _refused(product, "--defaults", says="is unreachable")
 
 
+def test_template_source_naming_a_file_is_refused(product: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "template.tar.gz"
+    a_file.write_text("not a template\n")
+    _set_answer(product, "_src_path", str(a_file))
+    _refused(product, "--defaults", says=f"template source {a_file} is a file, not a folder")
+
+
 def test_not_a_git_repository_is_refused(product: Path) -> None:
     shutil.rmtree(product / ".git")
     result = update(product, "--defaults")
@@ -103,6 +110,7 @@ def test_unknown_target_version_is_refused(product: Path) -> None:
     _refused(product, "--defaults", "--vcs-ref", "v7.7.7", says="--vcs-ref v7.7.7 is not a tag")
 
 
+@pytest.mark.slow(reason="a real update from a template named by a relative path")
 def test_relative_template_path_is_read_from_the_product(
     product: Path,
     versions: Versions,  # noqa: F811 - the session fixture imported above
@@ -143,3 +151,18 @@ def test_broken_answers_file_is_refused_with_its_line(
     path.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
     commit_all(product, "answers file broken")
     _refused(product, "--defaults", says=says.format(line=line, next=line + 1))
+
+
+def test_a_broken_waivers_file_after_an_update_is_one_line(product: Path) -> None:
+    """The update is written (exit 3: updated, the drift check fails); what drift could not
+    read is one line, not a report."""
+    waivers = product / ".paved-road" / "waivers.yml"
+    waivers.write_text("waivers:\n  - path: [unclosed\n")
+    commit_all(product, "a broken waivers file")
+    result = update(product, "--defaults")
+    assert result.returncode == 3, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("paved-road update: updated, but the drift check cannot run: ")
+    assert ".paved-road/waivers.yml line " in lines[0]
+    assert "Drift check:" not in result.stdout

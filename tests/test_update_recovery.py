@@ -14,6 +14,7 @@ signals, a merge, a conflict, an added and a deleted file, in seconds.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -284,4 +285,25 @@ def test_a_failed_write_is_one_line_and_puts_the_product_back(base: Path, tmp_pa
     assert tree_state(product) == before
     assert (product / "README.md").read_bytes() == readme
     assert (product / "new.txt").is_dir()
+    assert not any((product / AREA).iterdir())
+
+
+def test_a_plan_that_cannot_be_checked_is_never_finished(
+    killed_at: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """A plan of an older paved-road (no hashes recorded) is not finished blind."""
+    product = _copy(killed_at("apply"), tmp_path)
+    (plan,) = (product / AREA).glob("*/plan.json")
+    recorded = json.loads(plan.read_text())
+    del recorded["state"]
+    plan.write_text(json.dumps(recorded))
+    before = _snapshot(product)
+
+    again = update(product, "--defaults")
+
+    assert again.returncode == 2, again.stdout + again.stderr
+    (line,) = again.stderr.splitlines()
+    assert "its plan (" in line and "cannot be checked (an older format)" in line
+    assert _snapshot(product) == before
+    assert update(product, "--abandon").returncode == 0
     assert not any((product / AREA).iterdir())

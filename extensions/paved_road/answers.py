@@ -10,6 +10,7 @@ characters) and never repeats a long answer back.
 
 from __future__ import annotations
 
+import datetime as dt
 import keyword
 import re
 import unicodedata
@@ -18,7 +19,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .reserved import (
+    IGNORED_NAMES,
     PRODUCT_NAMES,
+    STARTUP_MODULES,
+    SYSTEM_NAMESPACES,
+    SYSTEM_PREFIXES,
     YAML_WORDS,
     dependency_distributions,
     dependency_modules,
@@ -46,8 +51,28 @@ class AnswerError(ValueError):
     """A bad answer: the message says what is allowed, then what is wrong."""
 
 
+def _kind(value: object) -> str | None:
+    """What YAML made of an unquoted answer, in the words of YAML's reader, not Python's."""
+    if isinstance(value, bool):  # before int: a bool is one
+        return "a yes/no word"
+    for kinds, name in (
+        ((dt.date,), "a date"),
+        ((int, float), "a number"),
+        ((list,), "a list"),
+        ((dict,), "a mapping"),
+    ):
+        if isinstance(value, kinds):
+            return name
+    return None
+
+
 def shown(value: object) -> str:
-    """An answer as a message may quote it: short ones whole, long ones cut."""
+    """An answer as a message may quote it: short ones whole, long ones cut. What YAML made of
+    an unquoted word is said as what was typed, not as Python shows it (`True`, `None`)."""
+    if value is None:
+        return "(empty)"
+    if (kind := _kind(value)) is not None:
+        return str(value) if kind in {"a date", "a number"} else f"({kind})"
     text = repr(value)
     if len(text) <= _SHOWN_MAX:
         return text
@@ -79,11 +104,19 @@ def _refuse_invisible(value: str) -> None:
             )
 
 
+def _no_outer_spaces(value: str) -> None:
+    # Kept, they would reach docstrings and the formatter would strip them: the first commit's
+    # format check would fail, and the recorded answer would differ from the code.
+    if value != value.strip():
+        raise AnswerError("no spaces at the start or the end")
+
+
 def _product_name(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise AnswerError("one line of text (this has a line break)")
     if not value.strip():
         raise AnswerError(f"1-{PRODUCT_NAME_MAX} characters, as people say it (this is empty)")
+    _no_outer_spaces(value)
     if len(value) > PRODUCT_NAME_MAX:
         raise AnswerError(f"at most {PRODUCT_NAME_MAX} characters (this has {len(value)})")
     _refuse_invisible(value)
@@ -103,6 +136,8 @@ def _slug(value: str) -> str:
     if not SLUG_RE.match(value):
         raise AnswerError("a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit")
     _not_a_yaml_word(value)
+    if value in SYSTEM_NAMESPACES or value.startswith(SYSTEM_PREFIXES):
+        raise AnswerError("not default or kube-*: Kubernetes keeps those namespaces")
     if value in dependency_distributions():
         raise AnswerError(f"not a dependency's name: {value!r} is one (uv could not lock)")
     return value
@@ -118,6 +153,10 @@ def _package(value: str) -> str:
     _not_a_yaml_word(value)
     if value in PRODUCT_NAMES:
         raise AnswerError(f"not {' or '.join(sorted(PRODUCT_NAMES))}: the product uses them")
+    if value in IGNORED_NAMES:
+        raise AnswerError(f"not {value}: the product's .gitignore ignores it")
+    if value in STARTUP_MODULES or (value.startswith("__") and value.endswith("__")):
+        raise AnswerError("not a __dunder__ name or sitecustomize: Python gives them a meaning")
     if versions := stdlib_versions(value):
         raise AnswerError(f"not a stdlib module: {value!r} is one in Python {', '.join(versions)}")
     if value in dependency_modules():
@@ -130,6 +169,7 @@ def _description(value: str) -> str:
         raise AnswerError("one line of text (this has a line break)")
     if len(value) > DESCRIPTION_MAX:
         raise AnswerError(f"at most {DESCRIPTION_MAX} characters (this has {len(value)})")
+    _no_outer_spaces(value)
     _refuse_invisible(value)
     return value
 
@@ -167,7 +207,7 @@ def _message(error: ValidationError) -> str:
     if value is None:
         return "text expected (this is empty: null or blank)"
     if not isinstance(value, str):
-        return f"text expected (this is a {type(value).__name__}; quote it)"
+        return f"text expected (this is {_kind(value) or 'not text'}; quote it)"
     if first["type"] == "literal_error":
         allowed = str(first["ctx"]["expected"]).replace("'", "").replace(" or ", ", ")
         return f"one of {allowed}"

@@ -11,9 +11,23 @@ class DestinationError(ValueError):
     """The destination cannot take a new product; the message says why, in one line."""
 
 
+# Characters the product's own files cannot hold in their path: alembic.ini interpolates `%`
+# (%(here)s), lint globs read parentheses as patterns, and a line break ends a config line.
+_UNSAFE = {
+    "%": "'%' (alembic.ini reads it as a variable)",
+    "(": "'(' (lint globs read it as a pattern)",
+    ")": "')' (lint globs read it as a pattern)",
+    "\n": "a line break",
+    "\r": "a line break",
+}
+_NAME_MAX = 255  # bytes of one path component on Linux and macOS file systems
+_PATH_MAX = 4000  # of the whole path (PATH_MAX is 4096; the product adds its own paths)
+
+
 def check_destination(destination: Path, *, overwrite: bool) -> None:
     """A new folder under an existing writable one, or an empty folder (any folder when
-    ``overwrite``); never a file."""
+    ``overwrite``); never a file; a path the product's files can name."""
+    _check_path(destination.absolute())
     if destination.is_symlink() and not destination.exists():
         raise DestinationError(f"destination {destination} is a broken symbolic link")
     if destination.exists():
@@ -38,6 +52,20 @@ def check_destination(destination: Path, *, overwrite: bool) -> None:
         raise DestinationError(f"destination's parent {parent} is a file, not a folder")
     if not _writable(parent):
         raise DestinationError(f"cannot create {destination}: {parent} is read-only")
+
+
+def _check_path(path: Path) -> None:
+    text = str(path)
+    for character, what in _UNSAFE.items():
+        if character in text:
+            raise DestinationError(f"destination path may not contain {what}: rename it")
+    longest = max(len(os.fsencode(part)) for part in path.parts)
+    if longest > _NAME_MAX:
+        raise DestinationError(
+            f"destination has a name of {longest} bytes; file systems allow {_NAME_MAX}"
+        )
+    if len(os.fsencode(text)) > _PATH_MAX:
+        raise DestinationError(f"destination path is longer than {_PATH_MAX} bytes")
 
 
 def _writable(folder: Path) -> bool:

@@ -8,7 +8,13 @@ import unicodedata
 
 from .answers import SLUG_MAX
 from .facts import FACTS
-from .reserved import YAML_WORDS, dependency_distributions, is_reserved_package
+from .reserved import (
+    SYSTEM_NAMESPACES,
+    SYSTEM_PREFIXES,
+    YAML_WORDS,
+    dependency_distributions,
+    is_reserved_package,
+)
 
 
 def slugify(value: str) -> str:
@@ -18,9 +24,9 @@ def slugify(value: str) -> str:
     slug = slug[:SLUG_MAX].rstrip("-")
     if not slug:
         return "product"
-    if not slug[0].isalpha():
+    if not slug[0].isalpha() or slug.startswith(SYSTEM_PREFIXES):
         slug = f"p-{slug}"[:SLUG_MAX].rstrip("-")
-    if slug in YAML_WORDS or slug in dependency_distributions():
+    if slug in YAML_WORDS or slug in SYSTEM_NAMESPACES or slug in dependency_distributions():
         slug = f"{slug}-app"
     return slug
 

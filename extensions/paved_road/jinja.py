@@ -39,8 +39,11 @@ def _check_new_destination(conf: Any) -> None:
     would stop half-way (--defaults) or overwrite on Enter. An existing product (its answers
     file is there: copier update, recopy) is the one non-empty folder copier may render into."""
     destination = Path(conf["dst_path"])
-    if (destination / conf["answers_file"]).is_file():
-        return
+    try:
+        if (destination / conf["answers_file"]).is_file():
+            return
+    except OSError:
+        pass  # a name too long for the file system: check_destination says so
     try:
         check_destination(destination, overwrite=bool(conf["overwrite"]))
     except DestinationError as error:

@@ -11,6 +11,7 @@ Exit 0: created (and set up); 1: created, but ``make setup`` failed; 2: refused,
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import shutil
 import subprocess
@@ -80,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     try:
         template = _template(args.template)
+        _check_ref(template, args.vcs_ref)
         answers = _answers(args.data_file, args.data)
         _check_interaction(answers, defaults=args.defaults)
         check_destination(args.destination, overwrite=args.overwrite)
@@ -111,6 +113,27 @@ def _template(given: str | None) -> str:
     return str(path.resolve())
 
 
+def _check_ref(template: str, ref: str | None) -> None:
+    """A local template's --vcs-ref is checked before anything is written (a remote one when
+    copier clones it): copier itself would end in a traceback."""
+    if ref is None or ref == "HEAD" or template.startswith(_REMOTE_PREFIXES):
+        return
+    if ref.startswith("-"):
+        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit")
+    repository = subprocess.run(
+        ["git", "-C", template, "rev-parse", "--git-dir"], capture_output=True, check=False
+    )
+    if repository.returncode != 0:
+        return  # not a git repository: copier renders the folder as it is, whatever the ref
+    found = subprocess.run(
+        ["git", "-C", template, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit of the template")
+
+
 # --- the answers ---------------------------------------------------------------------------
 
 
@@ -125,8 +148,9 @@ def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
         if name in PLATFORM_CONSTANTS:
             raise Refused(f"{name} is set by the platform, not answered: remove it")
         if name not in QUESTIONS:
-            known = ", ".join(QUESTIONS)
-            raise Refused(f"{str(name)[:40]!r} is not a question; the questions: {known}")
+            close = difflib.get_close_matches(str(name), QUESTIONS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see docs/questions.md"
+            raise Refused(f"{str(name)[:40]!r} is not a question ({hint})")
     try:
         validate_answers(answers)
     except AnswerError as error:
@@ -135,21 +159,17 @@ def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
 
 
 def _read_data_file(path: Path) -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only data files need it
+    from . import yaml_file  # noqa: PLC0415 - only data files need it (and PyYAML)
 
     if not path.exists():
         raise Refused(f"data file {path} does not exist")
     if not path.is_file():
         raise Refused(f"data file {path} is not a file")
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise Refused(f"data file {path} is not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise Refused(f"data file {path}{where}: {problem}") from None
+        # Bounded (size, nesting, aliases), with the line of an impossible date or a typo.
+        loaded = yaml_file.load(path, f"data file {path}")
+    except yaml_file.FileProblem as problem:
+        raise Refused(str(problem)) from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -197,6 +217,10 @@ def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> N
             )
     except UserMessageError as error:
         raise Refused(str(error).strip().splitlines()[-1]) from None
+    except ValueError as error:
+        if not str(error).startswith("Unknown revision"):
+            raise
+        raise Refused(f"--vcs-ref {args.vcs_ref!r} is not a tag, branch or commit") from None
     except ProcessExecutionError as error:
         lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
         fatal = next(

@@ -16,6 +16,14 @@ _DATA = Path(__file__).resolve().parent / "data"
 YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 # Folders and names every product already uses for itself.
 PRODUCT_NAMES = frozenset({"app", "tests"})
+# Folder names the product's .gitignore ignores (template/.gitignore; tests keep the two in
+# step): a package by that name would never be committed.
+IGNORED_NAMES = frozenset({"build", "dist", "htmlcov", "node_modules", "__pycache__"})
+# Modules Python itself gives a meaning: run as a script, or imported at every start-up.
+STARTUP_MODULES = frozenset({"__main__", "__init__", "sitecustomize", "usercustomize"})
+# Kubernetes' own namespaces, and prefixes it reserves: a product's namespace is its slug.
+SYSTEM_NAMESPACES = frozenset({"default"})
+SYSTEM_PREFIXES = ("kube-",)
 
 
 @cache
@@ -50,6 +58,8 @@ def is_reserved_package(name: str) -> bool:
     return (
         name in YAML_WORDS
         or name in PRODUCT_NAMES
+        or name in IGNORED_NAMES
+        or name in STARTUP_MODULES
         or bool(stdlib_versions(name))
         or name in dependency_modules()
     )

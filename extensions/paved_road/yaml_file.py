@@ -3,6 +3,12 @@
 ``yaml.safe_load`` raises ``ValueError`` for an impossible date (``2026-02-30``) and
 ``UnicodeDecodeError`` for a file that is not UTF-8, neither saying where. Here every such
 problem is a ``FileProblem`` whose text is one line: the file, the line, what is wrong.
+
+It is also bounded, because the file may come from anyone: at most ``MAX_BYTES`` read, at most
+``MAX_DEPTH`` levels of nesting, and at most ``MAX_VALUES`` values once aliases are expanded
+(a "billion laughs" file of a few hundred bytes expands to 10^9 values, and anything that
+walks the loaded data, a validator, a diff or a dump, never finishes). This module is the one
+place the platform reads YAML a person wrote: answers files, data files, waivers.
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ class FileProblem(ValueError):
         self.name, self.problem, self.line = name, problem, line
         where = f"{name} line {line}" if line is not None else name
         super().__init__(f"{where}: {problem}")
+
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 100
+MAX_VALUES = 100_000
 
 
 class _ImpossibleValue(ConstructorError):
@@ -55,19 +66,71 @@ def _text(data: bytes, name: str) -> str:
         raise FileProblem(name, "is not UTF-8 text: save it as UTF-8", line) from None
 
 
+def _check_bounds(root: yaml.Node, name: str) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH or holding more than MAX_VALUES values
+    with its aliases expanded. Each node's expanded size is computed once (aliases share
+    nodes), so the check is linear in the file, not in its expansion."""
+    sizes: dict[int, int] = {}
+    # (node, depth, children done): an explicit stack, as deep nesting would exhaust Python's.
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if depth > MAX_DEPTH:
+            raise FileProblem(
+                name, f"nests deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
+            )
+        children = _children(node)
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_VALUES:
+                raise FileProblem(
+                    name,
+                    f"expands to over {MAX_VALUES} values through aliases (*name)",
+                    node.start_mark.line + 1,
+                )
+            continue
+        if any(child is node for child in children):
+            raise FileProblem(name, "refers to itself through an alias", node.start_mark.line + 1)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def parse(data: bytes, name: str) -> Any:
     """The YAML document in ``data``; ``FileProblem`` naming ``name`` when it is not one."""
+    if len(data) > MAX_BYTES:
+        raise FileProblem(name, f"is larger than {MAX_BYTES // 1024} KiB: is it the right file?")
     text = _text(data, name)
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_bounds(node, name)
+        return loader.construct_document(node)
+    except RecursionError:
+        raise FileProblem(name, f"nests deeper than {MAX_DEPTH} levels") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = " ".join(f"{error.context or ''} {error.problem or ''}".split())
-        if not isinstance(error, _ImpossibleValue):
+        if "unhashable key" in what:
+            what = "a key is a list or a mapping: keys are plain names"
+        elif not isinstance(error, _ImpossibleValue):
             what = f"does not parse as YAML: {what}"
         raise FileProblem(name, what, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as error:
         raise FileProblem(name, f"does not parse as YAML: {error}") from None
+    finally:
+        loader.dispose()
 
 
 def load(path: Path, name: str) -> Any:
@@ -77,7 +140,8 @@ def load(path: Path, name: str) -> Any:
             raise FileProblem(name, "is a directory, not a file")
         if path.exists() and not path.is_file():  # /dev/zero would never finish reading
             raise FileProblem(name, "is not a regular file (a device or a pipe): make it one")
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # enough to know it is too large
     except OSError as error:
         raise FileProblem(name, f"cannot be read: {error.strerror}") from None
     return parse(data, name)

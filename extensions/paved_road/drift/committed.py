@@ -5,7 +5,7 @@ the executable bit only in the index (what the next commit records), and a ``.gi
 clean filter rewrites a file on its way into the index: the working copy stays the template's
 while the repository gets something else. So, in a git working copy, drift also compares each
 guarded file as git stores it (``git ls-files --stage``) with the template's bytes and mode:
-two git processes for all guarded files, none per file.
+at most three git processes for all guarded files, none per file, and none that writes.
 """
 
 from __future__ import annotations
@@ -29,17 +29,37 @@ def _git(product: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def _filtered(product: Path, differing: dict[str, str]) -> list[str]:
+    """Of files whose working copy is the template's while the index holds other bytes, those
+    git would store as the index's bytes again (its filters make them so): a filter hides the
+    change. Any other is a change git shows as pending (an update not yet added): what will be
+    committed is the working copy, compared already. Read-only: the index is never refreshed."""
+    if not differing:
+        return []
+    paths = sorted(differing)
+    ids = _git(
+        product, "hash-object", "--stdin-paths", stdin="".join(f"{p}\n" for p in paths).encode()
+    )
+    if ids is None:
+        return []
+    return [
+        path
+        for path, blob in zip(paths, ids.decode().split(), strict=True)
+        if blob == differing[path]
+    ]
+
+
 def _executable(path: Path) -> bool:
     return path.stat().st_mode & 0o111 != 0
 
 
 def _same_bytes(product: Path, path: str, template: Path) -> bool:
-    """The working copy is the template's (line endings aside: a checkout may convert them);
-    read only where it lies inside the product."""
+    """The working copy is byte for byte the template's (any visible difference, line endings
+    included, is compared elsewhere); read only where it lies inside the product."""
     mine = read_product_file(product, path)
     if mine is None or (product / path).is_symlink():
         return False
-    return mine.replace(b"\r\n", b"\n") == template.read_bytes().replace(b"\r\n", b"\n")
+    return mine == template.read_bytes()
 
 
 def _finding(path: str, why: str) -> Finding:
@@ -54,8 +74,7 @@ def _finding(path: str, why: str) -> Finding:
 
 def committed_findings(product: Path, render: Path, guarded: Collection[str]) -> list[Finding]:
     """Guarded files whose index entry (what git commits) is not the template's, though the
-    working copy may be: a mode changed only in the index, bytes changed by a clean filter or
-    a staged edit undone in the working copy."""
+    working copy is: a mode changed only in the index, bytes changed by a clean filter."""
     paths = sorted(path for path in guarded if (product / path).is_file())
     if not paths:
         return []
@@ -71,6 +90,7 @@ def committed_findings(product: Path, render: Path, guarded: Collection[str]) ->
         return []
     template_ids = dict(zip(paths, ids.decode().split(), strict=True))
     findings = []
+    differing: dict[str, str] = {}  # path -> its index blob, where that is not the template's
     for entry in staged.split(b"\0"):
         if not entry:
             continue
@@ -91,12 +111,14 @@ def committed_findings(product: Path, render: Path, guarded: Collection[str]) ->
                 )
             )
         if blob != template_ids[path] and _same_bytes(product, path, render / path):
-            findings.append(
-                _finding(
-                    path,
-                    "is committed with other bytes than the template's (git's index differs: a "
-                    "staged edit, or a .gitattributes filter): `git checkout -- "
-                    f"{path}` after restoring it, and no filter on guarded files",
-                )
-            )
+            differing[path] = blob
+    findings += [
+        _finding(
+            path,
+            "is committed with other bytes than the template's (git's index holds what a "
+            ".gitattributes filter made of it): remove the filter for guarded files and "
+            f"`git add --renormalize -- {path}`",
+        )
+        for path in _filtered(product, differing)
+    ]
     return findings

@@ -11,7 +11,7 @@ import json
 import tomllib
 from typing import Any
 
-import yaml
+from .. import yaml_file
 
 # What a YAML 1.1 loader makes of a bare key such as GitHub's `on:`.
 _YAML_BOOL_KEYS = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
@@ -33,10 +33,13 @@ def parse(path: str, text: str) -> Any:
         if path.endswith(".toml"):
             return tomllib.loads(text)
         if path.endswith((".yml", ".yaml")):
-            return yaml.safe_load(text)
+            # The product's copy may be anything: bounded like every YAML a person wrote.
+            return yaml_file.parse(text.encode("utf-8"), path)
         if path.endswith(".json"):
             return json.loads(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+    except yaml_file.FileProblem as problem:
+        raise ValueError(f"does not parse: {problem.problem}") from None
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(f"does not parse: {first}") from None
     raise ValueError("has parts but is not TOML, YAML or JSON")

@@ -95,8 +95,8 @@ def _names(rules: WaiverRules) -> str:
 
 def load_waivers(product: Path) -> list[Waiver]:
     path = product / WAIVERS_FILE
-    if not path.is_file():
-        return []
+    if not path.exists() and not path.is_symlink():
+        return []  # a folder, a device or a broken link in its place is refused below
     try:
         data = yaml_file.load(path, WAIVERS_FILE) or {}
     except yaml_file.FileProblem as error:

@@ -112,25 +112,50 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps results
 
 
+class _TooSlow(Exception):
+    """The product's check outlived its time bound."""
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise _TooSlow
+
+
 def _check_one(
     path: str,
     today: dt.date,
     renders: str,
     trust: Trust,
     tags: dict[str, str] | None,
+    *,
+    timeout: float,
 ) -> str:
     """In a worker process: the drift check of one snapshot, as JSON (cheap to pass back).
 
-    The template's tags are the ones the run listed once and keyed the stored results by."""
-    report = run_check(
-        Path(path),
-        today=today,
-        cache_dir=Path(renders),
-        approved_sources=trust.approved,
-        tags=tags,
-        snapshot=True,
-        waiver_signers=[Path(path) for path in trust.signers],
-    )
+    The template's tags are the ones the run listed once and keyed the stored results by.
+    A check that outlives ``timeout`` seconds is stopped (SIGALRM, in this worker only) and
+    becomes the product's error row: one product cannot stall the fleet's run."""
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        report = run_check(
+            Path(path),
+            today=today,
+            cache_dir=Path(renders),
+            approved_sources=trust.approved,
+            tags=tags,
+            snapshot=True,
+            waiver_signers=[Path(path) for path in trust.signers],
+        )
+    except _TooSlow:
+        report = Report(
+            product=path,
+            status="error",
+            exit_code=2,
+            error=f"the check took longer than {timeout:g} s and was stopped",
+        )
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     return report.model_dump_json()
 
 
@@ -182,8 +207,18 @@ class _Run:
     done, so they find its render in the cache instead of rendering it again.
     """
 
-    def __init__(self, fleet: Fleet, cache: Path, jobs: int, today: dt.date, trust: Trust) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        cache: Path,
+        jobs: int,
+        today: dt.date,
+        trust: Trust,
+        *,
+        product_timeout: float,
+    ) -> None:
         self.fleet, self.cache, self.jobs, self.today = fleet, cache, jobs, today
+        self.product_timeout = product_timeout
         self.trust = trust  # template sources and waiver signers trusted beside the package's
         # Stored results depend on which waiver signatures count: the keys are in their key.
         texts = "\0".join(Path(path).read_text(encoding="utf-8") for path in trust.signers)
@@ -277,7 +312,7 @@ class _Run:
         renders = str(self.cache / "renders")
         path = str(item.checkout.path)
         check = (_check_one, path, self.today, renders, self.trust, item.tags)
-        self.checks[pool.submit(*check)] = item
+        self.checks[pool.submit(*check, timeout=self.product_timeout)] = item
 
 
 def check_fleet(
@@ -288,11 +323,13 @@ def check_fleet(
     today: dt.date,
     approved: tuple[str, ...] = (),
     signers: tuple[str, ...] = (),
+    product_timeout: float = 600,
 ) -> tuple[list[ProductResult], Tally]:
     """Every product of the fleet as a row; stored results of an earlier run are reused."""
     for folder in ("products", "results"):  # an unusable cache fails here, not per product
         (cache / folder).mkdir(parents=True, exist_ok=True)
     trust = Trust(approved, signers)
-    run = _Run(fleet, cache.resolve(), jobs, today, trust)  # workers run git in other folders
+    # Resolved: workers run git in other folders.
+    run = _Run(fleet, cache.resolve(), jobs, today, trust, product_timeout=product_timeout)
     run.run()
     return run.rows, run.tally

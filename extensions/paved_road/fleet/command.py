@@ -15,6 +15,9 @@ from pathlib import Path
 
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 
+# One product's check (render, compare) takes seconds; ten minutes means it is stuck.
+PRODUCT_TIMEOUT_SECONDS = 600
+
 
 def default_cache() -> Path:
     base = os.environ.get("PAVED_ROAD_CACHE_DIR") or Path.home() / ".cache" / "paved-road"
@@ -83,6 +86,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="I/N",
         help="check only the I-th of N shards of the fleet (1 <= I <= N; each product always "
         "falls in the same shard): one job of a CI matrix",
+    )
+    check.add_argument(
+        "--product-timeout",
+        type=float,
+        default=PRODUCT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="stop a product's check after this long: its row is an error, the run goes on "
+        f"(default: {PRODUCT_TIMEOUT_SECONDS})",
     )
     check.add_argument(
         "--drift-dir",
@@ -178,12 +189,17 @@ def run_check_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
 
     unusable = [path for path in args.waiver_signers if not path.is_file()]
-    if args.jobs < 1 or unusable:
-        return _fail(
-            "--jobs must be 1 or more"
-            if args.jobs < 1
-            else f"--waiver-signers {unusable[0]} is not a file: name an allowed-signers file"
-        )
+    problem = (
+        "--jobs must be 1 or more"
+        if args.jobs < 1
+        else "--product-timeout must be 1 s or more"
+        if not args.product_timeout >= 1
+        else f"--waiver-signers {unusable[0]} is not a file: name an allowed-signers file"
+        if unusable
+        else None
+    )
+    if problem:
+        return _fail(problem)
     try:
         fleet = load_fleet(args.fleet)
         if args.shard is not None:
@@ -198,6 +214,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             today=dt.date.today(),
             approved=tuple(args.approved_source),
             signers=tuple(str(path.resolve()) for path in args.waiver_signers),
+            product_timeout=args.product_timeout,
         )
     except Interrupted as error:
         print(f"paved-road fleet: {error}", file=sys.stderr)

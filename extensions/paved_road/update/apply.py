@@ -127,6 +127,22 @@ def repository_state(root: Path) -> dict[str, str | None]:
     }
 
 
+def _stage_merged(scratch: Path, changed: set[str], conflicts: set[str]) -> None:
+    """Stage every change but the conflicts: the update arrives as what the next commit holds
+    (drift compares guarded files as git commits them, from the index), and what is left
+    unstaged or unmerged is exactly what the engineer must still resolve."""
+    unmerged = {line.split("\t", 1)[1] for line in _z(git(scratch, "ls-files", "-u", "-z"))}
+    if paths := sorted(changed - unmerged - conflicts):
+        add = ["add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"]
+        subprocess.run(
+            ["git", "--literal-pathspecs", *add],
+            cwd=scratch,
+            input="\0".join(paths).encode(),
+            capture_output=True,
+            check=True,
+        )
+
+
 def prepare(
     scratch_folder: Path, scratch: Path, root: Path, answers: str, report: dict[str, Any]
 ) -> Path:
@@ -137,6 +153,7 @@ def prepare(
         git(scratch, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
     )
     changed = {item[3:] for item in status}
+    _stage_merged(scratch, changed, set(report["outcome"]["conflicts"]))
     staged = set(_z(git(scratch, "diff-index", "--cached", "--name-only", "-z", "HEAD")))
     staged |= {line.split("\t", 1)[1] for line in _z(git(scratch, "ls-files", "-u", "-z"))}
     # Every path the plan touches, staged or not: the index of each must be as before or as

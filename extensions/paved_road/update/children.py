@@ -31,11 +31,7 @@ from plumbum import local
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int) -> Callable[[], None] | None:
-    if not sys.platform.startswith("linux"):
-        return None  # no parent-death signal there; the run folder is still removed later
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork, not after
-
+def _die_with(prctl: Callable[..., int], parent: int) -> Callable[[], None]:
     def preexec() -> None:  # in the child, between fork and exec
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died before prctl: nobody to signal us
@@ -46,15 +42,18 @@ def _die_with(parent: int) -> Callable[[], None] | None:
 
 @contextlib.contextmanager
 def _children_die_with_this_process() -> Iterator[None]:
-    preexec = _die_with(os.getpid())
-    if preexec is None:
-        yield
+    if not sys.platform.startswith("linux"):
+        yield  # no parent-death signal there; the run's folders are still removed later
         return
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before any fork, not after
     original = subprocess.Popen.__init__
 
     def init(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
         if kwargs.get("preexec_fn") is None and not kwargs.get("start_new_session"):
-            kwargs["preexec_fn"] = preexec
+            # The process starting it now (not the one that entered the block: a forked
+            # worker is another parent). The signal follows the starting thread, which
+            # waits for its child: copier, git and uv calls are synchronous.
+            kwargs["preexec_fn"] = _die_with(prctl, os.getpid())
         original(self, *args, **kwargs)
 
     subprocess.Popen.__init__ = init  # type: ignore[method-assign]

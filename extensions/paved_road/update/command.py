@@ -172,9 +172,9 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
 def _finish_interrupted(root: Path, plan: Path, lock_fd: int, args: argparse.Namespace) -> int:
     """Finish an update whose applier was killed part-way, if nothing changed since its plan
     was written (``recovery``); it then reports exactly as the update would have."""
-    which = recovery.describe(plan)
+    which = recovery.describe(recovery.load(plan))
     try:
-        if (why := recovery.changed_since(apply.read_plan(plan), root)) is not None:
+        if (why := recovery.changed_since(recovery.load(plan), root)) is not None:
             raise Refused(
                 f"an earlier update ({which}) was stopped while being written, and the "
                 f"product changed since ({why}): nothing was done, the product and that "
@@ -200,7 +200,10 @@ def _abandon(plan: Path | None) -> int:
     if plan is None:
         print("paved-road update: no interrupted update to abandon; nothing done")
         return EXIT_OK
-    which = recovery.describe(plan)
+    try:
+        which = recovery.describe(recovery.load(plan))
+    except Refused:
+        which = "its plan could not be read"
     discard(plan.parent)
     print(
         f"Dropped the interrupted update ({which}). Any files it had written stay as they "
@@ -348,6 +351,12 @@ def _drift(product: Path) -> int:
     # The update just rendered the recorded source; whether that source is the platform's is
     # for CI's drift check (which approves only the platform's sources).
     report = run_check(product, approve_recorded=True)
+    if report.status == "error":  # e.g. a broken waivers file: the update itself is written
+        print(
+            f"paved-road update: updated, but the drift check cannot run: {report.error}",
+            file=sys.stderr,
+        )
+        return report.exit_code
     print("Drift check:")
     sys.stdout.write(text(report))
     return report.exit_code

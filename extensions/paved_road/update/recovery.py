@@ -24,7 +24,7 @@ from .apply import (
     read_plan,
     repository_state,
 )
-from .product import git
+from .product import Refused, git
 from .scratch import DONE_PREFIX, area, discard
 
 
@@ -121,6 +121,25 @@ def changed_since(plan: dict[str, Any], root: Path) -> str | None:
     return _moved(plan, root) or _others_changed(plan, root) or _files_changed(plan, root)
 
 
-def describe(plan_path: Path) -> str:
-    report = read_plan(plan_path)["report"]
+_KEYS = ("source", "files", "index", "rollback_index", "state", "report")
+
+
+def load(plan_path: Path) -> dict[str, Any]:
+    """The plan, or a refusal when it cannot be checked (unreadable, or written by an older
+    paved-road that recorded no hashes): never finished blind."""
+    try:
+        plan = read_plan(plan_path)
+        if not isinstance(plan, dict) or any(key not in plan for key in _KEYS):
+            raise ValueError("an older format")
+    except (OSError, ValueError) as error:
+        raise Refused(
+            f"an earlier update was stopped while being written, and its plan ({plan_path}) "
+            f"cannot be checked ({error}): nothing was done; `paved-road update --abandon` "
+            "drops it (the files stay as they are), then update again"
+        ) from None
+    return plan
+
+
+def describe(plan: dict[str, Any]) -> str:
+    report = plan["report"]
     return f"template {report['old']} -> {report['new']}"

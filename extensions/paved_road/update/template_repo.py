@@ -47,6 +47,11 @@ def open_template(src: str, where: Path) -> Iterator[Path]:
     else a clone made at ``where``."""
     local = Path(src)
     if "://" not in src and ":" not in src.split("/", maxsplit=1)[0] and local.exists():
+        if not local.is_dir():
+            raise Refused(
+                f"template source {src} is a file, not a folder: fix _src_path in "
+                ".copier-answers.yml"
+            )
         top = _git("rev-parse", "--show-toplevel", cwd=local)
         if top.returncode != 0:
             raise Refused(

@@ -40,12 +40,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str) -> None:
+# Loggers that write SQL statements with their values (user data) at INFO or DEBUG: the
+# engine's echo, and each driver's. Quiet below WARNING outside development, whatever
+# LOG_LEVEL says.
+SQL_LOGGERS = ("sqlalchemy", "aiosqlite", "psycopg")
+
+
+def configure_logging(level: str, *, log_sql: bool = False) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in SQL_LOGGERS:
+        # SQLAlchemy's own default is WARNING (echo=True is how to see statements); the
+        # drivers inherit the root's level, DEBUG included, unless quietened here.
+        quiet = not log_sql or name == "sqlalchemy"
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         if not logger.handlers and not logger.propagate:
