@@ -22,6 +22,11 @@ connection) counts as an error.
 
 Targets (issue 10): at 50 clients the generated app's throughput is at least 0.8x the
 reference's (medians of interleaved rounds); at 500 clients it has no error at all.
+
+Identity (issue 18): the generated app runs with sign-in (auth=oidc), every client sending
+its own bearer token from an HTTPS issuer on 127.0.0.1 (benchmarks/issuer.py); "no-auth" is the
+same product made with auth=none. Targets: throughput at least 0.85x no-auth's, no error but
+503 at 500 clients, and the JWKS fetched at most twice per run (the issuer counts).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_healthz import cpu_seconds, env, free_port  # noqa: E402
+from benchmarks.issuer import Issuer, running_issuer  # noqa: E402
 from tests.postgres import start_cluster  # noqa: E402
 
 PACKAGE = "bench_shop"
@@ -144,23 +150,26 @@ def update_item(item_id: int, data: ItemUpdate, db: Session = Depends(get_db)):
     db.refresh(item)
     return item
 '''
+# app -> (the product's `auth` answer, the uvicorn target). "generated" signs requests in
+# (bearer tokens from benchmarks/issuer.py); "no-auth" is the same product made with auth=none.
 APPS = {
-    "generated": ["--factory", f"{PACKAGE}.main:create_app"],
-    "reference": ["reference_app:app"],
+    "generated": ("oidc", ["--factory", f"{PACKAGE}.main:create_app"]),
+    "no-auth": ("none", ["--factory", f"{PACKAGE}.main:create_app"]),
+    "reference": ("none", ["reference_app:app"]),
 }
 
 
 # --- the product and its databases -------------------------------------------------------
 
 
-def render_product(root: Path, database: str) -> Path:
-    product = root / f"product-{database}"
+def render_product(root: Path, database: str, auth: str) -> Path:
+    product = root / f"product-{database}-{auth}"
     settings = root / "copier-settings.yml"
     settings.write_text("{}\n")
     subprocess.run(
         [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
          "-r", "HEAD", "--data", "product_name=Bench Shop", "--data", "ui=none",
-         "--data", f"database={database}", str(REPO), str(product)],
+         "--data", f"database={database}", "--data", f"auth={auth}", str(REPO), str(product)],
         check=True, env={**env(), "COPIER_SETTINGS_PATH": str(settings)},
     )  # fmt: skip
     subprocess.run(
@@ -182,9 +191,10 @@ def postgres_cluster() -> Iterator[object]:
 class Databases:
     """A fresh, migrated database for each run."""
 
-    def __init__(self, product: Path, database: str, cluster: object | None) -> None:
+    def __init__(self, product: Path, database: str, cluster: object | None, name: str) -> None:
         self.product = product
         self.database = database
+        self.name = name  # products share a PostgreSQL cluster: their databases differ
         self.cluster = cluster
         self.count = 0
 
@@ -193,7 +203,7 @@ class Databases:
         if self.cluster is None:
             url = f"sqlite:///{self.product / f'bench-{self.count}.db'}"
         else:
-            name = f"bench_{self.count}"
+            name = f"bench_{self.name}_{self.count}"
             self.cluster.create_database(name)  # type: ignore[attr-defined]
             url = self.cluster.url(name)  # type: ignore[attr-defined]
         subprocess.run(
@@ -205,8 +215,11 @@ class Databases:
 
 
 @contextmanager
-def serve(product: Path, target: list[str], database_url: str) -> Iterator[tuple[int, int]]:
-    """(port, pid) of the app under uvicorn, one process, as the Dockerfile runs it."""
+def serve(
+    product: Path, target: list[str], database_url: str, settings: dict[str, str]
+) -> Iterator[tuple[int, int]]:
+    """(port, pid) of the app under uvicorn, one process, as the Dockerfile runs it;
+    `settings`: its identity settings (the issuer's, or ALLOW_ANONYMOUS_ACCESS)."""
     port = free_port()
     server = subprocess.Popen(
         [str(product / ".venv/bin/uvicorn"), *target, "--host", "127.0.0.1", "--port", str(port),
@@ -218,6 +231,7 @@ def serve(product: Path, target: list[str], database_url: str) -> Iterator[tuple
             f"{PREFIX}SECRET_KEY": "bench-only-key-0123456789-abcdefghijklmnop",
             f"{PREFIX}ALLOWED_HOSTS": '["127.0.0.1"]',
             f"{PREFIX}DATABASE_URL": database_url,
+            **settings,
         },
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
@@ -247,8 +261,10 @@ def serve(product: Path, target: list[str], database_url: str) -> Iterator[tuple
 class Connection:
     """One keep-alive HTTP/1.1 connection, reopened after a failure."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, token: str | None = None) -> None:
         self.port = port
+        # The client's bearer token, sent with every API request (never with /healthz).
+        self.authorization = "" if token is None else f"Authorization: Bearer {token}\r\n"
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -260,6 +276,8 @@ class Connection:
         assert self.reader is not None
         payload = b"" if body is None else json.dumps(body).encode()
         head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        if path.startswith("/api/"):
+            head += self.authorization
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
         self.writer.write(head.encode() + b"\r\n" + payload)
@@ -301,9 +319,11 @@ class Outcome:
             self.errors += 1
 
 
-async def one_client(port: int, stop_at: float, outcome: Outcome, seed: int) -> None:
+async def one_client(
+    port: int, stop_at: float, outcome: Outcome, seed: int, token: str | None = None
+) -> None:
     rng = random.Random(seed)
-    connection = Connection(port)
+    connection = Connection(port, token)
     mine: list[int] = []
     counter = 0
     try:
@@ -376,10 +396,10 @@ async def watch_health(port: int, stop_at: float, outcome: Outcome) -> None:
     connection.close()
 
 
-async def recovery_seconds(port: int, limit: float = 30.0) -> float:
+async def recovery_seconds(port: int, token: str | None = None, limit: float = 30.0) -> float:
     """Seconds from the end of the load until a list is answered 200 within 0.5 s."""
     started = time.monotonic()
-    connection = Connection(port)
+    connection = Connection(port, token)
     try:
         while time.monotonic() - started < limit:
             asked = time.monotonic()
@@ -397,9 +417,9 @@ async def recovery_seconds(port: int, limit: float = 30.0) -> float:
         connection.close()
 
 
-async def verify_writes(port: int, outcome: Outcome) -> tuple[int, int]:
+async def verify_writes(port: int, outcome: Outcome, token: str | None = None) -> tuple[int, int]:
     """(writes read back as acknowledged, writes checked)."""
-    connection = Connection(port)
+    connection = Connection(port, token)
     good = 0
     try:
         for item_id, (acknowledged, attempted) in outcome.items.items():
@@ -420,6 +440,7 @@ class Run:
     cpu: float
     recovery: float
     verified: tuple[int, int]
+    jwks: int | None = None  # JWKS fetches the app made during the run (with sign-in)
 
     @property
     def ok_rate(self) -> float:
@@ -442,26 +463,53 @@ class Run:
             f"errors {self.outcome.errors}; {statuses}; writes verified {good}/{checked}; "
             f"/healthz worst {self.outcome.health_worst * 1000:.0f} ms "
             f"({self.outcome.health_misses} missed); normal again after {self.recovery:.2f} s"
+            + ("" if self.jwks is None else f"; JWKS fetched {self.jwks}x")
         )
 
 
-async def load(port: int, clients: int, seconds: float) -> tuple[Outcome, float]:
+async def load(
+    port: int, clients: int, seconds: float, tokens: list[str] | None = None
+) -> tuple[Outcome, float]:
+    """`tokens`: one bearer token per client (the app with sign-in), or None (without)."""
     outcome = Outcome()
     stop_at = time.monotonic() + seconds
+
+    def token(seed: int) -> str | None:
+        return None if not tokens else tokens[seed % len(tokens)]
+
     await asyncio.gather(
         watch_health(port, stop_at, outcome),
-        *(one_client(port, stop_at, outcome, seed) for seed in range(clients)),
+        *(one_client(port, stop_at, outcome, seed, token(seed)) for seed in range(clients)),
     )
-    return outcome, await recovery_seconds(port)
+    return outcome, await recovery_seconds(port, token(0))
 
 
-def measure(product: Path, databases: Databases, app: str, clients: int, seconds: float) -> Run:
-    with serve(product, APPS[app], databases.fresh()) as (port, pid):
+@dataclass
+class Setup:
+    """One database's products (by `auth`), their databases, and the issuer."""
+
+    products: dict[str, Path]
+    databases: dict[str, Databases]
+    issuer: Issuer
+
+    def settings(self, app: str) -> dict[str, str]:
+        if APPS[app][0] == "oidc":
+            return self.issuer.settings(PREFIX)
+        return {f"{PREFIX}ALLOW_ANONYMOUS_ACCESS": "true"}
+
+
+def measure(setup: Setup, app: str, clients: int, seconds: float) -> Run:
+    auth, target = APPS[app]
+    tokens = setup.issuer.tokens if auth == "oidc" else None
+    product, databases = setup.products[auth], setup.databases[auth]
+    fetched = setup.issuer.jwks_fetches()
+    with serve(product, target, databases.fresh(), setup.settings(app)) as (port, pid):
         cpu_before = cpu_seconds(pid)
-        outcome, recovery = asyncio.run(load(port, clients, seconds))
+        outcome, recovery = asyncio.run(load(port, clients, seconds, tokens))
         cpu = cpu_seconds(pid) - cpu_before
-        verified = asyncio.run(verify_writes(port, outcome))
-    return Run(app, clients, seconds, outcome, cpu, recovery, verified)
+        verified = asyncio.run(verify_writes(port, outcome, tokens[0] if tokens else None))
+    jwks = setup.issuer.jwks_fetches() - fetched if auth == "oidc" else None
+    return Run(app, clients, seconds, outcome, cpu, recovery, verified, jwks)
 
 
 def main() -> None:
@@ -476,9 +524,19 @@ def main() -> None:
     summary: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
         for database in args.databases.split(","):
-            product = render_product(Path(folder), database)
-            with postgres_cluster() if database == "postgres" else _nothing() as cluster:
-                databases = Databases(product, database, cluster)
+            products = {
+                auth: render_product(Path(folder), database, auth) for auth in ("oidc", "none")
+            }
+            python = products["oidc"] / ".venv/bin/python"
+            with (
+                postgres_cluster() if database == "postgres" else _nothing() as cluster,
+                running_issuer(python, Path(folder), max(client_counts)) as issuer,
+            ):
+                setup = Setup(
+                    products,
+                    {auth: Databases(products[auth], database, cluster, auth) for auth in products},
+                    issuer,
+                )
                 for clients in client_counts:
                     throughput = clients < 500
                     rounds = args.rounds if throughput else 1
@@ -486,20 +544,27 @@ def main() -> None:
                     runs: dict[str, list[Run]] = {app: [] for app in APPS}
                     for round_number in range(1, rounds + 1):
                         for app in APPS:
-                            run = measure(product, databases, app, clients, seconds)
+                            run = measure(setup, app, clients, seconds)
                             runs[app].append(run)
                             print(f"[{database} round {round_number}] {run.line()}", flush=True)
-                    generated = statistics.median(r.ok_rate for r in runs["generated"])
-                    reference = statistics.median(r.ok_rate for r in runs["reference"])
+                    rate = {app: statistics.median(r.ok_rate for r in runs[app]) for app in APPS}
                     errors = sum(r.outcome.errors for r in runs["generated"])
+                    jwks = max(r.jwks or 0 for r in runs["generated"])
+                    reference_errors = sum(r.outcome.errors for r in runs["reference"])
                     summary.append(
-                        f"{database}, {clients} clients: generated {generated:.0f} 2xx/s, "
-                        f"reference {reference:.0f} 2xx/s, ratio "
-                        f"{generated / reference if reference else float('inf'):.2f}; "
-                        f"generated errors (not 2xx, not 503+Retry-After): {errors}; "
-                        f"reference errors: {sum(r.outcome.errors for r in runs['reference'])}"
+                        f"{database}, {clients} clients: generated {rate['generated']:.0f} 2xx/s, "
+                        f"without auth {rate['no-auth']:.0f} 2xx/s (auth ratio "
+                        f"{_ratio(rate['generated'], rate['no-auth']):.2f}), reference "
+                        f"{rate['reference']:.0f} 2xx/s (ratio "
+                        f"{_ratio(rate['generated'], rate['reference']):.2f}); generated errors "
+                        f"(not 2xx, not 503+Retry-After): {errors}; JWKS fetches per run at most "
+                        f"{jwks}; reference errors: {reference_errors}"
                     )
     print("\n".join(["", "summary (medians):", *summary]))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
 
 
 @contextmanager

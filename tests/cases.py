@@ -23,6 +23,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "ui": ("server", "spa", "none"),
     "deploy_target": ("kubernetes", "fly", "none"),
     "ci": ("github", "gitlab"),
+    "auth": ("oidc", "none"),
 }
 
 DEFAULTS = {question: values[0] for question, values in CHOICES.items()}

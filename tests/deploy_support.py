@@ -22,12 +22,12 @@ from tests.shared import Renders
 from tests.support import copy_product, free_port, run, tool_env
 
 DEPLOY_CASES: dict[str, dict[str, str]] = {
-    "kubernetes-sqlite": ALL_CASES["3.12-sqlite-server-kubernetes-github"],
-    "kubernetes-postgres": ALL_CASES["3.13-postgres-spa-kubernetes-github"],
-    "fly-sqlite": ALL_CASES["3.11-sqlite-none-fly-github"],
-    "fly-postgres": ALL_CASES["3.12-postgres-server-fly-github"],
-    "none-sqlite": ALL_CASES["3.12-sqlite-spa-none-github"],
-    "none-postgres": ALL_CASES["3.11-postgres-none-none-github"],
+    "kubernetes-sqlite": ALL_CASES["3.12-sqlite-server-kubernetes-github-oidc"],
+    "kubernetes-postgres": ALL_CASES["3.13-postgres-spa-kubernetes-github-oidc"],
+    "fly-sqlite": ALL_CASES["3.11-sqlite-none-fly-github-none"],
+    "fly-postgres": ALL_CASES["3.12-postgres-server-fly-github-oidc"],
+    "none-sqlite": ALL_CASES["3.12-sqlite-spa-none-github-oidc"],
+    "none-postgres": ALL_CASES["3.11-postgres-none-none-github-none"],
 }
 KUBERNETES_CASES = [name for name in DEPLOY_CASES if name.startswith("kubernetes")]
 BIN = Path(sys.executable).parent

@@ -16,7 +16,7 @@ def test_the_makefile_blocks_hold_check_drift_update_and_the_checks(
     template_repo: Path, renders: Renders
 ) -> None:
     product = renders.pristine(
-        template_repo, ALL_CASES["3.12-sqlite-server-kubernetes-github"], vcs_ref="v1.0.0"
+        template_repo, ALL_CASES["3.12-sqlite-server-kubernetes-github-oidc"], vcs_ref="v1.0.0"
     )
     check_agent_files(product)
     [makefile] = [entry for entry in product_policy(product).shared if entry.path == "Makefile"]

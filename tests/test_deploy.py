@@ -185,6 +185,10 @@ def test_the_deployment_is_probed_limited_and_locked_down(
         ref.get("configMapRef", {}).get("name") == config["metadata"]["name"] for ref in refs
     )
     assert config["data"]["DEMO_SHOP_ENVIRONMENT"] == overlay
+    # Identity (docs/identity.md): the IdP in the ConfigMap; its client secret only in the
+    # Secret the pod references, never in a generated object.
+    assert config["data"]["DEMO_SHOP_OIDC_ISSUER"].startswith("https://")
+    assert "DEMO_SHOP_OIDC_CLIENT_SECRET" not in config["data"]
     namespace = "demo-shop-staging" if overlay == "staging" else "demo-shop"
     namespaced = [doc for kind, doc in found.items() if kind != "Namespace"]
     assert {doc["metadata"]["namespace"] for doc in namespaced} == {namespace}
@@ -380,6 +384,12 @@ def test_fly_config_checks_health_and_migrates_on_release(rendered, case: str) -
     fly = tomllib.loads((product / "fly.toml").read_text())
     assert fly["app"] == "demo-shop"
     assert fly["env"]["DEMO_SHOP_ENVIRONMENT"] == "production"
+    # Identity: the IdP named in [env] (auth=oidc), or the explicit no-sign-in switch (none).
+    assert not any("SECRET" in name for name in fly["env"]), "secrets go to `fly secrets set`"
+    if (product / "src/demo_shop/core/tokens.py").exists():
+        assert fly["env"]["DEMO_SHOP_OIDC_ISSUER"].startswith("https://")
+    else:
+        assert fly["env"]["DEMO_SHOP_ALLOW_ANONYMOUS_ACCESS"] == "true"
     assert fly["http_service"]["internal_port"] == 8000
     assert fly["http_service"]["force_https"] is True
     assert fly["http_service"]["checks"][0]["path"] == "/readyz"

@@ -71,6 +71,11 @@ def test_readiness_fails_while_postgres_is_down_and_recovers_without_a_restart(
     env = tool_env(
         **production_env(),
         DEMO_SHOP_DATABASE_URL=cluster.url("demo_shop"),
+        # Production needs its IdP named; /readyz never contacts it.
+        DEMO_SHOP_OIDC_ISSUER="https://login.example.com/",
+        DEMO_SHOP_OIDC_AUDIENCE="api://demo-shop",
+        DEMO_SHOP_OIDC_CLIENT_ID="demo-shop",
+        DEMO_SHOP_OIDC_CLIENT_SECRET="s" * 32,
     )
     run(["uv", "run", "--locked", "--no-dev", "alembic", "upgrade", "head"], cwd=product, **env)
     server = subprocess.Popen(

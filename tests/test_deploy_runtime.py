@@ -18,7 +18,8 @@ from tests.cases import CHECK_CASES
 from tests.deploy_support import get, load_all_yaml, runtime_product, serve_as_the_image
 from tests.support import PRODUCTION_SECRET_KEY, run
 
-SECRET = {"DEMO_SHOP_SECRET_KEY": PRODUCTION_SECRET_KEY}
+# What the Secret holds (the OIDC issuer, audience and client come from the ConfigMap).
+SECRET = {"DEMO_SHOP_SECRET_KEY": PRODUCTION_SECRET_KEY, "DEMO_SHOP_OIDC_CLIENT_SECRET": "s" * 32}
 pytestmark = pytest.mark.slow(
     reason="installs the product's locked runtime and serves it as the image does"
 )

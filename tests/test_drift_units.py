@@ -13,12 +13,13 @@ from paved_road.cli import COMMANDS
 from paved_road.drift import parts
 from paved_road.drift.check import apply_waivers, behind_finding
 from paved_road.drift.compare import compare_file
-from paved_road.drift.formats import github
+from paved_road.drift.formats import github, markdown, text
 from paved_road.drift.jinja_memo import compiles_remembered
 from paved_road.drift.policy import BehindLimits, WaiverRules, glob_regex, parse_policy
-from paved_road.drift.report import Finding, Kind, Report, Severity
+from paved_road.drift.report import Finding, Kind, Report, Severity, Template
 from paved_road.drift.versions import behind, commit_version
 from paved_road.drift.waivers import Waiver
+from paved_road.fleet.aggregate import product_result
 from paved_road.template_source import git_url
 
 
@@ -259,3 +260,13 @@ def test_compiles_are_remembered_for_one_render_only() -> None:
         raise RuntimeError
     assert jinja2.Environment.compile is original
     assert env.compile("{{ x }}") is not env.compile("{{ x }}")
+
+
+def test_a_product_without_sign_in_is_named_in_every_report_format() -> None:
+    template = Template(src_path="t", commit="v1.0.0", versions=behind("v1.0.0", {}))
+    report = Report(product="p", status="ok", exit_code=0, template=template, sign_in="none")
+    assert "sign-in: none (auth=none)" in text(report)
+    assert "Sign-in: none (auth=none)" in markdown(report)
+    assert product_result(name="p", repo="r", report=report, source="checked").sign_in == "none"
+    signed = Report(product="p", status="ok", exit_code=0, template=template, sign_in="oidc")
+    assert "sign-in" not in text(signed)

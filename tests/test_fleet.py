@@ -91,6 +91,7 @@ def test_check_reports_every_product_and_fails_on_violations(first_run) -> None:
         "ok": 3,
         "violations": 1,
         "errors": 1,
+        "roadless": 0,
         "behind": 1,
         "waivers_expiring_soon": 1,
         "exit_code": 1,

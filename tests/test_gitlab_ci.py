@@ -19,11 +19,11 @@ from tests.deploy_support import load_yaml, tool
 from tests.shared import Renders
 from tests.support import REPO_ROOT
 
-# The pipeline files depend on these answers only (test_python_version_is_not_in_the_pipeline
-# holds that): one render per combination of them covers every `ci: gitlab` case.
+# The pipeline files depend on these answers only (test_python_version_and_auth_are_not_in_the
+# _pipeline holds that): one render per combination of them covers every `ci: gitlab` case.
 PIPELINE_QUESTIONS = ("database", "ui", "deploy_target")
 PIPELINE_CASES = {
-    "-".join(values): ALL_CASES["-".join(("3.12", *values, "gitlab"))]
+    "-".join(values): ALL_CASES["-".join(("3.12", *values, "gitlab", "oidc"))]
     for values in itertools.product(*(CHOICES[q] for q in PIPELINE_QUESTIONS))
 }
 # The fast tier renders the default combination; the others run in the full suite.
@@ -46,7 +46,7 @@ def pipeline(template_repo: Path, renders: Renders):
     return get
 
 
-def test_python_version_is_not_in_the_pipeline() -> None:
+def test_python_version_and_auth_are_not_in_the_pipeline() -> None:
     sources = [
         REPO_ROOT / "template/{% if ci == 'gitlab' %}.gitlab-ci.yml{% endif %}.jinja",
         *(REPO_ROOT / "template/{% if ci == 'gitlab' %}.gitlab{% endif %}").rglob("*"),
@@ -54,7 +54,7 @@ def test_python_version_is_not_in_the_pipeline() -> None:
     assert len(sources) >= 4
     for source in sources:
         if source.is_file():
-            assert "python_version" not in source.read_text(), source
+            assert not re.search(r"\b(python_version|auth)\b", source.read_text()), source
 
 
 @pytest.mark.parametrize(

@@ -269,10 +269,10 @@ HOSTILE_RENDERS = [
     for i in range(0, (len(HOSTILE_TEXTS) + 1) // 2)
 ]
 HOSTILE_CASES = [
-    "3.12-sqlite-server-kubernetes-github",
-    "3.13-postgres-spa-fly-github",
-    "3.11-postgres-none-kubernetes-github",
-    "3.12-sqlite-none-none-github",
+    "3.12-sqlite-server-kubernetes-github-oidc",
+    "3.13-postgres-spa-fly-github-oidc",
+    "3.11-postgres-none-kubernetes-github-oidc",
+    "3.12-sqlite-none-none-github-none",
 ]
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paved_road.answers import QUESTIONS
 from paved_road.cli import main
-from paved_road.new import Refused, _answers
+from paved_road.new import Refused, given_answers
 
 from tests.support import REPO_ROOT, free_port, run, tool_env
 
@@ -287,7 +287,7 @@ def test_any_data_file_is_accepted_or_refused_in_one_line(tmp_path: Path, conten
     data_file = tmp_path / "answers.yml"
     data_file.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
     try:
-        answers = _answers(data_file, [])
+        answers = given_answers(data_file, [])
     except Refused as refusal:
         assert "\n" not in str(refusal)
         assert len(str(refusal)) < 300, "a long answer is not echoed back whole"

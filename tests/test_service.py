@@ -24,6 +24,7 @@ import pytest
 
 from benchmarks.bench_load import load as mixed_load
 from benchmarks.bench_load import verify_writes
+from benchmarks.issuer import Issuer, running_issuer
 from tests.cases import CHECK_CASES
 from tests.deploy_support import runtime_product
 from tests.postgres import PostgresCluster, start_cluster
@@ -36,9 +37,21 @@ SECRET = production_env()
 
 
 @contextmanager
-def served(product: Path, database_url: str) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    """The product under uvicorn as the Dockerfile runs it, its log lines in server.log."""
-    env = tool_env(**SECRET, DEMO_SHOP_DATABASE_URL=database_url)
+def served(product: Path, database_url: str) -> Iterator[tuple[int, subprocess.Popen[str], Issuer]]:
+    """The product under uvicorn as the Dockerfile runs it, its log lines in server.log, signing
+    requests in against an HTTPS issuer on 127.0.0.1 (200 clients' tokens)."""
+    with (
+        running_issuer(product / ".venv/bin/python", product, 200) as issuer,
+        _served(product, database_url, issuer) as (port, server),
+    ):
+        yield port, server, issuer
+
+
+@contextmanager
+def _served(
+    product: Path, database_url: str, issuer: Issuer
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    env = tool_env(**SECRET, **issuer.settings("DEMO_SHOP_"), DEMO_SHOP_DATABASE_URL=database_url)
     # The first deploy's migration, allowed to create the (SQLite) database file.
     migrate = {**env, "DEMO_SHOP_CREATE_DATABASE": "true"}
     run([str(product / ".venv/bin/alembic"), "upgrade", "head"], cwd=product, **migrate)
@@ -59,13 +72,15 @@ def served(product: Path, database_url: str) -> Iterator[tuple[int, subprocess.P
         log.close()
 
 
-def request(port: int, method: str, path: str, body: object = None) -> tuple[int, Message, bytes]:
+def request(
+    port: int, method: str, path: str, body: object = None, token: str | None = None
+) -> tuple[int, Message, bytes]:
     data = None if body is None else json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    if token is not None:
+        headers["authorization"] = f"Bearer {token}"
     req = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}",
-        data=data,
-        method=method,
-        headers={"content-type": "application/json"},
+        f"http://127.0.0.1:{port}{path}", data=data, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
@@ -94,9 +109,13 @@ def test_many_concurrent_clients_get_answers_and_keep_their_writes(
     """The first release deadlocked at about 50 requests in flight. 200 clients here, each a
     keep-alive connection sending lists, creates and updates of its own items."""
     product = runtime_product(template_repo, tmp_path / "p", CHECK_CASES["ui=none"])
-    with served(product, f"sqlite:///{tmp_path / 'load.db'}") as (port, _):
-        outcome, recovery = asyncio.run(mixed_load(port, clients=200, seconds=5))
-        good, checked = asyncio.run(verify_writes(port, outcome))
+    with served(product, f"sqlite:///{tmp_path / 'load.db'}") as (port, _, issuer):
+        outcome, recovery = asyncio.run(
+            mixed_load(port, clients=200, seconds=5, tokens=issuer.tokens)
+        )
+        good, checked = asyncio.run(verify_writes(port, outcome, issuer.tokens[0]))
+        # Each client signs in with its own token; the keys are fetched once and cached.
+        assert issuer.jwks_fetches() <= 2
     allowed = {"200", "201", "503+Retry-After"}
     assert set(outcome.statuses) <= allowed, outcome.statuses
     assert outcome.ok > 0
@@ -118,8 +137,9 @@ def test_a_postgres_outage_is_503_logged_once_and_over_by_itself(
 ) -> None:
     product = runtime_product(template_repo, tmp_path / "p", CHECK_CASES["database=postgres"])
     cluster.create_database("demo_shop")
-    with served(product, cluster.url("demo_shop")) as (port, server):
-        assert request(port, "POST", "/api/items", {"name": "Before"})[0] == 201
+    with served(product, cluster.url("demo_shop")) as (port, server, issuer):
+        token = issuer.tokens[0]
+        assert request(port, "POST", "/api/items", {"name": "Before"}, token)[0] == 201
         cluster.stop()
         for method, path, body in (
             ("GET", "/api/items", None),
@@ -127,13 +147,13 @@ def test_a_postgres_outage_is_503_logged_once_and_over_by_itself(
             ("GET", "/api/items/1", None),
             ("PATCH", "/api/items/1", {"name": "During"}),
         ):
-            status, headers, _ = request(port, method, path, body)
+            status, headers, _ = request(port, method, path, body, token)
             assert (status, headers.get("Retry-After")) == (503, "5"), (method, path)
         wait_for(port, "/readyz", 503)
         assert request(port, "GET", "/healthz")[0] == 200
         cluster.start()
         wait_for(port, "/readyz", 200)
-        status, _, content = request(port, "GET", "/api/items")
+        status, _, content = request(port, "GET", "/api/items", token=token)
         assert (status, [item["name"] for item in json.loads(content)]) == (200, ["Before"])
         assert server.poll() is None, "never restarted"
     output = (product / "server.log").read_text()

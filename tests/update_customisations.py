@@ -132,9 +132,10 @@ def _rebase_migration(versions: Path) -> None:
 
 def follow_upgrade_notes(product: Path, package: str) -> None:
     """What the changelog's Upgrade notes ask of the product's own code after the update: its
-    migration goes on top of the template's new ones, and routes are ``async`` once the
-    template's session is an ``AsyncSession``."""
+    migration goes on top of the template's new ones, its routes declare who may call them,
+    and routes are ``async`` once the template's session is an ``AsyncSession``."""
     _rebase_migration(product / "src" / package / "migrations" / "versions")
+    _declare_access(product, package)
     deps = (product / "src" / package / "api" / "deps.py").read_text()
     if "AsyncSession" not in deps:
         return
@@ -148,6 +149,23 @@ def follow_upgrade_notes(product: Path, package: str) -> None:
         assert old in text, f"{old!r} not in {route}"
         text = text.replace(old, new)
     route.write_text(text)
+
+
+def _declare_access(product: Path, package: str) -> None:
+    """Identity: every route says who may call it (`make check` names one that does not)."""
+    if not (product / "src" / package / "core" / "auth.py").exists():
+        return
+    route = product / "src" / package / "api" / "routes" / "orders.py"
+    _edit(
+        route,
+        'router = APIRouter(prefix="/api/orders", tags=["orders"])',
+        'router = APIRouter(prefix="/api/orders", tags=["orders"], dependencies=[requires()])',
+    )
+    _edit(
+        route,
+        f"from {package}.api.deps import SessionDep\n",
+        f"from {package}.api.deps import SessionDep\nfrom {package}.core.auth import requires\n",
+    )
 
 
 def _edit(path: Path, old: str, new: str, count: int = 1) -> None:

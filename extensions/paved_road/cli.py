@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.update",
         "update a product to a newer template version, safely",
     ),
+    "adopt": (
+        "paved_road.adopt",
+        "bring a product that predates the paved road onto it",
+    ),
     "waiver": (
         "paved_road.drift.waiver_command",
         "sign a waiver with the platform's key (platform team only)",

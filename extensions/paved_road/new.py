@@ -80,10 +80,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     try:
-        template = _template(args.template)
+        template = template_source(args.template)
         _check_ref(template, args.vcs_ref)
-        answers = _answers(args.data_file, args.data)
-        _check_interaction(answers, defaults=args.defaults)
+        answers = given_answers(args.data_file, args.data)
+        check_interaction(answers, defaults=args.defaults)
         check_destination(args.destination, overwrite=args.overwrite)
         _find_uv()
         _copy(template, args, answers)
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 # --- the template --------------------------------------------------------------------------
 
 
-def _template(given: str | None) -> str:
+def template_source(given: str | None) -> str:
     if given is None:
         if not (CHECKOUT / "copier.yml").is_file():
             raise Refused("no template here: pass --template with the template's path or URL")
@@ -137,7 +137,7 @@ def _check_ref(template: str, ref: str | None) -> None:
 # --- the answers ---------------------------------------------------------------------------
 
 
-def _answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
     answers = _read_data_file(data_file) if data_file else {}
     for item in data:
         name, sep, value = item.partition("=")
@@ -177,7 +177,7 @@ def _read_data_file(path: Path) -> dict[str, Any]:
     return {str(name): value for name, value in loaded.items()}
 
 
-def _check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
+def check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
     if defaults and "product_name" not in answers:
         raise Refused("--defaults needs a product name: add --data product_name='Payments API'")
     if not defaults and not sys.stdin.isatty():

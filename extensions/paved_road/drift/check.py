@@ -219,6 +219,7 @@ def run_check(
         status="violations" if failed else "ok",
         exit_code=1 if failed else 0,
         template=Template(src_path=recorded.src_path, commit=recorded.commit, versions=lag),
+        sign_in="oidc" if recorded.answers.get("auth") == "oidc" else "none",
         findings=findings,
         waivers=statuses,
     )

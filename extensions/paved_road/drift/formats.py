@@ -45,6 +45,8 @@ def text(report: Report) -> str:
     if report.error is not None:
         return cannot_check_line(report) + "\n"
     out = [f"paved-road drift: {report.product}", _version_line(report)]
+    if report.sign_in == "none":
+        out.append(NO_SIGN_IN)
     for finding in report.findings:
         out.append(f"{_LABEL[finding.severity]:<6} {finding.kind:<15} {_where(finding)}")
         out.append(f"       {finding.message}")
@@ -60,6 +62,12 @@ def text(report: Report) -> str:
     verdict = "in policy" if report.exit_code == 0 else "drifted from the template"
     out.append(f"result: {verdict}: {_counts(report)} (exit {report.exit_code})")
     return "\n".join(out) + "\n"
+
+
+NO_SIGN_IN = (
+    "sign-in: none (auth=none): anyone who reaches the product can change its data "
+    "(docs/identity.md)"
+)
 
 
 def json_format(report: Report) -> str:
@@ -80,6 +88,8 @@ def markdown(report: Report) -> str:
         _version_line(report).replace("template: ", "Template: "),
         "",
     ]
+    if report.sign_in == "none":
+        out += [f"⚠️ {NO_SIGN_IN.replace('sign-in: ', 'Sign-in: ')}", ""]
     if report.findings:
         out += ["| | Finding | Where | What to do |", "|---|---|---|---|"]
         out += [

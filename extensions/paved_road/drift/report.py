@@ -79,6 +79,11 @@ class Report(BaseModel):
     exit_code: Literal[0, 1, 2]
     error: str | None = Field(default=None, description="Why the check could not run (exit 2).")
     template: Template | None = None
+    sign_in: Literal["oidc", "none"] | None = Field(
+        default=None,
+        description="How people sign in (the `auth` answer): `none` runs without sign-in, as "
+        "does a product made before the question existed.",
+    )
     findings: list[Finding] = Field(default_factory=list)
     waivers: list[WaiverStatus] = Field(default_factory=list)
 

@@ -20,6 +20,11 @@ from .report import (
 
 GUARDRAIL_KINDS = {Kind.MODIFIED, Kind.MISSING, Kind.PART_MODIFIED}
 UNKNOWN = "unknown"
+ROADLESS = "not on the paved road"
+ROADLESS_ERROR = (
+    "not on the paved road: no .copier-answers.yml (bring it on with `paved-road adopt`, "
+    "or `paved-road fleet adopt`)"
+)
 
 
 def product_result(
@@ -53,6 +58,7 @@ def product_result(
         violations=dict(sorted(violations.items())),
         waived=counts[Severity.WAIVED],
         notes=counts[Severity.INFO],
+        sign_in=report.sign_in,
         drift=report,
     )
 
@@ -65,6 +71,13 @@ def error_result(
     return product_result(name=name, repo=repo, report=report, source=source, **extra)
 
 
+def roadless_result(name: str, repo: str, **extra: str | None) -> ProductResult:
+    """A product whose repository has no answers file: not made from the template (yet)."""
+    row = error_result(name, repo, ROADLESS_ERROR, **extra)
+    row.status = "roadless"
+    return row
+
+
 def _version_key(label: str) -> tuple[int, Version | str]:
     try:
         return (1, Version(label))
@@ -73,14 +86,20 @@ def _version_key(label: str) -> tuple[int, Version | str]:
 
 
 def _adoption(products: list[ProductResult]) -> list[Count]:
-    counts = Counter(p.release or UNKNOWN for p in products if p.status != "error")
+    counts = Counter(
+        ROADLESS if p.status == "roadless" else p.release or UNKNOWN
+        for p in products
+        if p.status != "error"
+    )
     ordered = sorted(counts, key=_version_key, reverse=True)
     return [Count(label=label, products=counts[label]) for label in ordered]
 
 
 def _lag(products: list[ProductResult]) -> list[Count]:
     counts = Counter(
-        str(p.behind) if p.behind is not None else UNKNOWN for p in products if p.status != "error"
+        str(p.behind) if p.behind is not None else UNKNOWN
+        for p in products
+        if p.status not in {"error", "roadless"}
     )
     numbers = sorted(int(label) for label in counts if label != UNKNOWN)
     ordered = [str(n) for n in range(numbers[-1] + 1)] if numbers else []
@@ -139,7 +158,7 @@ def build_report(
     products = sorted(products, key=lambda p: p.name)
     status = Counter(p.status for p in products)
     waivers = _waivers(products, today)
-    failing = status["violations"] + status["error"]
+    failing = status["violations"] + status["error"] + status["roadless"]
     return FleetReport(
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         today=today,
@@ -149,6 +168,7 @@ def build_report(
             ok=status["ok"],
             violations=status["violations"],
             errors=status["error"],
+            roadless=status["roadless"],
             behind=sum(1 for p in products if p.behind),
             waivers_expiring_soon=sum(1 for w in waivers if w.days_left <= SOON_DAYS),
             exit_code=1 if failing else 0,

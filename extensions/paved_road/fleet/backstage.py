@@ -25,6 +25,7 @@ def fact_name(kind: Kind) -> str:
 SCHEMA: dict[str, dict[str, str]] = {
     "checked": {"type": "boolean", "description": "The drift check could run."},
     "inPolicy": {"type": "boolean", "description": "No drift violation (exit 0)."},
+    "onPavedRoad": {"type": "boolean", "description": "Made from (or adopted onto) the template."},
     "templateRelease": {"type": "string", "description": "Template release the product is on."},
     "latestRelease": {"type": "string", "description": "Newest template release."},
     "releasesBehind": {"type": "integer", "description": "Releases behind the newest (-1: ?)."},
@@ -53,7 +54,8 @@ def _entity(product: ProductResult) -> dict[str, str]:
 def facts(product: ProductResult, waivers: list[WaiverResult]) -> dict[str, object]:
     """The facts of one product; ``waivers`` are that product's."""
     found: dict[str, object] = {
-        "checked": product.status != "error",
+        "checked": product.status not in {"error", "roadless"},
+        "onPavedRoad": product.status != "roadless",
         "inPolicy": product.status == "ok",
         "templateRelease": product.release or "",
         "latestRelease": product.latest or "",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
+import os
 import signal
 from collections import defaultdict
 from concurrent import futures
@@ -20,11 +21,11 @@ from pathlib import Path
 
 from .. import yaml_file
 from ..drift import CannotCheck, Report, run_check
-from ..drift.answers_file import read_answers
+from ..drift.answers_file import ANSWERS_FILE, read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.product_file import read_product_file
 from ..drift.render import cache_key
-from .aggregate import error_result, product_result
+from .aggregate import error_result, product_result, roadless_result
 from .clones import CannotFetch
 from .fleet_file import Fleet, Product
 from .progress import bar
@@ -282,6 +283,11 @@ class _Run:
                     team=product.team,
                     tier=product.tier,
                 )
+            )
+            return
+        if not os.path.lexists(checkout.path / ANSWERS_FILE):  # a row of its own, not an error
+            self.rows.append(
+                roadless_result(product.name, product.repo, team=product.team, tier=product.tier)
             )
             return
         key, group, tags = _plan(product, checkout, self.tags, self.today, self.result_scope)

@@ -1,8 +1,9 @@
-"""``paved-road fleet check|update|collect``: arguments and exit codes.
+"""``paved-road fleet check|update|adopt|collect``: arguments and exit codes.
 
 Registering costs nothing: each handler imports what it needs when it runs.
-Exit codes: 0 every product in policy (or updated); 1 some product violates, cannot be checked
-or did not update cleanly; 2 the fleet file (or the reports folder) is unusable; 130 Ctrl-C.
+Exit codes: 0 every product in policy (or updated, or adopted); 1 some product violates, is
+not on the paved road, cannot be checked or did not update or adopt cleanly; 2 the fleet file
+(or the reports folder) is unusable; 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -160,6 +161,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     update.set_defaults(handler=run_update_command)
 
+    adopt = commands.add_parser(
+        "adopt",
+        help="adopt every product not on the paved road, on a branch per product",
+        description="For each product without .copier-answers.yml, run `paved-road adopt "
+        "--defaults` in a scratch clone and push branch paved-road/adopt (conflicts marked and "
+        "listed in ADOPTION.md); with a token, open a pull request with that report.",
+    )
+    _add_fleet_options(adopt)
+    adopt.add_argument(
+        "--template",
+        metavar="SOURCE",
+        help="the template to adopt (default: the platform's approved source); it must be "
+        "approved (--approved-source)",
+    )
+    adopt.add_argument("--to", metavar="RELEASE", help="template tag (default: the newest)")
+    adopt.add_argument(
+        "--token-env",
+        metavar="VAR",
+        default="PAVED_ROAD_GITHUB_TOKEN",
+        help="environment variable holding a GitHub token to open pull requests "
+        "(default: PAVED_ROAD_GITHUB_TOKEN; unset: branches only)",
+    )
+    adopt.set_defaults(handler=run_adopt_command)
+
 
 def _fail(message: str) -> int:
     print(f"paved-road fleet: {message}", file=sys.stderr)
@@ -269,4 +294,28 @@ def run_update_command(args: argparse.Namespace) -> int:
         ),
         approved=tuple(args.approved_source),
     )
+    return print_outcomes(outcomes)
+
+
+def run_adopt_command(args: argparse.Namespace) -> int:
+    from ..template_source import APPROVED_SOURCES  # noqa: PLC0415
+    from .adopting import adopt_fleet, print_outcomes  # noqa: PLC0415
+    from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
+    from .updating import Failed  # noqa: PLC0415
+
+    if args.jobs < 1:
+        return _fail("--jobs must be 1 or more")
+    try:
+        fleet = load_fleet(args.fleet)
+        outcomes = adopt_fleet(
+            fleet,
+            template=args.template or APPROVED_SOURCES[0],
+            to=args.to,
+            jobs=args.jobs,
+            scratch=args.cache_dir / "adoptions",
+            token=os.environ.get(args.token_env) or None,
+            approved=tuple(args.approved_source),
+        )
+    except (FleetFileError, Failed) as error:
+        return _fail(str(error))
     return print_outcomes(outcomes)

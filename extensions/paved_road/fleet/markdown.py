@@ -13,7 +13,12 @@ def _cell(value: object) -> str:
 
 
 def _status(product: ProductResult) -> str:
-    return {"ok": "✅ ok", "violations": "❌ violations", "error": "⚠️ error"}[product.status]
+    return {
+        "ok": "✅ ok",
+        "violations": "❌ violations",
+        "error": "⚠️ error",
+        "roadless": "🚧 not on the road",
+    }[product.status]
 
 
 def _what(product: ProductResult) -> str:
@@ -27,7 +32,8 @@ def markdown(report: FleetReport) -> str:
     icon = "✅" if summary.exit_code == 0 else "❌"
     out = [
         f"## {icon} paved-road fleet: {summary.products} product(s), {summary.ok} in policy, "
-        f"{summary.violations} with violations, {summary.errors} could not be checked",
+        f"{summary.violations} with violations, {summary.errors} could not be checked, "
+        f"{summary.roadless} not on the paved road",
         "",
         f"{summary.behind} behind the newest release; {summary.waivers_expiring_soon} waiver(s) "
         f"expired or expiring within {SOON_DAYS} days.",
@@ -54,6 +60,13 @@ def markdown(report: FleetReport) -> str:
             for w in soon
         ]
         out.append("")
+    open_products = [p.name for p in report.products if p.sign_in == "none"]
+    if open_products:
+        out += [
+            f"⚠️ {len(open_products)} product(s) run without sign-in (auth=none): "
+            + ", ".join(_cell(name) for name in open_products[:MAX_ROWS]),
+            "",
+        ]
     failing = [p for p in report.products if p.status != "ok"]
     if failing:
         out += [

@@ -34,7 +34,8 @@ def text(report: FleetReport) -> str:
     s = report.summary
     lines.append(
         f"fleet: {s.products} product(s): {s.ok} in policy, {s.violations} with violations, "
-        f"{s.errors} cannot check; {s.behind} behind (exit {s.exit_code})"
+        f"{s.errors} cannot check, {s.roadless} not on the paved road; {s.behind} behind "
+        f"(exit {s.exit_code})"
     )
     return "\n".join(lines) + "\n"
 

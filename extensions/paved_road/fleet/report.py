@@ -29,7 +29,9 @@ class ProductResult(BaseModel):
     )
     commit: str | None = Field(default=None, description="The product commit checked.")
     source: Literal["checked", "cached", "collected"]
-    status: Literal["ok", "violations", "error"]
+    status: Literal["ok", "violations", "error", "roadless"] = Field(
+        description="roadless: no .copier-answers.yml, not on the paved road (`paved-road adopt`)."
+    )
     error: str | None = Field(default=None, description="Why it could not be checked.")
     release: str | None = Field(default=None, description="Template version the product is on.")
     latest: str | None = Field(default=None, description="Newest template release.")
@@ -39,6 +41,9 @@ class ProductResult(BaseModel):
     )
     waived: int = 0
     notes: int = 0
+    sign_in: Literal["oidc", "none"] | None = Field(
+        default=None, description="`none`: the product runs without sign-in (auth=none)."
+    )
     drift: Report | None = Field(default=None, description="The product's full drift report.")
 
 
@@ -71,6 +76,9 @@ class Summary(BaseModel):
     ok: int
     violations: int
     errors: int
+    roadless: int = Field(
+        default=0, description="Products not on the paved road (no answers file)."
+    )
     behind: int = Field(description="Products on an older release than the newest.")
     waivers_expiring_soon: int = Field(description=f"Within {SOON_DAYS} days, or expired.")
     exit_code: Literal[0, 1]

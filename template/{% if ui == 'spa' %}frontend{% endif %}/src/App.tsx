@@ -1,7 +1,7 @@
 import { AppBar, Container, Link, Toolbar } from "@mui/material";
 import { Route, Link as RouterLink, Routes } from "react-router";
-
 import { ColorModeToggle } from "./components/ColorModeToggle";
+import { SignedIn } from "./components/SignedIn";
 import { productName } from "./product";
 import { ItemCreate } from "./screens/ItemCreate";
 import { ItemEdit } from "./screens/ItemEdit";
@@ -21,6 +21,7 @@ export function App() {
           <Link component={RouterLink} to="/" color="inherit" underline="none" variant="h2">
             {productName}
           </Link>
+          <SignedIn />
           <ColorModeToggle />
         </Toolbar>
       </AppBar>

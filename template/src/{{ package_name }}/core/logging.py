@@ -9,6 +9,8 @@ from typing import Any
 
 # The ID of the request being served (set by the security middleware), logged on every line.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Who makes the request (the token's or session's `sub`, set by core/auth.py), logged likewise.
+subject: ContextVar[str | None] = ContextVar("subject", default=None)
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field
 # (uvicorn's `color_message` is the message again with terminal colours: not for a log pipeline).
@@ -35,6 +37,9 @@ class JsonFormatter(logging.Formatter):
         current = request_id.get()
         if current is not None:
             entry.setdefault("request_id", current)
+        who = subject.get()
+        if who is not None:
+            entry.setdefault("subject", who)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -47,3 +47,5 @@ class ItemRead(BaseModel):
     name: str
     description: str
     created_at: datetime
+    created_by: str
+    updated_by: str

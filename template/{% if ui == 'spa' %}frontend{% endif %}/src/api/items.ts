@@ -1,10 +1,15 @@
 // Typed client of the sample `items` API (`/api/items`, see src/<package>/api/routes/items.py).
+// Calls carry the session cookie (same origin) and, on writes, the session's CSRF token.
+
+import { getSession, signInUrl } from "./session";
 
 export interface Item {
   id: number;
   name: string;
   description: string;
   created_at: string;
+  created_by: string;
+  updated_by: string;
 }
 
 export interface ItemInput {
@@ -44,11 +49,26 @@ export function fieldErrorsFrom(body: unknown): FieldErrors {
   return errors;
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const session = await getSession();
+  const method = (init.method ?? "GET").toUpperCase();
+  const csrf: Record<string, string> =
+    session && !SAFE_METHODS.has(method) ? { "X-CSRF-Token": session.csrf_token } : {};
   const response = await fetch(path, {
     ...init,
-    headers: { Accept: "application/json", "Content-Type": "application/json", ...init.headers },
+    credentials: "same-origin",
+    headers: {
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      ...csrf,
+      ...init.headers,
+    },
   });
+  if (response.status === 401) {
+    window.location.assign(signInUrl(window.location.pathname + window.location.search));
+  }
   const body: unknown = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const detail = (body as { detail?: unknown } | null)?.detail;
