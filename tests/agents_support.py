@@ -51,7 +51,11 @@ def check_agent_files(product: Path) -> None:
     assert documented <= set(references(readme)[0])
 
     assert (product / "CLAUDE.md").read_text() == "@AGENTS.md\n"
-    assert "`AGENTS.md`" in (product / ".github/copilot-instructions.md").read_text()
+    copilot = product / ".github/copilot-instructions.md"  # GitHub products only (ci: github)
+    if (product / ".gitlab-ci.yml").is_file():
+        assert not copilot.exists()
+    else:
+        assert "`AGENTS.md`" in copilot.read_text()
     assert "[Makefile]\nindent_style = tab" in (product / ".editorconfig").read_text()
     recommended = json.loads((product / ".vscode/extensions.json").read_text())
     assert {"charliermarsh.ruff", "ms-python.mypy-type-checker"} <= set(

@@ -22,7 +22,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "database": ("sqlite", "postgres"),
     "ui": ("server", "spa", "none"),
     "deploy_target": ("kubernetes", "fly", "none"),
-    "ci": ("github",),
+    "ci": ("github", "gitlab"),
     "auth": ("oidc", "none"),
 }
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
+from tests.deploy_support import load_yaml
 from tests.support import commit_all, copy_product, free_port, git, run, tool_env
 
 
@@ -45,11 +46,26 @@ def test_make_check_passes_out_of_the_box(
         env = request.getfixturevalue("postgres_env_for")(answers)
     product = render_git_product(template_repo, tmp_path / "product", answers)
     seed_npm(product)  # the run's npm ci for this lock (make setup's own runs in the dev test)
-    result = run(["make", "check"], cwd=product, **env)
+    if answers["ci"] == "gitlab":
+        result = gitlab_check_job(product, env)
+    else:
+        result = run(["make", "check"], cwd=product, **env)
     assert "migrations-check: downgrade base: ok" in result.stdout
     # The rendered code is already formatted: formatting a fresh product changes nothing.
     run(["make", "fmt"], cwd=product, **env)
     assert git(product, "status", "--porcelain").stdout == ""
+
+
+def gitlab_check_job(product: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The `check` job of the product's .gitlab-ci.yml, its `script:` lines in one bash as a
+    GitLab runner runs them, with the job's variables. Not its `before_script:` (Node.js and
+    chromium installs, which this machine has) nor its cache location (the runner's business)."""
+    job = load_yaml(product / ".gitlab-ci.yml")["check"]
+    variables = {key: str(value) for key, value in job.get("variables", {}).items()}
+    variables.pop("UV_CACHE_DIR")
+    variables["UV_PYTHON_DOWNLOADS"] = "never"  # this machine has the Pythons
+    script = "set -eo pipefail\n" + "\n".join(job["script"])
+    return run(["bash", "--noprofile", "--norc", "-c", script], cwd=product, **{**variables, **env})
 
 
 def _get(url: str) -> tuple[int, bytes]:

@@ -194,7 +194,7 @@ class Answers(BaseModel):
     database: Literal["sqlite", "postgres"]
     ui: Literal["server", "spa", "none"] = "server"
     deploy_target: Literal["kubernetes", "fly", "none"] = "kubernetes"
-    ci: Literal["github"] = "github"
+    ci: Literal["github", "gitlab"] = "github"
     auth: Literal["oidc", "none"] = "oidc"
     extra: dict[str, Any] = Field(default_factory=dict, exclude=True)
 

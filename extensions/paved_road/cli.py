@@ -46,7 +46,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.fleet.command",
         "drift and updates across every product of a fleet",
     ),
+    "gitlab-mr": (
+        "paved_road.forge.command",
+        "open or refresh the merge request of a branch on GitLab",
+    ),
 }
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse measures command names one indent short, so a name longer than the others
+    has its help pushed to the next line; measure them where they are printed."""
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        subcommands = isinstance(action, argparse._SubParsersAction)
+        if subcommands and action.help is not argparse.SUPPRESS:
+            for subaction in self._iter_indented_subactions(action):
+                length = len(self._format_action_invocation(subaction)) + self._current_indent
+                self._action_max_length = max(self._action_max_length, length)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -68,7 +85,9 @@ def _chosen(argv: Sequence[str]) -> str | None:
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser, with the full arguments of the chosen command only (``argv``)."""
     parser = OneLineParser(
-        prog="paved-road", description="The platform team's paved road for products."
+        prog="paved-road",
+        description="The platform team's paved road for products.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"paved-road {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

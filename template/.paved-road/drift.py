@@ -6,8 +6,8 @@
 
 Platform-owned (guarded). Two callers:
 
-- CI's drift job (`.github/workflows/ci.yml`, guarded) runs it with `--ci --template-source
-  URL` before anything of the product runs: the checker comes from the platform's template
+- CI's drift job (`.github/workflows/ci.yml` or `.gitlab-ci.yml`, guarded) runs it with
+  `--ci --template-source URL` before anything of the product runs: the checker comes from the platform's template
   repository named on that command line (never from the answers' `_src_path`, which a fork
   could point at itself) at the recorded release, caches are fresh, `DRIFT_OFFLINE` and
   `PAVED_ROAD_FROM` are ignored, and `--report FILE` keeps the JSON report for the job's
@@ -231,7 +231,7 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
     env = checker_env({**os.environ, "GIT_TERMINAL_PROMPT": "0"})
     if args.ci:
         if not args.template_source:
-            raise CannotCheck("--ci needs --template-source: restore .github/workflows/ci.yml")
+            raise CannotCheck("--ci needs --template-source: restore the guarded CI file")
         # What CI checks comes from guarded files only: the local escape hatches do not apply,
         # and renders start from nothing (no cache a previous run's product code could touch).
         for name in ("DRIFT_OFFLINE", "PAVED_ROAD_FROM", "PAVED_ROAD_CACHE_DIR"):

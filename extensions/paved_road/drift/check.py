@@ -18,6 +18,7 @@ from .effective import effective_findings, project_slug
 from .errors import CannotCheck
 from .fly_config import fly_findings
 from .git_remote import remote_tags
+from .gitlab_ci import gitlab_findings
 from .grace import grace_finding, major_grace
 from .history import history_findings
 from .lookalikes import lookalike_findings
@@ -41,6 +42,7 @@ WAIVABLE = {
     Kind.EFFECTIVE,
     Kind.BLOCK_MODIFIED,
     Kind.STALE_REFERENCE,
+    Kind.PIPELINE,
 }
 
 
@@ -200,7 +202,8 @@ def run_check(
         findings += committed_findings(product, rendered, guarded)
     findings += codeowners_findings(rendered, product, guarded)
     findings += effective
-    findings += ci_job_findings(rendered, product)
+    # The product's CI still runs drift first: GitHub's workflow, GitLab's pipeline.
+    findings += ci_job_findings(rendered, product) + gitlab_findings(rendered, product, files)
     # A bare SHA of a release is that release: it never skips the lag check.
     today = today or dt.date.today()
     lag = behind(release.tag or recorded.commit, tags)

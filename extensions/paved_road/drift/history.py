@@ -30,6 +30,11 @@ from .report import Finding, Kind, Severity
 from .versions import parse_tag, release_of
 
 _GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+# A forge's own guarded files (its CI, CODEOWNERS, pins): changing `ci` alone trades them for
+# the other forge's, which the current answers guard instead (docs/ci-guardrails.md).
+FORGE_QUESTION = "ci"
+FORGE_FILES = (".github/", ".gitlab/", ".gitlab-ci.yml", ".paved-road/actions.yml",
+               ".paved-road/gitlab.yml")  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,11 +206,13 @@ def _surface_findings(
         lost = sorted(_guarded(render, recorded.commit) - guarded)
     except CannotCheck:
         return []
-    if not lost:
-        return []
     changed = sorted(
         key for key in version.answers if version.answers[key] != recorded.answers.get(key)
     )
+    if changed == [FORGE_QUESTION] and any(path.startswith(FORGE_FILES) for path in guarded):
+        lost = [path for path in lost if not path.startswith(FORGE_FILES)]
+    if not lost:
+        return []
     shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
     return [
         Finding(

@@ -40,6 +40,7 @@ class Kind(StrEnum):
     ROLLBACK = "rollback"  # an older release than the product recorded before
     ANSWER_CHANGED = "answer-changed"  # an answer edited by hand, or one that lost guarded files
     CI_DRIFT_JOB = "ci-drift-job"  # the product's CI no longer runs the drift job as shipped
+    PIPELINE = "pipeline"  # a GitLab pipeline file runs something before or instead of drift
 
 
 class Severity(StrEnum):

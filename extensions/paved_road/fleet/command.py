@@ -144,6 +144,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="environment variable holding a GitHub token to open pull requests "
         "(default: PAVED_ROAD_GITHUB_TOKEN; unset: branches only)",
     )
+    update.add_argument(
+        "--gitlab-token-env",
+        metavar="VAR",
+        default="PAVED_ROAD_GITLAB_TOKEN",
+        help="environment variable holding a GitLab token (scope api) to open merge requests "
+        "(default: PAVED_ROAD_GITLAB_TOKEN; unset: branches only)",
+    )
+    update.add_argument(
+        "--gitlab-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a self-managed GitLab instance (e.g. https://gitlab.acme.internal) whose "
+        "products get merge requests (repeatable; gitlab.com is always one)",
+    )
     update.set_defaults(handler=run_update_command)
 
     adopt = commands.add_parser(
@@ -259,7 +274,7 @@ def run_collect_command(args: argparse.Namespace) -> int:
 
 def run_update_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
-    from .updating import print_outcomes, update_fleet  # noqa: PLC0415
+    from .updating import Forges, print_outcomes, update_fleet  # noqa: PLC0415
 
     if args.jobs < 1:
         return _fail("--jobs must be 1 or more")
@@ -272,7 +287,11 @@ def run_update_command(args: argparse.Namespace) -> int:
         to=args.to,
         jobs=args.jobs,
         scratch=args.cache_dir / "updates",
-        token=os.environ.get(args.token_env) or None,
+        forges=Forges(
+            github_token=os.environ.get(args.token_env) or None,
+            gitlab_token=os.environ.get(args.gitlab_token_env) or None,
+            gitlab_instances=tuple(args.gitlab_url),
+        ),
         approved=tuple(args.approved_source),
     )
     return print_outcomes(outcomes)

@@ -9,6 +9,8 @@ products:
     name: billing-api                        # optional; default: the repo's last segment
     branch: main                             # optional; default: the repo's default branch
   - git@github.com:acme/search.git           # a bare string is just the repo
+  - gl:acme/payments/ledger                  # gitlab.com, subgroups included
+  - https://gitlab.acme.internal/acme/web/-/tree/stable   # a GitLab web address: its branch
 ```
 
 Any mistake is one line naming the file and the line to fix (exit 2 for the command).
@@ -87,9 +89,21 @@ def default_name(repo: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", name).lstrip(".-_") or "product"
 
 
+def gitlab_web_address(repo: str) -> tuple[str, str | None]:
+    """A GitLab page's address (``https://host/group/project/-/tree/BRANCH``, ``.../-/blob/...``)
+    as the project's repository URL and the branch it shows, if any; anything else unchanged.
+    Only GitLab puts ``/-/`` in its addresses, and no project or group path holds it."""
+    if "://" not in repo or "/-/" not in repo:
+        return repo, None
+    project, _, page = repo.partition("/-/")
+    kind, _, rest = page.partition("/")
+    branch = rest.strip("/") if kind == "tree" and rest.strip("/") else None
+    return f"{project.rstrip('/').removesuffix('.git')}.git", branch
+
+
 def _resolve(repo: str, base: Path) -> str:
     if is_url(repo):
-        return git_url(repo)
+        return git_url(gitlab_web_address(repo)[0])
     path = Path(repo).expanduser()
     return (path if path.is_absolute() else base / path).resolve().as_uri()
 
@@ -122,7 +136,8 @@ def load_fleet(path: Path) -> Fleet:
     products: list[Product] = []
     seen: dict[str, int] = {}  # name -> index of its first product
     for index, entry in enumerate(model.products):
-        name = entry.name or default_name(entry.repo)
+        repo, shown_branch = gitlab_web_address(entry.repo)
+        name = entry.name or default_name(repo)
         if name in seen:  # lines only now: finding one parses the whole file again
             line = line_of(data, ("products", index)) or 1
             first_line = line_of(data, ("products", seen[name])) or 1
@@ -138,7 +153,7 @@ def load_fleet(path: Path) -> Fleet:
                 url=_resolve(entry.repo, base),
                 team=entry.team,
                 tier=entry.tier,
-                branch=entry.branch,
+                branch=entry.branch or shown_branch,
             )
         )
     return Fleet(path=str(path), products=products)

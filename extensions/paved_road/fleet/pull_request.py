@@ -1,7 +1,7 @@
-"""Opening the pull request of an update branch on GitHub: the one call to a forge.
+"""Opening the pull request of an update branch on GitHub: the one call to GitHub.
 
-Only this function talks to GitHub, so another forge (GitLab, Gitea, Bitbucket) means another
-function of the same shape. Tests never call it: the branches they push are the contract.
+GitLab's merge requests are ``paved_road.forge.gitlab`` (tested against a local server that
+answers as GitLab does); another forge (Gitea, Bitbucket) means another function of this shape.
 """
 
 from __future__ import annotations

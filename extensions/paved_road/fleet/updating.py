@@ -5,7 +5,9 @@ ever receives a new branch): read its template version, skip it if it is current
 ``paved-road update`` (the safe update: clean tree, inline conflicts, re-locked uv.lock,
 changelog, drift) on branch ``paved-road/update-RELEASE``, commit what it did, conflicts
 included (marked in the files and listed, so the pull request shows what to resolve), and
-push the branch. A product whose update is refused or fails gets nothing pushed.
+push the branch. A product whose update is refused or fails gets nothing pushed. With a token,
+the branch also gets its pull request (github.com) or merge request (gitlab.com and the
+self-managed GitLab instances named).
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from ..drift.answers_file import read_answers
 from ..drift.conflicts import find_conflicts, product_files
 from ..drift.git_remote import remote_tags
 from ..drift.versions import commit_version, parse_tag
+from ..forge.gitlab import GitLabError, api_url, gitlab_project, open_or_refresh_merge_request
 from ..template_source import is_approved
 from .clones import CannotFetch, clone
 from .fleet_file import Fleet, Product
 from .progress import bar
 from .pull_request import github_repo, open_pull_request
+
+MERGE_REQUEST_LABELS = ("template-update",)
 
 BRANCH_PREFIX = "paved-road/update-"
 CLEAN = {"updated", "current", "exists"}
@@ -49,6 +54,16 @@ class UpdateOutcome:
     branch: str | None = None
     conflicts: list[str] = field(default_factory=list)
     pull_request: str | None = None
+
+
+@dataclass(frozen=True)
+class Forges:
+    """Tokens for the forges' APIs (None: push branches only) and the self-managed GitLab
+    instances, whose products are recognised by their URL's host."""
+
+    github_token: str | None = None
+    gitlab_token: str | None = None
+    gitlab_instances: tuple[str, ...] = ()
 
 
 class Failed(Exception):
@@ -126,7 +141,7 @@ def _body(outcome: UpdateOutcome, printed: str) -> str:
 
 
 def _update(
-    product: Product, work: Path, to: str | None, token: str | None, approved: tuple[str, ...]
+    product: Product, work: Path, to: str | None, forges: Forges, approved: tuple[str, ...]
 ) -> UpdateOutcome:
     try:
         clone(product.url, product.branch, work)
@@ -181,26 +196,50 @@ def _update(
         "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
-    if token and github_repo(product.url):
-        outcome.pull_request = open_pull_request(
-            product.url,
-            branch=branch,
-            base=base,
-            title=f"Update the paved-road template to {target}",
-            body=_body(outcome, printed),
-            token=token,
-        )
+    try:
+        outcome.pull_request = _open_request(product.url, forges, base, outcome, printed)
+    except GitLabError as error:  # the branch is there; the request is not: say so, fail
+        outcome.status = "failed"
+        outcome.detail = f"pushed {branch}, but opened no merge request: {error}"
     return outcome
 
 
+def _open_request(
+    url: str, forges: Forges, base: str, outcome: UpdateOutcome, printed: str
+) -> str | None:
+    """The web address of the branch's pull or merge request, opened if a token allows."""
+    body, branch = _body(outcome, printed), str(outcome.branch)
+    title = f"Update the paved-road template to {outcome.target}"
+    if forges.github_token and github_repo(url):
+        return open_pull_request(
+            url, branch=branch, base=base, title=title, body=body, token=forges.github_token
+        )
+    gitlab = gitlab_project(url, forges.gitlab_instances)
+    if forges.gitlab_token and gitlab is not None:
+        instance, project = gitlab
+        # A conflicted or drifted update is a draft: GitLab does not merge it as it is.
+        merge_request = open_or_refresh_merge_request(
+            api_url(instance),
+            project,
+            source=branch,
+            target=base,
+            title=title if outcome.status == "updated" else f"Draft: {title}",
+            description=body,
+            token=forges.gitlab_token,
+            labels=MERGE_REQUEST_LABELS,
+        )
+        return merge_request.web_url
+    return None
+
+
 def update_one(
-    product: Product, scratch: str, to: str | None, token: str | None, approved: tuple[str, ...]
+    product: Product, scratch: str, to: str | None, forges: Forges, approved: tuple[str, ...]
 ) -> UpdateOutcome:
     """In a worker process: one product, never raising (a failure is its outcome)."""
     Path(scratch).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
     try:
-        return _update(product, work / "product", to, token, approved)
+        return _update(product, work / "product", to, forges, approved)
     except Failed as error:
         return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
     except Exception as error:  # a bug: this product's row, not the run
@@ -216,7 +255,7 @@ def update_fleet(
     to: str | None,
     jobs: int,
     scratch: Path,
-    token: str | None,
+    forges: Forges,
     approved: tuple[str, ...] = (),
 ) -> list[UpdateOutcome]:
     """Every product's outcome; ``approved`` adds template sources to the package's."""
@@ -225,7 +264,7 @@ def update_fleet(
     outcomes = []
     progress = bar(len(fleet.products), "updating")
     with process_pool(jobs) as pool:
-        job = (str(scratch), to, token, approved)
+        job = (str(scratch), to, forges, approved)
         running = [pool.submit(update_one, p, *job) for p in fleet.products]
         for future in futures.as_completed(running):
             outcomes.append(future.result())
@@ -241,7 +280,8 @@ def print_outcomes(outcomes: list[UpdateOutcome]) -> int:
             versions = f"at {o.version}"
         print(f"{o.product:<28} {o.status:<10} {versions:<22} {o.detail}")
         if o.pull_request:
-            print(f"{'':<28} pull request: {o.pull_request}")
+            kind = "merge request" if "/-/merge_requests/" in o.pull_request else "pull request"
+            print(f"{'':<28} {kind}: {o.pull_request}")
     statuses = ("updated", "drift", "conflicts", "failed", "current", "exists")
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in statuses}
     print("fleet update: " + ", ".join(f"{n} {status}" for status, n in counts.items()))

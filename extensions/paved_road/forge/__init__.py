@@ -1,0 +1,1 @@
+"""The few calls paved-road makes to a forge's API (merge requests, commit statuses)."""

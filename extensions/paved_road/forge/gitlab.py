@@ -1,0 +1,161 @@
+"""GitLab's REST API (v4), the three calls paved-road makes: find the open merge request of a
+branch, open or refresh it, and mark a commit failed.
+
+``fleet update`` opens merge requests with them, and the template-update pipeline of a
+``ci: gitlab`` product opens or refreshes its merge request through ``paved-road gitlab-mr``
+(the same code, so both write the same merge request). The token is a project
+(or group) access token with the ``api`` scope: GitLab accepts it in the ``PRIVATE-TOKEN``
+header. Response shapes: docs.gitlab.com/api/merge_requests and /api/commits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+GITLAB_COM = "https://gitlab.com"
+TIMEOUT_SECONDS = 60
+_SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
+
+
+class GitLabError(Exception):
+    """GitLab refused or could not be reached: one line saying which call and why."""
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    iid: int
+    web_url: str
+    created: bool  # False: an open one was refreshed
+
+
+def gitlab_project(repo_url: str, instances: Sequence[str] = ()) -> tuple[str, str] | None:
+    """(instance URL, project path) of a repository on gitlab.com or on one of ``instances``
+    (self-managed base URLs such as ``https://gitlab.acme.internal``); None for any other host.
+
+    Takes what a fleet file or ``_src_path`` holds: ``gl:group/sub/name``, https and ssh URLs,
+    scp-like ``git@host:group/name.git``; subgroups are part of the path."""
+    ssh = repo_url.startswith("ssh://") or "://" not in repo_url  # ssh: any port, same host
+    if repo_url.startswith("gl:"):
+        host, path = "gitlab.com", repo_url.removeprefix("gl:")
+    elif "://" in repo_url:
+        parts = urllib.parse.urlsplit(repo_url)
+        host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port and not ssh else "")
+        path = parts.path
+    elif (match := _SCP.match(repo_url)) is not None:
+        host, path = match["host"].lower(), match["path"]
+    else:
+        return None
+    path = path.strip("/").removesuffix(".git").split("/-/", 1)[0].removesuffix(".git")
+    if path.count("/") < 1:
+        return None
+    for instance in (GITLAB_COM, *instances):
+        base = urllib.parse.urlsplit(instance.rstrip("/"))
+        name = (base.hostname or "").lower()
+        if host == (name if ssh or not base.port else f"{name}:{base.port}"):
+            return instance.rstrip("/"), path
+    return None
+
+
+def api_url(instance: str) -> str:
+    return f"{instance.rstrip('/')}/api/v4"
+
+
+def _call(api: str, method: str, path: str, token: str, data: dict[str, Any] | None = None):
+    url = f"{api.rstrip('/')}/{path}"
+    request = urllib.request.Request(  # noqa: S310 - the instance's URL, given by the caller
+        url,
+        data=None if data is None else json.dumps(data).encode(),
+        headers={
+            "PRIVATE-TOKEN": token,
+            "Content-Type": "application/json",
+            "User-Agent": "paved-road",
+        },
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise GitLabError(f"GitLab refused {method} {url}: {error.code} {_why(error)}") from None
+    except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as error:
+        why = getattr(error, "reason", None) or error
+        raise GitLabError(f"GitLab at {api} did not answer {method} {path}: {why}") from None
+
+
+def _why(error: urllib.error.HTTPError) -> str:
+    """GitLab's own message ({"message": ...} or {"error": ...}), else the status text."""
+    try:
+        body = json.loads(error.read() or b"{}")
+    except ValueError:
+        body = {}
+    message = body.get("message") or body.get("error") if isinstance(body, dict) else None
+    if isinstance(message, list):  # GitLab lists validation errors ({"message": [...]})
+        message = "; ".join(str(item) for item in message)
+    return " ".join(str(message).split())[:300] if message else str(error.reason)
+
+
+def _project(project: str) -> str:
+    """A project's id, or its path URL-encoded (``group/sub/name`` -> ``group%2Fsub%2Fname``)."""
+    return urllib.parse.quote(project, safe="")
+
+
+def open_or_refresh_merge_request(
+    api: str,
+    project: str,
+    *,
+    source: str,
+    target: str,
+    title: str,
+    description: str,
+    token: str,
+    labels: Sequence[str] = (),
+) -> MergeRequest:
+    """The open merge request of ``source`` into ``target`` with this title and description:
+    refreshed if there is one, opened otherwise. A title starting with ``Draft:`` makes it a
+    draft, which GitLab does not merge."""
+    base = f"projects/{_project(project)}/merge_requests"
+    query = urllib.parse.urlencode(
+        {"source_branch": source, "target_branch": target, "state": "opened"}
+    )
+    found = _call(api, "GET", f"{base}?{query}", token)
+    fields: dict[str, Any] = {"title": title, "description": description}
+    if labels:
+        fields["labels"] = ",".join(labels)
+    if isinstance(found, list) and found:
+        iid = int(found[0]["iid"])
+        refreshed = _call(api, "PUT", f"{base}/{iid}", token, fields)
+        return MergeRequest(iid, str(refreshed["web_url"]), created=False)
+    opened = _call(
+        api,
+        "POST",
+        base,
+        token,
+        {
+            "source_branch": source,
+            "target_branch": target,
+            "remove_source_branch": True,
+            **fields,
+        },
+    )
+    return MergeRequest(int(opened["iid"]), str(opened["web_url"]), created=True)
+
+
+def fail_commit(
+    api: str, project: str, sha: str, *, name: str, description: str, token: str
+) -> None:
+    """A failed external status ``name`` on commit ``sha``: it shows on the merge request, and
+    blocks it where the project requires pipelines to succeed."""
+    _call(
+        api,
+        "POST",
+        f"projects/{_project(project)}/statuses/{sha}",
+        token,
+        {"state": "failed", "name": name, "description": description[:255]},
+    )
