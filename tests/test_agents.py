@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.agents_support import block, check_agent_files
-from tests.cases import ALL_CASES
+from tests.cases import CHECK_CASES
 from tests.drift_support import product_policy
 from tests.shared import Renders
 
@@ -15,9 +15,7 @@ from tests.shared import Renders
 def test_the_makefile_blocks_hold_check_drift_update_and_the_checks(
     template_repo: Path, renders: Renders
 ) -> None:
-    product = renders.pristine(
-        template_repo, ALL_CASES["3.12-sqlite-server-kubernetes-github"], vcs_ref="v1.0.0"
-    )
+    product = renders.pristine(template_repo, CHECK_CASES["default"], vcs_ref="v1.0.0")
     check_agent_files(product)
     [makefile] = [entry for entry in product_policy(product).shared if entry.path == "Makefile"]
     assert makefile.blocks == ["settings", "checks"]
