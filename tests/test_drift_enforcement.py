@@ -266,7 +266,9 @@ def test_guarded_tests_catch_a_seeded_file_that_unmounts_the_security_middleware
     assert installed.returncode == 0, installed.stdout + installed.stderr
     fresh = ci_step(product, "check", "Guarded tests", runner_temp)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-    assert "15 passed" in fresh.stdout
+    # Every guarded test ran and passed (their number grows with the platform's guards).
+    assert re.search(r"\b\d+ passed\b", fresh.stdout), fresh.stdout
+    assert " failed" not in fresh.stdout and " error" not in fresh.stdout, fresh.stdout
 
     # Seeded files only: the app factory stops mounting the middleware, and the product's
     # pytest settings and conftest.py try to keep the guarded tests from noticing.

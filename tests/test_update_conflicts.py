@@ -243,6 +243,11 @@ def test_failure_half_way_leaves_the_product_unchanged(
     assert tree_state(product) == before
 
 
+# A dependency whose floor in the template is below its newest release, so both sides can raise
+# it to versions that exist (fastapi's floor is its newest release since issue 18).
+DEPENDENCY = "alembic"
+
+
 @pytest.mark.slow(reason="a real update whose pyproject.toml conflicts (uv lock)")
 def test_conflicted_pyproject_holds_back_the_lock(
     versions: Versions,  # noqa: F811 - the session fixture imported above
@@ -251,21 +256,25 @@ def test_conflicted_pyproject_holds_back_the_lock(
     """Both sides raise the same dependency floor differently: pyproject.toml conflicts, and
     uv.lock is put back to the product's own lock and listed too, since it can only be
     re-locked once pyproject.toml is resolved. The printed advice then works as written."""
-    floor = _floor("fastapi", versions.repo / "template/pyproject.toml.jinja")
+    floor = _floor(DEPENDENCY, versions.repo / "template/pyproject.toml.jinja")
     raised = f"{floor.major}.{floor.minor + 1}"  # the template's new floor
     ours = f"{floor.major}.{floor.minor}.{floor.micro + 1}"  # the product's own
     template = _later_release(
         versions,
         tmp_path,
-        ("template/pyproject.toml.jinja", f'"fastapi>={floor}",', f'"fastapi>={raised}",'),
+        (
+            "template/pyproject.toml.jinja",
+            f'"{DEPENDENCY}>={floor}",',
+            f'"{DEPENDENCY}>={raised}",',
+        ),
         "v99.0.0",
     )
     product = _product(template, versions.new, tmp_path / "product")
     pyproject = product / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text().replace(f'"fastapi>={floor}",', f'"fastapi>={ours}",')
+        pyproject.read_text().replace(f'"{DEPENDENCY}>={floor}",', f'"{DEPENDENCY}>={ours}",')
     )
-    commit_all(product, "fastapi floor")
+    commit_all(product, f"{DEPENDENCY} floor")
 
     result = update(product, "--defaults", "--no-drift")
 
@@ -284,14 +293,14 @@ def test_conflicted_pyproject_holds_back_the_lock(
     lines = text.splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
     end = next(i for i, line in enumerate(lines) if line.startswith(">>>>>>>"))
-    resolved = [*lines[:start], f'    "fastapi>={raised}",\n', *lines[end + 1 :]]
+    resolved = [*lines[:start], f'    "{DEPENDENCY}>={raised}",\n', *lines[end + 1 :]]
     pyproject.write_text("".join(resolved))
     git(product, "add", "pyproject.toml")
     run(["uv", "lock"], cwd=product)
     git(product, "add", "uv.lock")
     run(["uv", "lock", "--locked"], cwd=product)
     locked = tomllib.loads((product / "uv.lock").read_text())
-    fastapi = next(p for p in locked["package"] if p["name"] == "fastapi")
-    assert Version(fastapi["version"]) >= Version(raised), fastapi["version"]
+    package = next(p for p in locked["package"] if p["name"] == DEPENDENCY)
+    assert Version(package["version"]) >= Version(raised), package["version"]
     assert not git(product, "ls-files", "-u").stdout
     assert drift(product).returncode == 0
