@@ -14,7 +14,9 @@ from tests.shared import Renders, built_once, run_root, seed_node_modules
 from tests.support import snapshot_template
 
 # Set-up versus call time and the costliest fixtures, printed after every run (scripts/test).
-pytest_plugins = ["tests.suite_timing"]
+# The update tests' template releases (versions, migration_versions, tiny): registered once
+# here, so a session fixture is built once per worker, not once per module that imports it.
+pytest_plugins = ["tests.suite_timing", "tests.update_support"]
 
 
 @pytest.fixture(scope="session", autouse=True)

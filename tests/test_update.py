@@ -24,7 +24,7 @@ from tests.update_customisations import (
     customised_src,
     follow_upgrade_notes,
 )
-from tests.update_support import MOVED_FROM, MOVED_TO, Versions, update, versions  # noqa: F401
+from tests.update_support import MOVED_FROM, MOVED_TO, Versions, update
 
 
 def _files(root: Path) -> list[str]:
@@ -43,7 +43,7 @@ def _package(product: Path) -> str:
 @pytest.mark.parametrize("case", list(CHECK_CASES))
 def test_customised_product_updates_cleanly(
     case: str,
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     answers = CHECK_CASES[case]

@@ -26,22 +26,14 @@ from paved_road.update.stages import PAUSE_ENV
 from tests.cases import CHECK_CASES
 from tests.support import copy_product, git, init_repo
 from tests.update_customisations import customise
-from tests.update_support import (  # noqa: F401
-    LOCAL,
-    PAVED_ROAD,
-    Versions,
-    _env,
-    tree_state,
-    update,
-    versions,
-)
+from tests.update_support import LOCAL, PAVED_ROAD, Versions, _env, tree_state, update
 
 WAIT_SECONDS = 600  # a loaded machine: generous, and never part of an assertion
 
 
 @pytest.fixture(scope="module")
 def customised(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
     product = copy_product(

@@ -10,12 +10,12 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, init_repo
-from tests.update_support import Versions, tree_state, update, versions  # noqa: F401
+from tests.update_support import Versions, tree_state, update
 
 
 @pytest.fixture(scope="session")
 def old_product(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
     product = tmp_path_factory.mktemp("bad-input") / "product"
@@ -113,7 +113,7 @@ def test_unknown_target_version_is_refused(product: Path) -> None:
 @pytest.mark.slow(reason="a real update from a template named by a relative path")
 def test_relative_template_path_is_read_from_the_product(
     product: Path,
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     """Copier records `_src_path` as typed; a relative one means relative to the product, also

@@ -10,13 +10,7 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run
-from tests.update_support import (
-    GIT_IDENTITY,
-    Versions,
-    later_release,
-    update,
-    versions,  # noqa: F401
-)
+from tests.update_support import GIT_IDENTITY, Versions, later_release, update
 
 pytestmark = pytest.mark.slow(
     reason="real updates (copier, uv lock) and drift; one installs paved-road"
@@ -44,7 +38,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_a_block_the_template_changed_merges_with_product_edits_around_it(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     template = later_release(
@@ -79,7 +73,7 @@ def test_a_block_the_template_changed_merges_with_product_edits_around_it(
 
 
 def test_conflicts_leave_a_brief_listing_exactly_them(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     template = later_release(

@@ -22,10 +22,8 @@ from tests.update_support import (
     copier_update,
     drift,
     later_release,
-    migration_versions,  # noqa: F401
     tree_state,
     update,
-    versions,  # noqa: F401
 )
 
 MAKEFILE = "template/Makefile.jinja"
@@ -50,7 +48,7 @@ def _product(template: Path, at: str, dst: Path) -> Path:
 
 @pytest.mark.slow(reason="a real update with conflicts, then drift until resolved")
 def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     template = _later_release(
@@ -86,7 +84,7 @@ def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
 
 @pytest.mark.slow(reason="a real copier update of the paved-road template, conflicting")
 def test_plain_copier_update_fails_while_conflict_markers_remain(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     """Copier itself exits 0 on inline conflicts; the template's last migration
@@ -112,7 +110,7 @@ def test_plain_copier_update_fails_while_conflict_markers_remain(
 
 @pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_moved_file_keeps_the_products_edits(
-    migration_versions: Versions,  # noqa: F811 - the session fixture imported above
+    migration_versions: Versions,
     tmp_path: Path,
 ) -> None:
     product = _product(migration_versions.repo, migration_versions.old, tmp_path / "product")
@@ -156,7 +154,7 @@ def test_moved_file_keeps_the_products_edits(
 
 @pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_unedited_moved_file_just_moves(
-    migration_versions: Versions,  # noqa: F811 - the session fixture imported above
+    migration_versions: Versions,
     tmp_path: Path,
 ) -> None:
     product = _product(migration_versions.repo, migration_versions.old, tmp_path / "product")
@@ -175,7 +173,7 @@ def test_unedited_moved_file_just_moves(
 
 @pytest.mark.slow(reason="a real update across a release that moves a file")
 def test_moved_file_edit_overlapping_the_template_gives_markers(
-    migration_versions: Versions,  # noqa: F811 - the session fixture imported above
+    migration_versions: Versions,
     tmp_path: Path,
 ) -> None:
     """The template moved the file and changed a line the product also changed."""
@@ -216,7 +214,7 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
 
 @pytest.mark.slow(reason="a real update made to fail half way")
 def test_failure_half_way_leaves_the_product_unchanged(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     """A migration that changes a file and then fails: copier stops half-way; the product
@@ -250,7 +248,7 @@ DEPENDENCY = "alembic"
 
 @pytest.mark.slow(reason="a real update whose pyproject.toml conflicts (uv lock)")
 def test_conflicted_pyproject_holds_back_the_lock(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     """Both sides raise the same dependency floor differently: pyproject.toml conflicts, and

@@ -14,13 +14,7 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo
-from tests.update_support import (
-    Versions,
-    copier_update,
-    later_release,
-    update,
-    versions,  # noqa: F401
-)
+from tests.update_support import Versions, copier_update, later_release, update
 
 CHANGED, UNCHANGED = "renovate.json", "compose.yaml"
 OUR_LINE = '  "timezone": "Europe/Madrid",\n'
@@ -28,7 +22,7 @@ OUR_LINE = '  "timezone": "Europe/Madrid",\n'
 
 @pytest.fixture
 def product(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> Path:
     template = later_release(

@@ -18,18 +18,12 @@ from packaging.version import Version
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, init_repo, run
-from tests.update_support import (
-    Versions,
-    copier_update,
-    later_release,
-    update,
-    versions,  # noqa: F401
-)
+from tests.update_support import Versions, copier_update, later_release, update
 
 PINNED, RAISED = "2.0.36", "2.0.40"
 
 
-def _requirement(versions: Versions) -> str:  # noqa: F811 - the session fixture's type
+def _requirement(versions: Versions) -> str:
     """The template's sqlalchemy requirement today, quoted (extras included)."""
     text = (versions.repo / "template/pyproject.toml.jinja").read_text()
     found = re.search(r'"sqlalchemy(\[[^\]]*\])?>=[0-9.]+"', text)
@@ -46,7 +40,7 @@ def _locked(product: Path) -> dict[str, str]:
 @pytest.mark.parametrize("tool", ["copier", "paved-road"])
 def test_raised_lower_bound_is_locked(
     tool: str,
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     template = later_release(

@@ -20,7 +20,7 @@ from paved_road.drift.versions import behind
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run
-from tests.update_support import Versions, drift, update, versions  # noqa: F401
+from tests.update_support import Versions, drift, update
 
 GRACE_DAYS = 90  # template/.paved-road/policy.yml.jinja
 
@@ -58,7 +58,7 @@ def _next(new: str) -> tuple[str, str]:
 @pytest.mark.slow(reason="real updates across a major release")
 @pytest.mark.parametrize(("days_ago", "in_grace"), [(10, True), (GRACE_DAYS + 10, False)])
 def test_previous_major_has_a_grace_period_from_the_tag_date(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
     days_ago: int,
     in_grace: bool,
@@ -94,7 +94,7 @@ def test_previous_major_has_a_grace_period_from_the_tag_date(
 
 @pytest.mark.slow(reason="real updates to an intermediate release")
 def test_update_to_an_intermediate_release_notes_the_lag(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     minor, major = _next(versions.new)

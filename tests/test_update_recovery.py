@@ -28,15 +28,7 @@ from paved_road.update.apply import WRITE_STEPS
 from paved_road.update.stages import PAUSE_ENV
 
 from tests.support import commit_all, git
-from tests.update_support import (
-    LOCAL,
-    PAVED_ROAD,
-    _env,
-    tiny,  # noqa: F401
-    tiny_product,
-    tree_state,
-    update,
-)
+from tests.update_support import LOCAL, PAVED_ROAD, _env, tiny_product, tree_state, update
 
 WAIT_SECONDS = 300  # a loaded machine: generous, and never part of an assertion
 AREA = Path(".git/paved-road-update")
@@ -104,7 +96,7 @@ def kill_applier_at(product: Path, step: str, flag: Path) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def base(
-    tiny: Path,  # noqa: F811 - the session fixture imported above
+    tiny: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
     return tiny_product(tiny, tmp_path_factory.mktemp("recovery") / "product")

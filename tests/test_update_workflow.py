@@ -18,7 +18,7 @@ from paved_road.template_source import APPROVED_SOURCES
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run
-from tests.update_support import GIT_IDENTITY, Versions, versions  # noqa: F401
+from tests.update_support import GIT_IDENTITY, Versions
 
 WORKFLOW = ".github/workflows/template-update.yml"
 UNREACHABLE = "http://127.0.0.1:9/paved-road.git"  # loopback port 9: refused at once
@@ -35,7 +35,7 @@ def _steps(product: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def fresh_product(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
     product = tmp_path_factory.mktemp("workflow") / "product"
@@ -93,7 +93,7 @@ def _run_update_step(
 
 @pytest.mark.slow(reason="runs the update workflow's steps on a real update with conflicts")
 def test_update_step_opens_a_conflicts_pr_that_fails(
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     template = tmp_path / "template"
@@ -127,7 +127,7 @@ def test_update_step_opens_a_conflicts_pr_that_fails(
 @pytest.mark.slow(reason="runs the update workflow's steps on a refused update")
 def test_update_step_fails_when_the_update_is_refused(
     fresh_product: Path,
-    versions: Versions,  # noqa: F811 - the session fixture imported above
+    versions: Versions,
     tmp_path: Path,
 ) -> None:
     """The answers name another template (here one that does not even answer): the tool is
