@@ -342,11 +342,11 @@ def test_hostile_answers_pass_make_check(
 ) -> None:
     answers = {**CHECK_CASES["default"], **HOSTILE}
     product = copy_product(template_repo, tmp_path / "product", answers)
-    seed_npm(product)
     git(product, "init", "--quiet", "--initial-branch=main")
     commit_all(product, "hostile")
-    check_rendered_product(product)
+    check_rendered_product(product)  # the rendered files only: before node_modules arrives
     _assert_answers_survive(product, answers)
+    seed_npm(product)
     run(["make", "check"], cwd=product)
 
 
