@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import shutil
-import tempfile
 from concurrent import futures
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from .clones import CannotFetch, clone
 from .fleet_file import Fleet, Product
 from .progress import bar
 from .pull_request import github_repo, open_pull_request
-from .updating import Failed, UpdateOutcome, _commit_and_push, _git
+from .updating import Failed, UpdateOutcome, _commit_and_push, _git, outcome_in_scratch
 
 BRANCH = "paved-road/adopt"
 REPORT = "ADOPTION.md"
@@ -118,17 +116,9 @@ def adopt_one(
     product: Product, scratch: str, template: str, to: str | None, token: str | None
 ) -> UpdateOutcome:
     """In a worker process: one product, never raising (a failure is its outcome)."""
-    Path(scratch).mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
-    try:
-        return _adopt(product, work / "product", template, to, token)
-    except Failed as error:
-        return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
-    except Exception as error:  # a bug: this product's row, not the run
-        why = " ".join(str(error).split())[:300]
-        return UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return outcome_in_scratch(
+        product, scratch, lambda checkout: _adopt(product, checkout, template, to, token)
+    )
 
 
 def adopt_fleet(

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,17 +237,27 @@ def update_one(
     product: Product, scratch: str, to: str | None, forges: Forges, approved: tuple[str, ...]
 ) -> UpdateOutcome:
     """In a worker process: one product, never raising (a failure is its outcome)."""
+    return outcome_in_scratch(
+        product, scratch, lambda checkout: _update(product, checkout, to, forges, approved)
+    )
+
+
+def outcome_in_scratch(
+    product: Product, scratch: str, work: Callable[[Path], UpdateOutcome]
+) -> UpdateOutcome:
+    """``work(checkout)`` for one product in a scratch folder of its own, removed afterwards;
+    never raising: a failure is the product's outcome (fleet update and fleet adopt)."""
     Path(scratch).mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
+    folder = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
     try:
-        return _update(product, work / "product", to, forges, approved)
+        return work(folder / "product")
     except Failed as error:
         return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
     except Exception as error:  # a bug: this product's row, not the run
         why = " ".join(str(error).split())[:300]
         return UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def update_fleet(
