@@ -58,6 +58,19 @@ def test_dirty_tree_is_refused(product: Path) -> None:
     _refused(product, "--defaults", says="2 uncommitted change(s)")
 
 
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ("auth", "--data 'auth' is not QUESTION=ANSWER"),
+        ("atuh=none", "'atuh' is not a question (did you mean auth?)"),
+        ("auth=maybe", "Invalid answer for auth 'maybe': one of oidc, none"),
+        ("github_org=evil", "github_org is set by the platform"),
+    ],
+)
+def test_bad_data_is_refused_before_the_template_runs(product: Path, data: str, says: str) -> None:
+    _refused(product, "--defaults", f"--data={data}", says=says)
+
+
 def test_missing_answers_file_is_refused(product: Path) -> None:
     (product / ".copier-answers.yml").unlink()
     commit_all(product, "lost the answers file")

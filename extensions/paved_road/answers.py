@@ -11,6 +11,7 @@ characters) and never repeats a long answer back.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import keyword
 import re
 import unicodedata
@@ -233,3 +234,25 @@ def validate_answers(answers: dict[str, Any]) -> None:
             message = answer_error(name, answers[name])
             if message:
                 raise AnswerError(f"Invalid answer for {name} {shown(answers[name])}: {message}")
+
+
+def answers_from_data(data: list[str], answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``--data QUESTION=ANSWER`` items over ``answers`` (a data file's), checked: AnswerError
+    with one line for the first malformed item, unknown question or bad answer."""
+    from .platform import PLATFORM_CONSTANTS  # noqa: PLC0415 - copier.yml's validators skip it
+
+    answers = dict(answers or {})
+    for item in data:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise AnswerError(f"--data {item[:40]!r} is not QUESTION=ANSWER")
+        answers[name.strip()] = value
+    for name in answers:
+        if name in PLATFORM_CONSTANTS:
+            raise AnswerError(f"{name} is set by the platform, not answered: remove it")
+        if name not in QUESTIONS:
+            close = difflib.get_close_matches(str(name), QUESTIONS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see docs/questions.md"
+            raise AnswerError(f"{str(name)[:40]!r} is not a question ({hint})")
+    validate_answers(answers)
+    return answers

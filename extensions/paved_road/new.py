@@ -11,7 +11,6 @@ Exit 0: created (and set up); 1: created, but ``make setup`` failed; 2: refused,
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import shutil
 import subprocess
@@ -19,9 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .answers import QUESTIONS, AnswerError, validate_answers
+from .answers import AnswerError, answers_from_data
 from .destination import DestinationError, check_destination
-from .platform import PLATFORM_CONSTANTS
 
 # The template this package was installed from, when it runs from a checkout of the template.
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -138,24 +136,10 @@ def _check_ref(template: str, ref: str | None) -> None:
 
 
 def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
-    answers = _read_data_file(data_file) if data_file else {}
-    for item in data:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise Refused(f"--data {item[:40]!r} is not QUESTION=ANSWER")
-        answers[name.strip()] = value
-    for name in answers:
-        if name in PLATFORM_CONSTANTS:
-            raise Refused(f"{name} is set by the platform, not answered: remove it")
-        if name not in QUESTIONS:
-            close = difflib.get_close_matches(str(name), QUESTIONS, n=1)
-            hint = f"did you mean {close[0]}?" if close else "see docs/questions.md"
-            raise Refused(f"{str(name)[:40]!r} is not a question ({hint})")
     try:
-        validate_answers(answers)
+        return answers_from_data(data, _read_data_file(data_file) if data_file else {})
     except AnswerError as error:
         raise Refused(str(error)) from None
-    return answers
 
 
 def _read_data_file(path: Path) -> dict[str, Any]:

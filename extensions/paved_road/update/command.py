@@ -13,6 +13,7 @@ import copier
 from copier.errors import UserMessageError
 from plumbum import local
 
+from ..answers import AnswerError, answers_from_data
 from ..drift import run_check
 from ..drift.formats import text
 from ..drift.versions import Behind, behind
@@ -56,6 +57,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--defaults",
         action="store_true",
         help="ask nothing: keep recorded answers, use defaults for new questions (bots, CI)",
+    )
+    parser.add_argument(
+        "--data",
+        "-d",
+        action="append",
+        default=[],
+        metavar="QUESTION=ANSWER",
+        help="answer a question, typically one the new version adds (repeatable); the other "
+        "recorded answers are kept",
     )
     parser.add_argument(
         "--vcs-ref",
@@ -119,6 +129,10 @@ def _update(product: Path, args: argparse.Namespace) -> int:
                 f"{product} has {len(dirty)} uncommitted change(s) ({shown}): commit or stash "
                 "them first, so the update can be reviewed and undone on its own"
             )
+        try:
+            args.answers = answers_from_data(args.data)
+        except AnswerError as error:
+            raise Refused(str(error)) from None
         before = read_answers(product)
         check_source(before.src_path, args.approved_source, args.local_template)
         if not args.defaults and not sys.stdin.isatty():
@@ -308,6 +322,7 @@ def _run_copier(scratch: Path, product: Path, args: argparse.Namespace) -> None:
         with contextlib.chdir(product), local.env(PAVED_ROAD_UPDATE="1"):
             copier.run_update(
                 scratch,
+                data=args.answers,
                 defaults=args.defaults,
                 skip_answered=True,
                 overwrite=True,  # required by run_update; the product's edits are merged
