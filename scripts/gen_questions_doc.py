@@ -43,6 +43,13 @@ def _allowed(spec: dict) -> str:
     return "any text"
 
 
+def _platform(text: str) -> str:
+    """Help texts may name a platform constant (`{{ github_org }}`): shown as its value."""
+    for name, value in PLATFORM_CONSTANTS.items():
+        text = text.replace(f"{{{{ {name} }}}}", value)
+    return text
+
+
 def _default(spec: dict) -> str:
     return f"`{_cell(spec['default'])}`" if "default" in spec else "(required)"
 
@@ -50,7 +57,8 @@ def _default(spec: dict) -> str:
 def render() -> str:
     config = yaml.safe_load((ROOT / "copier.yml").read_text())
     rows = [
-        f"| `{name}` | {_cell(spec.get('help', ''))} | {_default(spec)} | {_allowed(spec)} |"
+        f"| `{name}` | {_cell(_platform(spec.get('help', '')))} | {_default(spec)} | "
+        f"{_allowed(spec)} |"
         for name, spec in config.items()
         if not name.startswith("_") and spec.get("when") is not False
     ]
@@ -59,7 +67,12 @@ def render() -> str:
 
 A refused answer gets one line that starts with what is allowed (for example
 `Invalid answer for project_slug 'null': not yes/no/on/off/y/n/true/false/null: YAML reads
-'null' as such`); nothing is written.
+'null' as such`); nothing is written. At the interactive prompt the same rule says it in the
+columns copier's own words leave on an 80-column line, and the prompt waits for a better
+answer: `Validation error for question 'project_slug': a-z, 0-9, '-', like payments-api`.
+A question with only one possible answer is not asked (`when: false`, its one answer as the
+default) and is not listed here. Ctrl-C at the prompt ends with `cancelled, nothing written`
+(exit 130).
 
 - `product_name`: one line of text, 1 to 80 characters. Non-breaking and other spaces, joined
   emoji sequences and zero-width joiners inside words are text; control characters and
@@ -78,12 +91,15 @@ A refused answer gets one line that starts with what is allowed (for example
   and a reference lock per database: `python scripts/gen_reserved_names.py` regenerates them.
 - `description`: one line of text, at most 200 characters, like `product_name`. Quotes, colons,
   `#`, backslashes and non-ASCII are fine: every file format escapes them.
-- `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`.
+- `owner_team`: the GitHub team slug: 2 to 39 lowercase letters, digits and `-`. Written as
+  CODEOWNERS writes it, `@{org}/<slug>` is taken too and recorded as the slug; a team of
+  another organisation is refused.
 
 The platform constants ({constants}) are not questions: the template
 sets them for every render, and `--data` or an answers file cannot change them.
 """
     constants = ", ".join(f"`{name}`" for name in PLATFORM_CONSTANTS)
+    rules = rules.replace("{org}", PLATFORM_CONSTANTS["github_org"])
     return HEADER + "\n".join(rows) + "\n" + rules.replace("{constants}", constants)
 
 

@@ -82,7 +82,7 @@ def test_bad_answers_say_what_is_allowed_in_one_short_line(
 ) -> None:
     message = answer_error(name, value)
     assert message.startswith(says) or says in message
-    assert len(message) < 70, "copier's prompt toolbar cuts longer messages"
+    assert len(message) < 70, "one short line (the prompt's own form: test_new_prompt.py)"
     assert "\n" not in message
     with pytest.raises(AnswerError, match=f"^Invalid answer for {name} ") as refused:
         validate_answers({name: value})
@@ -174,7 +174,8 @@ def test_json_and_toml_escape_the_same_hostile_string() -> None:
 
 
 def test_copier_yml_validators_give_the_models_messages() -> None:
-    """Interactive prompts validate through copier.yml's `validator:`; it must say the same."""
+    """Interactive prompts validate through copier.yml's `validator:`; it must say the same,
+    in the short form that fits the prompt's line."""
     env = jinja2.Environment(extensions=[PavedRoadFilters], autoescape=False)
     config = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
     validated = {name: spec["validator"] for name, spec in config.items() if "validator" in spec}
@@ -186,5 +187,5 @@ def test_copier_yml_validators_give_the_models_messages() -> None:
     for name, validator in validated.items():
         bad = "Not Valid!\n" if name != "product_name" else ""
         rendered = env.from_string(validator).render({name: bad}).strip()
-        assert rendered == answer_error(name, bad) != ""
+        assert rendered == answer_error(name, bad, short=True) != ""
         assert env.from_string(validator).render({name: good[name]}).strip() == ""

@@ -4,8 +4,10 @@ copier.yml validators call :func:`answer_error` (one question at a time, interac
 and the context hook and ``paved-road new`` call :func:`validate_answers` (every answer at once,
 before any file is written), so every path gives the same message.
 
-A message starts with what is allowed (copier's prompt toolbar shows only its first ~70
-characters) and never repeats a long answer back.
+A message starts with what is allowed and never repeats a long answer back. Each also has a
+short form for the interactive prompt: copier shows a validator's message on one line after
+"Validation error for question 'project_slug': " (47 columns), so the short form fits the
+rest of an 80-column terminal (:data:`PROMPT_WIDTH`; tests check every one).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ SLUG_RE = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 TEAM_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+# The terminal width the prompt's messages fit, copier's prefix included.
+PROMPT_WIDTH = 80
 # Format characters that are part of legitimate text when they sit between visible ones:
 # ZWNJ/ZWJ join letters (Persian, Indic scripts) and emoji sequences.
 _JOINERS = frozenset({"\u200c", "\u200d"})
@@ -49,7 +53,12 @@ _SHOWN_MAX = 30
 
 
 class AnswerError(ValueError):
-    """A bad answer: the message says what is allowed, then what is wrong."""
+    """A bad answer: the message says what is allowed, then what is wrong; ``short`` says it
+    in the few columns the interactive prompt leaves (the message itself when it is short)."""
+
+    def __init__(self, message: str, short: str | None = None) -> None:
+        super().__init__(message)
+        self.short = short or message
 
 
 def _kind(value: object) -> str | None:
@@ -100,8 +109,10 @@ def _refuse_invisible(value: str) -> None:
     """Control and invisible characters break files (YAML refuses them) and mislead readers."""
     for position in range(len(value)):
         if not _visible_or_legitimate(value, position):
+            code = f"U+{ord(value[position]):04X}"
             raise AnswerError(
-                f"printable text only (U+{ord(value[position]):04X} at {position} is not)"
+                f"printable text only ({code} at {position} is not)",
+                f"printable text only ({code})",
             )
 
 
@@ -114,70 +125,133 @@ def _no_outer_spaces(value: str) -> None:
 
 def _product_name(value: str) -> str:
     if "\n" in value or "\r" in value:
-        raise AnswerError("one line of text (this has a line break)")
+        raise AnswerError("one line of text (this has a line break)", "one line of text")
     if not value.strip():
-        raise AnswerError(f"1-{PRODUCT_NAME_MAX} characters, as people say it (this is empty)")
+        raise AnswerError(
+            f"1-{PRODUCT_NAME_MAX} characters, as people say it (this is empty)",
+            f"1-{PRODUCT_NAME_MAX} characters (this is empty)",
+        )
     _no_outer_spaces(value)
     if len(value) > PRODUCT_NAME_MAX:
-        raise AnswerError(f"at most {PRODUCT_NAME_MAX} characters (this has {len(value)})")
+        raise _too_long(PRODUCT_NAME_MAX, value)
     _refuse_invisible(value)
     return value
 
 
+def _too_long(limit: int, value: str) -> AnswerError:
+    return AnswerError(
+        f"at most {limit} characters (this has {len(value)})",
+        f"at most {limit} characters (has {len(value)})",
+    )
+
+
 def _not_a_yaml_word(value: str) -> None:
     if value in YAML_WORDS:
-        raise AnswerError(f"not yes/no/on/off/y/n/true/false/null: YAML reads {value!r} as such")
+        raise AnswerError(
+            f"not yes/no/on/off/y/n/true/false/null: YAML reads {value!r} as such",
+            "not yes/no/on/off/true/false/null",
+        )
 
 
 def _slug(value: str) -> str:
     if len(value) > SLUG_MAX:
         raise AnswerError(
-            f"at most {SLUG_MAX} characters: Kubernetes suffixes need 23 of 63 (has {len(value)})"
+            f"at most {SLUG_MAX} characters: Kubernetes suffixes need 23 of 63 (has {len(value)})",
+            f"at most {SLUG_MAX} characters (has {len(value)})",
         )
     if not SLUG_RE.match(value):
-        raise AnswerError("a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit")
+        raise AnswerError(
+            "a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit",
+            "a-z, 0-9, '-', like payments-api",
+        )
     _not_a_yaml_word(value)
     if value in SYSTEM_NAMESPACES or value.startswith(SYSTEM_PREFIXES):
-        raise AnswerError("not default or kube-*: Kubernetes keeps those namespaces")
+        raise AnswerError(
+            "not default or kube-*: Kubernetes keeps those namespaces",
+            "not default or kube-* (reserved)",
+        )
     if value in dependency_distributions():
-        raise AnswerError(f"not a dependency's name: {value!r} is one (uv could not lock)")
+        raise AnswerError(
+            f"not a dependency's name: {value!r} is one (uv could not lock)",
+            "not a dependency's name",
+        )
     return value
 
 
 def _package(value: str) -> str:
     if len(value) > PACKAGE_MAX:
-        raise AnswerError(f"at most {PACKAGE_MAX} characters (this has {len(value)})")
+        raise _too_long(PACKAGE_MAX, value)
     if not PACKAGE_RE.match(value):
-        raise AnswerError("a-z, 0-9 and '_', not starting with a digit (an import name)")
+        raise AnswerError(
+            "a-z, 0-9 and '_', not starting with a digit (an import name)",
+            "a-z, 0-9, '_', like payments_api",
+        )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        raise AnswerError(f"not a Python keyword: {value!r} is one")
+        raise AnswerError(f"not a Python keyword: {value!r} is one", "not a Python keyword")
     _not_a_yaml_word(value)
     if value in PRODUCT_NAMES:
-        raise AnswerError(f"not {' or '.join(sorted(PRODUCT_NAMES))}: the product uses them")
+        names = " or ".join(sorted(PRODUCT_NAMES))
+        raise AnswerError(f"not {names}: the product uses them", f"not {names} (the product's)")
     if value in IGNORED_NAMES:
-        raise AnswerError(f"not {value}: the product's .gitignore ignores it")
+        raise AnswerError(
+            f"not {value}: the product's .gitignore ignores it", "not a name .gitignore ignores"
+        )
     if value in STARTUP_MODULES or (value.startswith("__") and value.endswith("__")):
-        raise AnswerError("not a __dunder__ name or sitecustomize: Python gives them a meaning")
+        raise AnswerError(
+            "not a __dunder__ name or sitecustomize: Python gives them a meaning",
+            "not __dunder__ or sitecustomize",
+        )
     if versions := stdlib_versions(value):
-        raise AnswerError(f"not a stdlib module: {value!r} is one in Python {', '.join(versions)}")
+        raise AnswerError(
+            f"not a stdlib module: {value!r} is one in Python {', '.join(versions)}",
+            "not a standard library module",
+        )
     if value in dependency_modules():
-        raise AnswerError(f"not a dependency's module: {value!r} is one")
+        raise AnswerError(
+            f"not a dependency's module: {value!r} is one", "not a dependency's module"
+        )
     return value
 
 
 def _description(value: str) -> str:
     if "\n" in value or "\r" in value:
-        raise AnswerError("one line of text (this has a line break)")
+        raise AnswerError("one line of text (this has a line break)", "one line of text")
     if len(value) > DESCRIPTION_MAX:
-        raise AnswerError(f"at most {DESCRIPTION_MAX} characters (this has {len(value)})")
+        raise _too_long(DESCRIPTION_MAX, value)
     _no_outer_spaces(value)
     _refuse_invisible(value)
     return value
 
 
+def _platform_org() -> str:
+    from .platform import PLATFORM_CONSTANTS  # noqa: PLC0415 - copier.yml's validators skip it
+
+    return PLATFORM_CONSTANTS["github_org"]
+
+
+def team_slug(value: object) -> object:
+    """``@org/team`` (how CODEOWNERS writes a team) as the team's slug, when the org is the
+    platform's; any other value as it is (the validator says what is wrong with it)."""
+    if isinstance(value, str) and value.startswith(f"@{_platform_org()}/"):
+        return value.partition("/")[2]
+    return value
+
+
 def _team(value: str) -> str:
+    org = _platform_org()
+    if value.startswith("@"):
+        if not value.startswith(f"@{org}/"):
+            raise AnswerError(
+                f"@{org}/TEAM or TEAM only: {shown(value.partition('/')[0])} is not the "
+                "platform's organisation",
+                f"@{org}/TEAM or TEAM only",
+            )
+        value = value.partition("/")[2]
     if not TEAM_RE.match(value) or len(value) > TEAM_MAX:
-        raise AnswerError(f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9 and '-' (e.g. payments)")
+        raise AnswerError(
+            f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9 and '-' (or @{org}/slug)",
+            "a GitHub team slug, like payments",
+        )
     return value
 
 
@@ -203,8 +277,11 @@ class Answers(BaseModel):
 QUESTIONS = tuple(name for name in Answers.model_fields if name != "extra")
 
 
-def _message(error: ValidationError) -> str:
+def _message(error: ValidationError, *, short: bool) -> str:
     first = error.errors()[0]
+    cause = first.get("ctx", {}).get("error")
+    if short and isinstance(cause, AnswerError):
+        return cause.short
     value = first["input"]
     if value is None:
         return "text expected (this is empty: null or blank)"
@@ -216,14 +293,15 @@ def _message(error: ValidationError) -> str:
     return str(first["msg"]).removeprefix("Value error, ")
 
 
-def answer_error(name: str, value: object) -> str:
-    """What is allowed, when ``value`` is not; '' when it is (for copier.yml validators)."""
+def answer_error(name: str, value: object, *, short: bool = False) -> str:
+    """What is allowed, when ``value`` is not; '' when it is. ``short``: the form that fits
+    copier's one-line prompt message (copier.yml validators)."""
     try:
         Answers.__pydantic_validator__.validate_assignment(
             Answers.model_construct(), name, value, strict=True
         )
     except ValidationError as error:
-        return _message(error)
+        return _message(error, short=short)
     return ""
 
 
@@ -247,6 +325,8 @@ def answers_from_data(data: list[str], answers: dict[str, Any] | None = None) ->
         if not sep or not name.strip():
             raise AnswerError(f"--data {item[:40]!r} is not QUESTION=ANSWER")
         answers[name.strip()] = value
+    if "owner_team" in answers:
+        answers["owner_team"] = team_slug(answers["owner_team"])
     for name in answers:
         if name in PLATFORM_CONSTANTS:
             raise AnswerError(f"{name} is set by the platform, not answered: remove it")

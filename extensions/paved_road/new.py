@@ -3,9 +3,11 @@
 Copier alone answers some bad input with a traceback, or after it has written half a product
 (a non-empty destination under ``--defaults``). This command checks what it can first: the
 answers (with the same model the template's validators use), the destination, the template
-and any data file. Only then does it call copier, and then ``make setup``.
+and any data file. Only then does it call copier, commits what it wrote (new_finish.py), runs
+``make setup``, and ends with what to type next.
 
-Exit 0: created (and set up); 1: created, but ``make setup`` failed; 2: refused, nothing written.
+Exit 0: created (and set up); 1: created, but the commit or ``make setup`` failed; 2: refused,
+nothing written; 130: cancelled (Ctrl-C), nothing written.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from .answers import AnswerError, answers_from_data
 from .destination import DestinationError, check_destination
+from .new_finish import CommitFailed, first_commit, next_steps
 
 # The template this package was installed from, when it runs from a checkout of the template.
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -30,13 +33,21 @@ class Refused(Exception):
     """Bad input: the message is one line that says what to fix."""
 
 
+class Cancelled(Exception):
+    """Ctrl-C before the product was written in full."""
+
+
+CANCELLED = 130  # the shell's code for a command stopped by SIGINT
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "new",
         help="create a product from the template (checks every answer first)",
         description="Check the answers, the destination, the template and any data file; then "
-        "run copier and `make setup`. Exit 0: created; 1: created, but `make setup` failed; "
-        "2: refused, nothing written.",
+        "run copier, commit the product and run `make setup`. Exit 0: created; 1: created, but "
+        "the commit or `make setup` failed; 2: refused, nothing written; 130: cancelled "
+        "(Ctrl-C), nothing written.",
     )
     parser.add_argument("destination", type=Path, help="a new or empty folder for the product")
     parser.add_argument(
@@ -77,20 +88,80 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    destination: Path = args.destination
+    # What the destination held before copier ran (None: not checked yet, so Ctrl-C leaves it
+    # alone; True: absent or empty, so whatever is there after Ctrl-C is copier's).
+    was_empty: bool | None = None
+    existed = False
     try:
         template = template_source(args.template)
         _check_ref(template, args.vcs_ref)
         answers = given_answers(args.data_file, args.data)
         check_interaction(answers, defaults=args.defaults)
-        check_destination(args.destination, overwrite=args.overwrite)
+        check_destination(destination, overwrite=args.overwrite)
+        existed = destination.exists()
+        was_empty = not existed or not any(destination.iterdir())
         _find_uv()
         _copy(template, args, answers)
     except (Refused, DestinationError) as refusal:
         print(f"paved-road new: {refusal}", file=sys.stderr)
         return 2
-    if args.no_setup:
-        return 0
-    return _setup(args.destination)
+    except (Cancelled, KeyboardInterrupt):
+        if was_empty is False:  # --overwrite: the folder's own files are never touched
+            print(f"paved-road new: cancelled; {destination} may hold part of the product's "
+                  "files", file=sys.stderr)  # fmt: skip
+            return CANCELLED
+        if was_empty:
+            _empty(destination, remove=not existed)
+        print("paved-road new: cancelled, nothing written", file=sys.stderr)
+        return CANCELLED
+    return _finish(destination, set_up=not args.no_setup)
+
+
+def _empty(destination: Path, *, remove: bool) -> None:
+    """Take away what copier wrote before Ctrl-C (it was absent or empty before)."""
+    if remove:
+        shutil.rmtree(destination, ignore_errors=True)
+    elif destination.is_dir():
+        for child in destination.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+
+def _finish(destination: Path, *, set_up: bool) -> int:
+    """Commit, set up, and say what to do next. Created is created: a failure from here on is
+    exit 1 with what to do, and the product stays."""
+    code = 0
+    try:
+        print(first_commit(destination, _product_name(destination)))
+    except CommitFailed as failure:
+        print(f"paved-road new: created {destination}, but git could not commit it ({failure}): "
+              "commit it yourself", file=sys.stderr)  # fmt: skip
+        code = 1
+    if set_up:
+        try:
+            code = _setup(destination) or code
+        except KeyboardInterrupt:
+            print(f"paved-road new: setup cancelled; {destination} is created: run `make setup` "
+                  "there", file=sys.stderr)  # fmt: skip
+            return CANCELLED
+    if code == 0:
+        print("\n".join(next_steps(destination, set_up=set_up)))
+    return code
+
+
+def _product_name(destination: Path) -> str:
+    """The product's name from its answers file (the prompt may have asked for it)."""
+    import yaml  # noqa: PLC0415 - only once a product exists
+
+    try:
+        recorded = yaml.safe_load((destination / ".copier-answers.yml").read_text("utf-8"))
+    except (OSError, yaml.YAMLError):
+        recorded = None
+    name = recorded.get("product_name") if isinstance(recorded, dict) else None
+    return str(name) if name else "the product"
 
 
 # --- the template --------------------------------------------------------------------------
@@ -183,7 +254,7 @@ def _find_uv() -> None:
 
 def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> None:
     import copier  # noqa: PLC0415 - about 0.6 s: only once every check has passed
-    from copier.errors import CopierError, UserMessageError  # noqa: PLC0415
+    from copier.errors import CopierAnswersInterrupt, CopierError, UserMessageError  # noqa: PLC0415
     from plumbum import ProcessExecutionError, local  # noqa: PLC0415 - copier's process layer
 
     try:
@@ -198,7 +269,11 @@ def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> N
                 defaults=args.defaults,
                 overwrite=args.overwrite,
                 unsafe=True,  # the template's own extensions and its `uv lock` task
+                quiet=True,  # the list of files and copier's own next steps: new says its own
             )
+    except (CopierAnswersInterrupt, KeyboardInterrupt):
+        # Before CopierError: copier's interrupt is one, and its text is an AnswersMap repr.
+        raise Cancelled from None
     except UserMessageError as error:
         raise Refused(str(error).strip().splitlines()[-1]) from None
     except ValueError as error:
