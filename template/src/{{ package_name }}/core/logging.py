@@ -1,4 +1,5 @@
-"""Structured logging: one JSON object per line on stdout, ready for any log pipeline."""
+"""Structured logging: one JSON object per line on stdout, ready for any log pipeline; in
+development, the same fields as readable text (time, level, logger, message, key=value)."""
 
 import json
 import logging
@@ -21,6 +22,20 @@ _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {
 }
 
 
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    """What a line says beyond time, level, logger and message."""
+    fields = {key: value for key, value in record.__dict__.items() if key not in _STANDARD_ATTRS}
+    # Added here rather than on the record, so an explicit `extra={"request_id": ...}` wins
+    # instead of colliding with it (logging refuses extras that overwrite record fields).
+    current = request_id.get()
+    if current is not None:
+        fields.setdefault("request_id", current)
+    who = subject.get()
+    if who is not None:
+        fields.setdefault("subject", who)
+    return fields
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -29,20 +44,25 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(
-            {key: value for key, value in record.__dict__.items() if key not in _STANDARD_ATTRS}
-        )
-        # Added here rather than on the record, so an explicit `extra={"request_id": ...}` wins
-        # instead of colliding with it (logging refuses extras that overwrite record fields).
-        current = request_id.get()
-        if current is not None:
-            entry.setdefault("request_id", current)
-        who = subject.get()
-        if who is not None:
-            entry.setdefault("subject", who)
+        entry.update(_fields(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """For people at a terminal (`make dev`): `12:04:05 INFO  app: saved  request_id=...`,
+    and a traceback as Python prints it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        line = f"{moment} {record.levelname:<5} {record.name}: {record.getMessage()}"
+        extras = "  ".join(f"{key}={value}" for key, value in _fields(record).items())
+        if extras:
+            line = f"{line}  {extras}"
+        if record.exc_info:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return line
 
 
 # Loggers that write SQL statements with their values (user data) at INFO or DEBUG: the
@@ -51,9 +71,10 @@ class JsonFormatter(logging.Formatter):
 SQL_LOGGERS = ("sqlalchemy", "aiosqlite", "psycopg")
 
 
-def configure_logging(level: str, *, log_sql: bool = False) -> None:
+def configure_logging(level: str, *, log_sql: bool = False, readable: bool = False) -> None:
+    """Log to stdout: JSON lines, or readable text (``readable``: development's default)."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(TextFormatter() if readable else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
