@@ -1,0 +1,146 @@
+"""Time a product engineer's loop on the default product: warm `make check` with and without the
+browser tests, `make test-fast`, and `make dev` until it serves. Baseline and candidate side
+by side, paired: each round runs every command on both products, in alternating order, so
+the load of a shared machine hits both alike. Prints medians, ratios and the load average.
+
+The candidate is this checkout as it is (uncommitted edits included); the baseline is a git
+ref of it (default: main). Each is rendered with the default answers and `make setup`, then
+every command runs once unmeasured (warm: caches of mypy, ruff, pytest, uv and npm filled).
+
+    .venv/bin/python benchmarks/bench_make_check.py [--baseline main] [--rounds 3]
+        [--workdir build/bench-make-check]   (kept: a second run skips the set-up)
+
+Targets (issue 19): `make check` at most 45 s with the browser tests and 15 s without them;
+`make dev` serving in under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support import REPO_ROOT, free_port, init_repo, snapshot_template, tool_env
+
+ANSWERS = ["--data", "product_name=Bench Shop"]
+# What each measurement runs, by name. `check without browser` is `make check` with pytest
+# told to leave the browser tests out: the same for both products, whatever their Makefile.
+COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "make check": (["make", "check"], {}),
+    "make check, no browser tests": (["make", "check"], {"PYTEST_ADDOPTS": "-m 'not browser'"}),
+    "make test-fast": (["make", "test-fast"], {}),
+}
+DEV = "make dev (until /healthz answers)"
+
+
+def _template_at(ref: str, dst: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dst, filter="data")
+    init_repo(dst)
+    return dst
+
+
+def _product(template: Path, dst: Path) -> Path:
+    if (dst / ".venv").is_dir():
+        return dst  # set up by an earlier run (--workdir kept)
+    command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
+               "-r", "HEAD", *ANSWERS, str(template), str(dst)]  # fmt: skip
+    subprocess.run(command, check=True, env=tool_env())
+    subprocess.run(["make", "setup"], cwd=dst, check=True, env=tool_env(),
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    return dst
+
+
+def _timed(product: Path, command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=product, env=tool_env(**env), capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-3000:]
+        raise SystemExit(f"{' '.join(command)} failed in {product}:\n{tail}")
+    return elapsed
+
+
+def _dev_serving(product: Path) -> float:
+    port = free_port()
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        ["make", "dev", f"PORT={port}"], cwd=product, env=tool_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        while time.perf_counter() - start < 120:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit(f"make dev did not serve within 120 s in {product}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="main", help="git ref of this checkout")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "build" / "bench-make-check")
+    parser.add_argument("--only", choices=[*COMMANDS, DEV], action="append")
+    args = parser.parse_args()
+    work: Path = args.workdir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    products = {}
+    for name, make_template in (
+        ("baseline", lambda dst: _template_at(args.baseline, dst)),
+        ("candidate", snapshot_template),
+    ):
+        template = work / f"{name}-template"
+        if not template.is_dir():
+            make_template(template)
+        products[name] = _product(template, work / f"{name}-product")
+    print(f"load average before: {_load()}", flush=True)
+    wanted = args.only or [*COMMANDS, DEV]
+    for product in products.values():  # warm: every cache filled once, not measured
+        for name in wanted:
+            if name in COMMANDS:
+                _timed(product, *COMMANDS[name])
+    times: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(args.rounds):
+        order = list(products.items())
+        if round_ % 2:
+            order.reverse()
+        for name in wanted:
+            for which, product in order:
+                took = _dev_serving(product) if name == DEV else _timed(product, *COMMANDS[name])
+                times.setdefault((name, which), []).append(took)
+                print(f"round {round_ + 1}: {name:<32} {which:<9} {took:6.1f} s", flush=True)
+    print(f"load average after: {_load()}\n")
+    print(f"{'median of ' + str(args.rounds):<34} {'baseline':>9} {'candidate':>10} {'ratio':>6}")
+    for name in wanted:
+        base = statistics.median(times[(name, "baseline")])
+        cand = statistics.median(times[(name, "candidate")])
+        print(f"{name:<34} {base:8.1f}s {cand:9.1f}s {cand / base:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
