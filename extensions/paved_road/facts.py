@@ -27,9 +27,19 @@ def policy_entries(policy_text: str, kind: str) -> list[dict[str, Any]]:
     ]
 
 
+# `NAME ?= value` (or := or =) with a plain value: what `$(NAME)` in a description stands for.
+_PLAIN_VARIABLE = re.compile(r"^([A-Z_]+) *[?:]?= *([^$\s#]+) *$", re.MULTILINE)
+
+
 def make_help(makefile_text: str) -> list[tuple[str, str]]:
-    """(target, description) of every target the rendered Makefile documents, in order."""
-    return [(match[1], match[2].strip()) for match in _HELP.finditer(makefile_text)]
+    """(target, description) of every target the rendered Makefile documents, in order, with
+    its plain variables expanded as `make help` shows them (`http://127.0.0.1:8000`)."""
+    values = dict(_PLAIN_VARIABLE.findall(makefile_text))
+
+    def expand(text: str) -> str:
+        return re.sub(r"\$\(([A-Z_]+)\)", lambda ref: values.get(ref[1], ref[0]), text)
+
+    return [(match[1], expand(match[2].strip())) for match in _HELP.finditer(makefile_text)]
 
 
 def managed_parts(entry: dict[str, Any]) -> str:

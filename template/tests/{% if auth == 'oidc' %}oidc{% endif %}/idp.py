@@ -4,6 +4,7 @@ It signs access tokens with its own RSA keys (PyJWT), rotates them, counts the r
 answers and can go down, so the app's verification is tested end to end, over the network.
 """
 
+import itertools
 import json
 import threading
 import time
@@ -14,6 +15,19 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+# An RSA key takes a tenth of a second of CPU to make: the tests cycle through a few, made once.
+# Any four keys made one after the other differ, as the keys of one test's issuers must.
+_KEY_POOL: list[rsa.RSAPrivateKey] = []
+_KEYS_MADE = itertools.count()
+
+
+def _a_key() -> rsa.RSAPrivateKey:
+    index = next(_KEYS_MADE) % 4
+    if index == len(_KEY_POOL):
+        _KEY_POOL.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _KEY_POOL[index]
 
 
 class TestIssuer:
@@ -33,7 +47,7 @@ class TestIssuer:
         return f"http://127.0.0.1:{self._server.server_port}"
 
     def add_key(self, kid: str) -> rsa.RSAPrivateKey:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key = _a_key()
         self.keys[kid] = key
         return key
 
@@ -97,7 +111,10 @@ class TestIssuer:
         return Handler
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() waits for the loop to notice (0.5 s by default, per test).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
