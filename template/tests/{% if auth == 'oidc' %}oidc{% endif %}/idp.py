@@ -16,7 +16,6 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-
 # An RSA key takes a tenth of a second of CPU to make: the tests cycle through a few, made once.
 # Any four keys made one after the other differ, as the keys of one test's issuers must.
 _KEY_POOL: list[rsa.RSAPrivateKey] = []
