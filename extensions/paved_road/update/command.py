@@ -23,6 +23,7 @@ from .approval import check_source
 from .children import contained
 from .interrupts import Interrupted, deferred, signals_interrupt
 from .lockfile import LOCK, PYPROJECT, relock
+from .migration_merge import merge_heads, merged_note
 from .outcome import Outcome, read_outcome
 from .product import (
     ANSWERS_FILE,
@@ -253,6 +254,8 @@ def _prepare(
         stages.reached("scratch")
         _run_copier(scratch.product, product, args)
         stages.reached("copier")
+        # Alembic refuses two heads: the template's new migration and the product's own.
+        merged = merge_heads(scratch.product)
         outcome, lock_note = _outcome_with_lock(scratch.product)
         after = read_answers(scratch.product)
         notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
@@ -266,7 +269,7 @@ def _prepare(
             "new": after.commit,
             "outcome": dataclasses.asdict(outcome),
             "notes": notes,
-            "lock": _join(lock_note, _lag_note(lag)),
+            "lock": _join(merged_note(merged) if merged else None, lock_note, _lag_note(lag)),
         }
         plan = apply.prepare(run_.folder, scratch.root, root, answers, report)
         stages.reached("ready")
