@@ -92,7 +92,7 @@ def test_merge_migration_is_the_same_file_on_every_run(tmp_path: Path) -> None:
     first = merge_heads(product)
     assert first is not None and first.heads == ("0004", "5e6f7a8b9c0d")
     text = (product / first.path).read_text()
-    assert heads(versions) == (first.path.stem.split("_merge_template")[0],)
+    assert heads(versions) == (first.path.stem.removesuffix("_template_and_product_migrations"),)
     assert merge_heads(product) is None  # merged: one head, nothing written again
     (product / first.path).unlink()
     second = merge_heads(product)
@@ -179,7 +179,7 @@ def test_the_update_merges_the_template_migration_with_the_products_and_it_migra
     checked = updated.run("python", "-m", f"{updated.package}.migrations.check", check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr  # make migrations-check
     upgraded = updated.run("alembic", "upgrade", "head")  # make migrate
-    revision = merge.stem.split("_merge_template")[0]
+    revision = merge.stem.removesuffix("_template_and_product_migrations")
     assert f"Running upgrade 0004, 5e6f7a8b9c0d -> {revision}" in upgraded.stderr
 
 

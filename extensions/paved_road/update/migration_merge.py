@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ALEMBIC_INI = "alembic.ini"
-MERGE_SLUG = "merge_template_and_product_migrations"
+MERGE_SLUG = "template_and_product_migrations"
 
 
 @dataclass(frozen=True)
