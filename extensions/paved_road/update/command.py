@@ -295,7 +295,7 @@ def _join(*lines: str | None) -> str | None:
 def _finish(product: Path, args: argparse.Namespace, outcome: Outcome) -> int:
     if args.no_drift:
         return EXIT_CONFLICTS if outcome.conflicts else EXIT_OK
-    drift_exit = _drift(product)
+    drift_exit = _drift(product, args)
     if outcome.conflicts:
         return EXIT_CONFLICTS
     return EXIT_DRIFT if drift_exit != 0 else EXIT_OK
@@ -365,10 +365,17 @@ def _print_summary(old: str, new: str, outcome: Outcome, notes: str, lock: str |
     print()
 
 
-def _drift(product: Path) -> int:
-    # The update just rendered the recorded source; whether that source is the platform's is
-    # for CI's drift check (which approves only the platform's sources).
-    report = run_check(product, approve_recorded=True)
+def _drift(product: Path, args: argparse.Namespace) -> int:
+    # The update just rendered the recorded source, approved as `check_source` approved it;
+    # the note says so only when an option of this run trusted it. It may be at a commit that
+    # is no release (--vcs-ref): rendered anyway, and reported as such.
+    trusted = "`paved-road update --local-template` was given" if args.local_template else None
+    report = run_check(
+        product,
+        approved_sources=args.approved_source,
+        trusted_because=trusted,
+        releases_only=False,
+    )
     if report.status == "error":  # e.g. a broken waivers file: the update itself is written
         print(
             f"paved-road update: updated, but the drift check cannot run: {report.error}",
