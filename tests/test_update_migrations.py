@@ -19,7 +19,7 @@ from paved_road.update.migration_merge import heads, merge_heads
 from tests.cases import CHECK_CASES
 from tests.postgres import PostgresCluster, package_of
 from tests.support import commit_all, copy_product, init_repo, run
-from tests.update_support import Versions, later_release, update
+from tests.update_support import GIT_IDENTITY, Versions, later_release
 
 VERSIONS = "src/{pkg}/migrations/versions"
 TEMPLATE_VERSIONS = "template/src/{{ package_name }}/migrations/versions"
@@ -104,7 +104,8 @@ class Updated:
     product: Path
     package: str
     own: Path  # the product's own migration
-    output: str  # what `paved-road update` printed
+    template: Path  # the template the product records, a path
+    output: str  # what `make update` printed
     env: dict[str, str]  # points the product at its database
 
     def run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -141,13 +142,14 @@ def updated(
     init_repo(product)
     commit_all(product, "our own migration")
 
-    result = update(product, "--defaults")
+    # As people run it: `make update`, from the template the product records (a path here).
+    result = run(["make", "update", "UPDATE_ARGS=--defaults"], product, False, **GIT_IDENTITY)
 
     assert result.returncode == 0, result.stdout + result.stderr
     url = _database(request.param, request, tmp_path, package)
     env = {f"{env_prefix(package)}DATABASE_URL": url}
     run(["uv", "sync", "--locked", "--quiet"], cwd=product, **env)
-    return Updated(product, package, own, result.stdout, env)
+    return Updated(product, package, own, template, result.stdout, env)
 
 
 def _merge_written(updated: Updated) -> Path:
@@ -210,3 +212,20 @@ def test_the_merge_passes_the_checks_and_without_it_migrations_check_says_so(
             updated.run(*tool, *files)
     finally:
         by_alembic.unlink()
+
+
+@pytest.mark.slow(reason="a real update, then uv sync and alembic in the product")
+@pytest.mark.parametrize("updated", [pytest.param("sqlite", id="sqlite")], indirect=True)
+def test_make_update_takes_paved_road_from_the_template_on_this_machine(
+    updated: Updated,
+) -> None:
+    """A product made from a path: `make update` installs paved-road from that template's
+    newest release (`git+file://`, as docs/updating.md shows) and trusts it as a template on
+    this machine; the drift note names the option that trusted it."""
+    lines = updated.output.splitlines()
+    assert lines[0] == f"paved-road update, from git+file://{updated.template}@v99.0.0"
+    assert any(line.startswith("Template v") and line.endswith(" -> v99.0.0") for line in lines)
+    assert (
+        f"template source {updated.template} is not the platform's; checked against it because "
+        "`paved-road update --local-template` was given. CI accepts only the platform's sources"
+    ) in " ".join(line.strip() for line in lines)
