@@ -24,7 +24,7 @@ from ..drift import CannotCheck, Report, run_check
 from ..drift.answers_file import ANSWERS_FILE, read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.product_file import read_product_file
-from ..drift.render import cache_key
+from ..drift.rendering import group_key
 from .aggregate import error_result, product_result, roadless_result
 from .clones import CannotFetch
 from .fleet_file import Fleet, Product
@@ -98,7 +98,7 @@ def _plan(
         if known is None
         else result_key(checkout.commit, recorded.src_path, known, today, approved)
     )
-    return key, cache_key(recorded, recorded.commit), known
+    return key, group_key(recorded), known
 
 
 @dataclass(frozen=True)

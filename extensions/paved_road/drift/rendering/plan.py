@@ -23,8 +23,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .errors import CannotCheck
-from .policy import POLICY_FILE, Policy, parse_policy
+from ..errors import CannotCheck
+from ..policy import POLICY_FILE, Policy, parse_policy
 
 SUFFIX = ".jinja"
 NAMES = ".paved-road-drift-names"

@@ -10,6 +10,10 @@ drift hands it exactly the commit's files instead:
 
 Either way copier is still the renderer. ``None`` means the commit cannot be named for a
 shallow fetch (an abbreviated SHA of a remote template): the caller lets copier clone.
+
+A fleet renders one commit for many products: the commit's files are written once per process
+(``working_copy``) and each render gets a copy made of hard links (a render leaves out files
+by removing them from its copy, never from the shared one; copier only reads a template).
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+from multiprocessing import util
 from pathlib import Path
 
-from ..template_source import git_url
-from .errors import CannotCheck
+from ...template_source import git_url
+from ..errors import CannotCheck
 
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 _FULL_SHA_LENGTHS = (40, 64)
@@ -99,3 +105,37 @@ def template_tree(src_path: str, commit: str, pinned: str | None, dst: Path) -> 
             return dst
         shutil.rmtree(dst, ignore_errors=True)
     return None
+
+
+_TREES: dict[tuple[str, str], Path | None] = {}
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system (a cache folder elsewhere): a plain copy
+        shutil.copy2(source, target)
+
+
+def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
+    """The template's files at ``commit`` in ``dst`` (hard links to this process's one copy of
+    that commit), or None when copier must clone. Only a commit named immutably (``pinned``)
+    is shared; any other is written afresh."""
+    if pinned is None:
+        return template_tree(src_path, commit, pinned, dst)
+    key = (src_path, pinned)
+    if key not in _TREES:
+        scratch = Path(tempfile.mkdtemp(prefix="paved-road-template-"))
+        # Removed at exit, also by a fleet's worker processes (which skip atexit handlers).
+        util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=0)
+        _TREES[key] = template_tree(src_path, commit, pinned, scratch / "tree")
+    shared = _TREES[key]
+    if shared is None:
+        return None
+    shutil.copytree(shared, dst, symlinks=True, copy_function=_link_or_copy)
+    return dst
+
+
+def forget() -> None:
+    """Forget the shared copies, as a new process would start (their folders go at exit)."""
+    _TREES.clear()
