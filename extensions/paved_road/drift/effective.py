@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from .. import bounded
 from .errors import CannotCheck
 from .manifests import manifest_problems
 from .pod_security import containers, image_name, pod_problems, pod_specs
@@ -76,15 +77,17 @@ def build(kustomization: Path, deploy: Path) -> tuple[list[dict[str, Any]] | Non
 
 def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
     try:
-        result = subprocess.run(
+        result = bounded.run(
             [kubectl(), "kustomize", "--", str(overlay)],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
             check=False,
         )
-    except subprocess.TimeoutExpired:
-        return None, f"kubectl kustomize gave no answer in {TIMEOUT_SECONDS} s"
+    except subprocess.TimeoutExpired:  # a hang of the tool says nothing about the product
+        raise CannotCheck(
+            f"kubectl kustomize made no progress for {TIMEOUT_SECONDS} s: run the check again"
+        ) from None
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         return None, (lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed")

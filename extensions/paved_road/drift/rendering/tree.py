@@ -25,6 +25,7 @@ import tempfile
 from multiprocessing import util
 from pathlib import Path
 
+from ... import bounded
 from ...template_source import git_url
 from ..errors import CannotCheck
 
@@ -34,7 +35,7 @@ TIMEOUT_SECONDS = 120
 
 
 def _git(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return bounded.run(
         ["git", *args],
         cwd=cwd,
         capture_output=True,
