@@ -24,10 +24,10 @@ import contextlib
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2.utils import _PassArg
+if TYPE_CHECKING:  # imported when a render starts: building drift's parser must not pay it
+    import jinja2
 
 _SCOPES_KEPT = 8  # template identities remembered per process: memory is per template
 _SCOPES: OrderedDict[Hashable, dict[tuple[Any, ...], Any]] = OrderedDict()
@@ -57,6 +57,8 @@ def _name(obj: object) -> str:
 
 def _calls(functions: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """Each filter or test by name with how Jinja passes it arguments (read when compiling)."""
+    from jinja2.utils import _PassArg  # noqa: PLC0415
+
     return tuple(sorted((name, repr(_PassArg.from_obj(f))) for name, f in functions.items()))
 
 
@@ -85,6 +87,8 @@ def compiles_remembered(scope: Hashable | None = None) -> Iterator[None]:
     already compiled with an environment of the same fingerprint. With a ``scope`` (a template
     identity) the memo outlives the render for the next one of that scope; without, it is
     this render's alone."""
+    import jinja2  # noqa: PLC0415
+
     original = jinja2.Environment.compile
     if scope is None:
         remembered: dict[tuple[Any, ...], Any] = {}

@@ -23,7 +23,7 @@ from .. import effective, policy
 from ..answers_file import ANSWERS_FILE, Recorded
 from ..errors import CannotCheck
 from ..versions import DESCRIBE_RE
-from . import compiled, plan, store, tree
+from . import compiled, copier_run, plan, store, tree
 from .copier_run import copier_render
 from .key import render_key, template_scope
 
@@ -169,6 +169,7 @@ def clear_memory_cache() -> None:
     _rendered_files.cache_clear()
     recorded_keys.cache_clear()
     compiled.forget()
+    copier_run.forget()
     tree.forget()
     policy.load_policy.cache_clear()
     effective.project_slug.cache_clear()

@@ -18,12 +18,20 @@ by removing them from its copy, never from the shared one; copier only reads a t
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import subprocess
 import tempfile
 from multiprocessing import util
 from pathlib import Path
+
+import yaml
+
+try:  # libyaml when present: the template's copier.yml is read once per commit
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from ... import bounded
 from ...template_source import git_url
@@ -118,6 +126,24 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+def _precompile(tree: Path) -> None:
+    """Byte-compile the template's own extension code (the folders of ``_jinja_extensions``
+    entries) in the shared copy: copier imports it afresh from each render's copy, which would
+    otherwise compile every module again. The links carry the bytecode along, and Python
+    checks it against each source's size and time, which links share."""
+    configs = [tree / name for name in ("copier.yml", "copier.yaml") if (tree / name).is_file()]
+    try:
+        config = yaml.load(configs[0].read_bytes(), Loader=_Loader) if len(configs) == 1 else {}
+    except yaml.YAMLError:
+        return
+    entries = config.get("_jinja_extensions") if isinstance(config, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        source = str(entry).split(":", 1)[0]
+        folder = (tree / source).parent
+        if source.endswith(".py") and folder.resolve().is_relative_to(tree.resolve()):
+            compileall.compile_dir(folder, quiet=2)
+
+
 def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
     """The template's files at ``commit`` in ``dst`` (hard links to this process's one copy of
     that commit), or None when copier must clone. Only a commit named immutably (``pinned``)
@@ -130,6 +156,8 @@ def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> P
         # Removed at exit, also by a fleet's worker processes (which skip atexit handlers).
         util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=0)
         _TREES[key] = template_tree(src_path, commit, pinned, scratch / "tree")
+        if _TREES[key] is not None:
+            _precompile(scratch / "tree")
     shared = _TREES[key]
     if shared is None:
         return None
