@@ -75,6 +75,7 @@ def _render_into(recorded: Recorded, pinned: str | None, dst: Path) -> None:
         if unneeded is not None:
             plan.prune(unneeded, folder)
         copier(str(folder), None, dst)
+        tree.keep_bytecode(folder, recorded.src_path, pinned)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(dst.with_name("plan"), ignore_errors=True)

@@ -18,7 +18,7 @@ by removing them from its copy, never from the shared one; copier only reads a t
 
 from __future__ import annotations
 
-import compileall
+import contextlib
 import os
 import shutil
 import subprocess
@@ -126,22 +126,36 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _precompile(tree: Path) -> None:
-    """Byte-compile the template's own extension code (the folders of ``_jinja_extensions``
-    entries) in the shared copy: copier imports it afresh from each render's copy, which would
-    otherwise compile every module again. The links carry the bytecode along, and Python
-    checks it against each source's size and time, which links share."""
+def _extension_folders(tree: Path) -> list[Path]:
+    """The folders of the template's ``_jinja_extensions`` files (``path/file.py:Class``)."""
     configs = [tree / name for name in ("copier.yml", "copier.yaml") if (tree / name).is_file()]
     try:
         config = yaml.load(configs[0].read_bytes(), Loader=_Loader) if len(configs) == 1 else {}
     except yaml.YAMLError:
-        return
+        return []
     entries = config.get("_jinja_extensions") if isinstance(config, dict) else None
+    found = []
     for entry in entries if isinstance(entries, list) else ():
         source = str(entry).split(":", 1)[0]
-        folder = (tree / source).parent
-        if source.endswith(".py") and folder.resolve().is_relative_to(tree.resolve()):
-            compileall.compile_dir(folder, quiet=2)
+        if source.endswith(".py") and (tree / source).parent.resolve().is_relative_to(tree):
+            found.append((tree / source).parent.relative_to(tree))
+    return found
+
+
+def keep_bytecode(copy: Path, src_path: str, pinned: str | None) -> None:
+    """Move the bytecode Python wrote while copier imported the template's extension code from
+    ``copy`` into the shared copy of that commit: later copies link it, and their imports
+    compile nothing (Python checks it against each source's size and time, which links
+    share). Only the extensions' folders: nothing joins the files copier renders."""
+    shared = _TREES.get((src_path, pinned)) if pinned is not None else None
+    if shared is None:
+        return
+    for folder in _extension_folders(shared.resolve()):
+        for cache in sorted((copy / folder).rglob("__pycache__")):
+            target = shared / cache.relative_to(copy)
+            if not target.exists():
+                with contextlib.suppress(OSError):  # another file system: compile again
+                    cache.rename(target)
 
 
 def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
@@ -156,8 +170,6 @@ def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> P
         # Removed at exit, also by a fleet's worker processes (which skip atexit handlers).
         util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=0)
         _TREES[key] = template_tree(src_path, commit, pinned, scratch / "tree")
-        if _TREES[key] is not None:
-            _precompile(scratch / "tree")
     shared = _TREES[key]
     if shared is None:
         return None
