@@ -69,17 +69,20 @@ def run(args: list[str], *, timeout: float, input: Any = None, **options: Any):
     with subprocess.Popen(args, **options) as process:
         last, still_since = 0.0, time.monotonic()
         pending = input
-        while True:
-            try:
-                out, err = process.communicate(pending, timeout=TICK)
-                break
-            except subprocess.TimeoutExpired:
-                pending = None  # already handed over; communicate keeps the rest going
-            used, now = tree_cpu(process.pid), time.monotonic()
-            if used > last:
-                last, still_since = used, now
-            if used >= timeout or now - still_since >= timeout:
-                process.kill()
-                process.communicate()
-                raise subprocess.TimeoutExpired(args, timeout) from None
+        try:
+            while True:
+                try:
+                    out, err = process.communicate(pending, timeout=TICK)
+                    break
+                except subprocess.TimeoutExpired:
+                    pending = None  # already handed over; communicate keeps the rest going
+                used, now = tree_cpu(process.pid), time.monotonic()
+                if used > last:
+                    last, still_since = used, now
+                if used >= timeout or now - still_since >= timeout:
+                    raise subprocess.TimeoutExpired(args, timeout) from None
+        except BaseException:  # the bound, or the caller stopped (a fleet product's bound)
+            process.kill()  # as subprocess.run does: never wait for a child that hangs
+            process.communicate()
+            raise
     return subprocess.CompletedProcess(args, process.returncode, out, err)
