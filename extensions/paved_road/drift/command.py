@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .check import run_check
 from .formats import FORMATS, cannot_check_line
+from .identity import stamp
 from .report import Report
 
 
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             approve_recorded=args.approve_recorded_source,
             waiver_signers=args.waiver_signers,
         )
+    stamp(report, args.path.resolve())
     if report.error is None or args.format != "text":
         sys.stdout.write(FORMATS[args.format](report))
     if args.summary is not None and problem is None:

@@ -2,19 +2,25 @@
 
 Registering costs nothing: each handler imports what it needs when it runs.
 Exit codes: 0 every product in policy (or updated, or adopted); 1 some product violates, is
-not on the paved road, cannot be checked or did not update or adopt cleanly; 2 the fleet file
-(or the reports folder) is unusable; 130 Ctrl-C.
+not on the paved road, cannot be checked or did not update or adopt cleanly, and every report
+asked for is written; 2 the fleet file (or the reports folder, or an option) is unusable;
+3 paved-road itself failed (a bug): one line, no report written; 130 Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
+EXIT_BAD_INPUT, EXIT_CRASH, EXIT_INTERRUPTED = 2, 3, 130
+
+# collect: products' CI checks on every push and weekly; an older report is not today's verdict.
+MAX_AGE_DAYS = 7
 
 # One product's check (render, compare) takes seconds; ten minutes means it is stuck.
 PRODUCT_TIMEOUT_SECONDS = 600
@@ -123,7 +129,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     collect.add_argument("folder", type=Path, metavar="DIR", help="folder of drift JSON reports")
     collect.add_argument(
-        "--fleet", type=Path, metavar="FLEET", help="fleet file: teams, tiers, missing reports"
+        "--fleet",
+        type=Path,
+        metavar="FLEET",
+        help="fleet file: teams, tiers, missing reports; reports of other products are refused",
+    )
+    collect.add_argument(
+        "--max-age",
+        type=int,
+        default=MAX_AGE_DAYS,
+        metavar="DAYS",
+        help="a report checked longer ago than this is stale: its product's row is an error "
+        f"(default: {MAX_AGE_DAYS})",
     )
     _add_outputs(collect)
     collect.set_defaults(handler=run_collect_command)
@@ -186,16 +203,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     adopt.set_defaults(handler=run_adopt_command)
 
 
+def _no_traceback(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """A bug while checking or reporting is exit 3 and one line, never a traceback ending in
+    exit 1, which CI would read as "violations, report written"."""
+
+    @functools.wraps(handler)
+    def guarded(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except Exception as error:  # the one place a bug becomes a line
+            why = " ".join(str(error).split())[:300]
+            print(
+                f"paved-road fleet: internal error ({type(error).__name__}: {why}); no report "
+                "was written: please report this",
+                file=sys.stderr,
+            )
+            return EXIT_CRASH
+
+    return guarded
+
+
 def _fail(message: str) -> int:
     print(f"paved-road fleet: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
-def _report(rows: list, source: str, args: argparse.Namespace) -> int:  # type: ignore[type-arg]
+def _report(
+    rows: list,  # type: ignore[type-arg]
+    source: str,
+    args: argparse.Namespace,
+    refused: list | None = None,  # type: ignore[type-arg]
+) -> int:
     from .aggregate import build_report  # noqa: PLC0415
     from .outputs import WRITERS, text, write_reports  # noqa: PLC0415
 
-    report = build_report(rows, fleet=source, today=dt.date.today())
+    report = build_report(rows, fleet=source, today=dt.date.today(), refused=refused)
     targets = {
         kind: path
         for kind in ("json", "markdown", "html", "backstage")
@@ -209,6 +251,7 @@ def _report(rows: list, source: str, args: argparse.Namespace) -> int:  # type: 
     return report.summary.exit_code
 
 
+@_no_traceback
 def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
     from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
@@ -260,18 +303,29 @@ def run_check_command(args: argparse.Namespace) -> int:
     return _report(rows, str(args.fleet), args)
 
 
+@_no_traceback
 def run_collect_command(args: argparse.Namespace) -> int:
     from .collect import NothingToCollect, collect  # noqa: PLC0415
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
 
+    if args.max_age < 0:
+        return _fail("--max-age must be 0 days or more")
     try:
         fleet = load_fleet(args.fleet) if args.fleet is not None else None
-        rows = collect(args.folder, fleet)
+        found = collect(args.folder, fleet, max_age=args.max_age)
     except (FleetFileError, NothingToCollect) as error:
         return _fail(str(error))
-    return _report(rows, str(args.folder), args)
+    if found.ignored:
+        print(
+            f"paved-road fleet: ignored {found.ignored} JSON file(s) that are not drift reports",
+            file=sys.stderr,
+        )
+    for refused in found.refused:
+        print(f"paved-road fleet: refused {refused.file}: {refused.reason}", file=sys.stderr)
+    return _report(found.rows, str(args.folder), args, found.refused)
 
 
+@_no_traceback
 def run_update_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
     from .updating import Forges, print_outcomes, update_fleet  # noqa: PLC0415
@@ -297,6 +351,7 @@ def run_update_command(args: argparse.Namespace) -> int:
     return print_outcomes(outcomes)
 
 
+@_no_traceback
 def run_adopt_command(args: argparse.Namespace) -> int:
     from ..template_source import APPROVED_SOURCES  # noqa: PLC0415
     from .adopting import adopt_fleet, print_outcomes  # noqa: PLC0415

@@ -13,10 +13,12 @@ from importlib import resources
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from .aggregate import IN_FORCE, release_label
 from .charts import bar_chart
 from .report import SOON_DAYS, FleetReport, ProductResult
 
 TOP_GUARDRAILS = 10
+PANEL_ROWS = 10  # a panel's rows before "show all": 3,000 products hold hundreds of waivers
 
 
 def _drill_down(product: ProductResult) -> dict[str, object]:
@@ -58,7 +60,9 @@ def render_dashboard(report: FleetReport) -> str:
         report=report,
         summary=report.summary,
         soon_days=SOON_DAYS,
-        soon=[w for w in report.waivers if w.days_left <= SOON_DAYS],
+        soon=[w for w in report.waivers if w.days_left <= SOON_DAYS and w.status in IN_FORCE],
+        panel_rows=PANEL_ROWS,
+        release_label=release_label,
         guardrails=guardrails,
         teams=_options({p.team for p in products}),
         tiers=_options({p.tier for p in products}),

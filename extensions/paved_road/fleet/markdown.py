@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .aggregate import IN_FORCE
 from .report import SOON_DAYS, FleetReport, ProductResult
 
 MAX_ROWS = 200  # a job summary is capped at 1 MiB: the full table is in the JSON and HTML
+MAX_PANEL = 20  # waivers and refused reports: the soonest first, the rest in the JSON
 
 
 def _cell(value: object) -> str:
@@ -44,20 +46,36 @@ def markdown(report: FleetReport) -> str:
         "",
     ]
     if report.guardrails:
-        out += ["| Guardrail | Violated by | Waived by |", "|---|---|---|"]
+        out += ["| Guardrail | What | Violated by | Waived by |", "|---|---|---|---|"]
         out += [
-            f"| `{_cell(g.path + (f' [{g.part}]' if g.part else ''))}` | {len(g.violated_by)} "
-            f"| {len(g.waived_by)} |"
+            f"| `{_cell(g.path + (f' [{g.part}]' if g.part else ''))}` | {', '.join(g.kinds)} "
+            f"| {len(g.violated_by)} | {len(g.waived_by)} |"
             for g in report.guardrails[:20]
         ]
         out.append("")
-    soon = [w for w in report.waivers if w.days_left <= SOON_DAYS]
+    soon = [w for w in report.waivers if w.days_left <= SOON_DAYS and w.status in IN_FORCE]
     if soon:
         out += ["| Waiver | Product | Expires | Reason |", "|---|---|---|---|"]
         out += [
             f"| {w.status} | {_cell(w.product)} | {w.expires} ({w.days_left} d) "
             f"| {_cell(w.reason)} |"
-            for w in soon
+            for w in soon[:MAX_PANEL]
+        ]
+        if len(soon) > MAX_PANEL:
+            out.append(f"\n{len(soon) - MAX_PANEL} more in the JSON report and dashboard.")
+        out.append("")
+    refused = [w for w in report.waivers if w.status == "refused"]
+    if refused:
+        out += [f"{len(refused)} waiver(s) refused by drift (they waive nothing):", ""]
+        out += [
+            f"- {_cell(w.product)}: `{_cell(w.path)}`: {_cell(w.refused)}"
+            for w in refused[:MAX_PANEL]
+        ]
+        out.append("")
+    if report.refused_reports:
+        out += [f"{len(report.refused_reports)} collected file(s) not taken:", ""]
+        out += [
+            f"- `{_cell(r.file)}`: {_cell(r.reason)}" for r in report.refused_reports[:MAX_PANEL]
         ]
         out.append("")
     open_products = [p.name for p in report.products if p.sign_in == "none"]

@@ -3,6 +3,7 @@ all (written beside its destination, then renamed), so a failed run leaves nothi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
@@ -40,19 +41,35 @@ def text(report: FleetReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # mkstemp makes the file 0600; reports are for others to read (the web server that serves
+    # the dashboard, the artifact upload): the mode of any new file, as the umask says.
+    os.fchmod(handle, 0o666 & ~_umask())
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(content)
     Path(temporary).replace(path)
 
 
 def write_drift_reports(rows: list[ProductResult], folder: Path) -> None:
-    """Each product's drift report where ``fleet collect`` finds it: DIR/<name>/REPORT_FILE."""
+    """Each product's drift report where ``fleet collect`` finds it: DIR/<name>/REPORT_FILE,
+    naming its repository and check time (a product that could not be fetched too)."""
     for row in rows:
         if row.drift is not None:
+            row.drift.repository = row.drift.repository or row.repo
+            row.drift.checked_at = row.drift.checked_at or row.checked_at or _now()
             _write(folder / row.name / REPORT_FILE, row.drift.model_dump_json(indent=2) + "\n")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def write_reports(report: FleetReport, targets: dict[str, Path]) -> None:

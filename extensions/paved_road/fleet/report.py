@@ -28,6 +28,7 @@ class ProductResult(BaseModel):
         default=None, description="Backstage entity ref, from the product's catalog-info.yaml."
     )
     commit: str | None = Field(default=None, description="The product commit checked.")
+    checked_at: dt.datetime | None = Field(default=None, description="When it was checked (UTC).")
     source: Literal["checked", "cached", "collected"]
     status: Literal["ok", "violations", "error", "roadless"] = Field(
         description="roadless: no .copier-answers.yml, not on the paved road (`paved-road adopt`)."
@@ -52,6 +53,10 @@ class GuardrailResult(BaseModel):
 
     path: str
     part: str | None = None
+    kinds: list[str] = Field(
+        default_factory=list,
+        description="What the products did to it: modified, missing, added, forbidden, ...",
+    )
     violated_by: list[str] = Field(description="Products failing on it.")
     waived_by: list[str] = Field(description="Products differing under an active waiver.")
 
@@ -62,8 +67,16 @@ class WaiverResult(BaseModel):
     part: str | None = None
     reason: str
     expires: dt.date
-    status: Literal["active", "expired", "unused"]
+    status: Literal["active", "expired", "unused", "refused"]
+    refused: str | None = Field(default=None, description="Why drift refuses the waiver.")
     days_left: int = Field(description="Days until it expires (negative: expired).")
+
+
+class RefusedReport(BaseModel):
+    """A file ``fleet collect`` did not take as a product's report, and why."""
+
+    file: str = Field(description="Relative to the collected folder.")
+    reason: str
 
 
 class Count(BaseModel):
@@ -80,7 +93,9 @@ class Summary(BaseModel):
         default=0, description="Products not on the paved road (no answers file)."
     )
     behind: int = Field(description="Products on an older release than the newest.")
-    waivers_expiring_soon: int = Field(description=f"Within {SOON_DAYS} days, or expired.")
+    waivers_expiring_soon: int = Field(
+        description=f"In force or expired, and within {SOON_DAYS} days of expiring (or past)."
+    )
     exit_code: Literal[0, 1]
 
 
@@ -95,3 +110,7 @@ class FleetReport(BaseModel):
     products: list[ProductResult]
     guardrails: list[GuardrailResult] = Field(description="Most violated first.")
     waivers: list[WaiverResult] = Field(description="Soonest to expire first.")
+    refused_reports: list[RefusedReport] = Field(
+        default_factory=list,
+        description="Collected files that are not this fleet's reports (foreign), with why.",
+    )

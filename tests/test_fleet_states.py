@@ -1,0 +1,373 @@
+"""Every state a drift report can hold reaches the fleet report (JSON valid against the
+committed schema, Markdown, dashboard, Backstage facts) through `fleet collect`, and what
+`collect` refuses to trust. Reports are written as products' CI writes them: no clone, no
+render, so these tests take a second."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+from pathlib import Path
+
+import jsonschema
+import pytest
+from paved_road.cli import main
+from paved_road.drift.report import Finding, Kind, Report, Severity, Template
+from paved_road.drift.versions import Behind
+from paved_road.drift.waivers import WaiverStatus
+from paved_road.fleet import outputs
+from paved_road.fleet.schema import SCHEMA_FILE
+
+TODAY = dt.date.today()
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+FORMATS = ("json", "markdown", "html", "backstage")
+
+
+def report(name: str, **fields: object) -> Report:
+    """A drift report of product ``name`` as its CI makes it: identity, commit, check time."""
+    base: dict[str, object] = {
+        "product": f"/home/runner/work/{name}",
+        "status": "ok",
+        "exit_code": 0,
+        "template": Template(
+            src_path="https://github.com/acme/paved-road.git",
+            commit="v1.1.0",
+            versions=Behind(current="1.1.0", latest="1.1.0", versions=0, majors=0, minors=0),
+        ),
+        "repository": f"acme/{name}",
+        "commit": "c0ffee" * 6 + "abcd",
+        "checked_at": NOW,
+    }
+    return Report.model_validate(base | fields)
+
+
+def file_report(folder: Path, name: str, drift: Report | str) -> Path:
+    path = folder / name / "drift-report.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(drift if isinstance(drift, str) else drift.model_dump_json(indent=2))
+    return path
+
+
+def collect(
+    folder: Path, out: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, dict, str]:
+    """``fleet collect`` writing every format; (exit code, the JSON report, stderr)."""
+    files = [arg for kind in FORMATS for arg in (f"--{kind}", str(out / f"fleet.{kind}"))]
+    code = main(["fleet", "collect", str(folder), *files, *extra])
+    err = capsys.readouterr().err
+    written = out / "fleet.json"
+    return code, json.loads(written.read_text()) if written.exists() else {}, err
+
+
+def valid(fleet: dict) -> dict[str, dict]:
+    jsonschema.validate(fleet, json.loads(SCHEMA_FILE.read_text()))
+    return {product["name"]: product for product in fleet["products"]}
+
+
+def waiver(state: str, days: int = 20) -> WaiverStatus:
+    return WaiverStatus(
+        path=".pre-commit-config.yaml",
+        part=None,
+        reason="PLAT-7 trying a hook",
+        expires=TODAY + dt.timedelta(days=days),
+        status=state,  # type: ignore[arg-type]
+        refused="it is not signed by the platform: ask the platform team to sign it"
+        if state == "refused"
+        else None,
+    )
+
+
+@pytest.mark.parametrize("state", ["active", "expired", "unused", "refused"])
+def test_every_waiver_state_reaches_every_format(
+    state: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    days = -3 if state == "expired" else 20
+    severity = {"active": Severity.WAIVED, "unused": None}.get(state, Severity.ERROR)
+    findings = (
+        []
+        if severity is None
+        else [
+            Finding(
+                kind=Kind.MODIFIED if state != "refused" else Kind.WAIVER_REFUSED,
+                severity=severity,
+                path=".pre-commit-config.yaml",
+                message="guarded file differs from the template",
+            )
+        ]
+    )
+    failing = severity is Severity.ERROR
+    drift = report(
+        "shop",
+        status="violations" if failing else "ok",
+        exit_code=1 if failing else 0,
+        findings=findings,
+        waivers=[waiver(state, days)],
+    )
+    file_report(tmp_path / "in", "shop", drift)
+    code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert "Traceback" not in err
+    assert code == (1 if failing else 0), err
+    [row] = fleet["waivers"]
+    assert (row["status"], row["days_left"]) == (state, days)
+    if state == "refused":
+        assert row["refused"].startswith("it is not signed")
+    assert valid(fleet)["shop"]["status"] == ("violations" if failing else "ok")
+    assert all((tmp_path / "out" / f"fleet.{kind}").stat().st_size for kind in FORMATS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "severity"),
+    [(kind, Severity.ERROR) for kind in Kind]
+    + [(Kind.MODIFIED, severity) for severity in Severity if severity is not Severity.ERROR],
+)
+def test_every_finding_kind_and_severity_is_in_the_schema(
+    kind: Kind, severity: Severity, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    finding = Finding(kind=kind, severity=severity, path="Dockerfile", message=f"{kind} here")
+    failing = severity is Severity.ERROR
+    drift = report(
+        "shop",
+        status="violations" if failing else "ok",
+        exit_code=1 if failing else 0,
+        findings=[finding],
+    )
+    file_report(tmp_path / "in", "shop", drift)
+    code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert code == (1 if failing else 0), err
+    row = valid(fleet)["shop"]
+    assert row["violations"] == ({str(kind): 1} if failing else {})
+    assert row["drift"]["findings"][0]["kind"] == str(kind)
+
+
+def test_a_report_that_could_not_check_is_an_error_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drift = report("shop", status="error", exit_code=2, error="no .copier-answers.yml")
+    file_report(tmp_path / "in", "shop", drift)
+    code, fleet, _ = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert code == 1
+    assert valid(fleet)["shop"]["error"] == "no .copier-answers.yml"
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        (Kind.ADDED, ".github/workflows/release.yml"),  # a pull_request_target workflow
+        (Kind.FORBIDDEN, "ruff.toml"),
+        (Kind.EFFECTIVE, "deploy/kubernetes/overlays/production/patch.yaml"),  # privileged
+    ],
+)
+def test_added_forbidden_and_effective_files_are_guardrails(
+    kind: Kind, path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    finding = Finding(kind=kind, severity=Severity.ERROR, path=path, message="not allowed")
+    note = Finding(kind=Kind.ADDED, severity=Severity.INFO, path="docs/notes.md", message="ok")
+    lag = Finding(kind=Kind.BEHIND, severity=Severity.ERROR, path=None, message="behind")
+    drift = report("shop", status="violations", exit_code=1, findings=[finding, note, lag])
+    file_report(tmp_path / "in", "shop", drift)
+    _, fleet, _ = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert fleet["guardrails"] == [
+        {"path": path, "part": None, "kinds": [str(kind)], "violated_by": ["shop"], "waived_by": []}
+    ]
+    assert path in (tmp_path / "out" / "fleet.markdown").read_text()
+
+
+def test_report_files_are_readable_by_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file_report(tmp_path / "in", "shop", report("shop"))
+    previous = os.umask(0o022)
+    try:
+        code, _, _ = collect(tmp_path / "in", tmp_path / "out", capsys)
+    finally:
+        os.umask(previous)
+    assert code == 0
+    for kind in FORMATS:
+        mode = stat.S_IMODE((tmp_path / "out" / f"fleet.{kind}").stat().st_mode)
+        assert mode == 0o644, (kind, oct(mode))
+
+
+def test_a_crash_while_reporting_is_exit_3_with_one_line_and_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_report: object) -> str:
+        raise KeyError("status")
+
+    monkeypatch.setitem(outputs.WRITERS, "html", broken)
+    file_report(tmp_path / "in", "shop", report("shop"))
+    code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert code == 3
+    assert err == (
+        "paved-road fleet: internal error (KeyError: 'status'); no report was written: "
+        "please report this\n"
+    )
+    assert fleet == {} and not (tmp_path / "out").exists()
+
+
+def test_an_unreleased_commit_is_labelled_so_in_the_adoption(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, current in (("shop", "0.post1.dev0+abc1234"), ("ledger", "1.1.0.post3.dev0+d00d")):
+        versions = Behind(current=current, latest="1.1.0", versions=None, majors=None, minors=None)
+        template = Template(src_path="s", commit=current, versions=versions)
+        file_report(tmp_path / "in", name, report(name, template=template))
+    _, fleet, _ = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert [row["label"] for row in fleet["adoption"]] == [
+        "unreleased, after 1.1.0",
+        "unreleased commit",
+    ]
+    page = (tmp_path / "out" / "fleet.html").read_text()
+    assert "0.post1" not in page.split('<script type="application/json"', 1)[0]
+    assert 'data-release="unreleased commit"' in page
+
+
+# --- what collect trusts ------------------------------------------------------------------
+
+
+def test_collect_marks_unidentified_misfiled_and_stale_reports_with_a_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    file_report(folder, "shop", report("shop"))
+    file_report(folder, "bare", report("bare", repository=None, commit=None, checked_at=None))
+    file_report(folder, "billing", report("ledger"))  # ledger's report filed under billing
+    old = NOW - dt.timedelta(days=20)
+    file_report(folder, "search", report("search", checked_at=old))
+    expired = waiver("active", days=-2)  # counted active when checked, expired since
+    file_report(folder, "cart", report("cart", waivers=[expired]))
+    code, fleet, err = collect(folder, tmp_path / "out", capsys)
+    assert code == 1, err
+    rows = valid(fleet)
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "bare": "error",
+        "billing": "error",
+        "cart": "error",
+        "search": "error",
+        "shop": "ok",
+    }
+    assert rows["bare"]["error"].startswith(
+        "unidentified: the report names no repository, commit, check time"
+    )
+    assert rows["billing"]["error"].startswith(
+        "misfiled: this report is of acme/ledger, filed under billing"
+    )
+    assert rows["search"]["error"].startswith(f"stale: checked 20 days ago ({old.date()}")
+    assert rows["cart"]["error"].startswith("stale: its waiver on .pre-commit-config.yaml expired")
+    assert rows["shop"]["commit"] == "c0ffee" * 6 + "abcd"
+    assert rows["shop"]["checked_at"] is not None
+    markdown = (tmp_path / "out" / "fleet.markdown").read_text()
+    assert "misfiled: this report is of acme/ledger" in markdown
+
+    # --max-age: the platform decides how old is too old.
+    code, fleet, _ = collect(folder, tmp_path / "out2", capsys, "--max-age", "30")
+    assert valid(fleet)["search"]["status"] == "ok"
+
+
+def test_collect_refuses_foreign_reports_and_ignores_other_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    file_report(folder, "shop", report("shop"))
+    file_report(folder, "intruder", report("intruder"))
+    (folder / "shop" / "package.json").write_text('{"name": "shop", "version": "1.0.0"}')
+    (folder / "notes.json").write_text("[1, 2")
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("products:\n  - repo: forge/shop.git\n    team: checkout\n")
+    code, fleet, err = collect(folder, tmp_path / "out", capsys, "--fleet", str(fleet_file))
+    assert code == 0, err
+    assert set(valid(fleet)) == {"shop"}
+    assert fleet["refused_reports"] == [
+        {
+            "file": "intruder/drift-report.json",
+            "reason": "foreign: intruder is not in the fleet file",
+        }
+    ]
+    assert err.splitlines() == [
+        "paved-road fleet: ignored 2 JSON file(s) that are not drift reports",
+        "paved-road fleet: refused intruder/drift-report.json: foreign: intruder is not in the "
+        "fleet file",
+    ]
+    assert "intruder" in (tmp_path / "out" / "fleet.markdown").read_text()
+
+
+def test_collect_of_only_other_json_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    code = main(["fleet", "collect", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"paved-road fleet: no drift report under {tmp_path} (1 other JSON file(s) ignored): "
+        "download the products' `drift-report.json` artifacts there first\n"
+    )
+
+
+def test_the_owner_comes_from_the_report_unless_the_fleet_file_names_a_team(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    file_report(folder, "shop", report("shop", owner="checkout"))
+    file_report(folder, "ledger", report("ledger", owner="payments"))
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text(
+        "products:\n  - forge/shop.git\n  - repo: forge/ledger.git\n    team: ledger-team\n"
+    )
+    _, fleet, _ = collect(folder, tmp_path / "out", capsys, "--fleet", str(fleet_file))
+    rows = valid(fleet)
+    assert (rows["shop"]["team"], rows["ledger"]["team"]) == ("checkout", "ledger-team")
+
+
+# --- the dashboard at fleet scale -----------------------------------------------------------
+
+
+def test_the_expiring_panel_shows_ten_and_the_rest_behind_show_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for index in range(30):
+        waivers = [waiver("active", days=index), waiver("refused", days=index)]
+        file_report(tmp_path / "in", f"p{index:02}", report(f"p{index:02}", waivers=waivers))
+    _, fleet, _ = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert fleet["summary"]["waivers_expiring_soon"] == 30  # refused ones never expire in force
+    page = (tmp_path / "out" / "fleet.html").read_text()
+    shown = page.split('<table id="waivers">', 1)[1].split("</table>", 1)[0]
+    assert shown.count("<tr><td>") == 10 and "p00" in shown and "p10" not in shown
+    assert "<summary>Show all 30 waivers</summary>" in page
+    rest = page.split('<table id="waivers-rest">', 1)[1].split("</table>", 1)[0]
+    assert rest.count("<tr><td>") == 20
+    markdown = (tmp_path / "out" / "fleet.markdown").read_text()
+    assert markdown.count("| active | p") == 20
+    assert "10 more in the JSON report and dashboard." in markdown
+    assert "30 waiver(s) refused by drift (they waive nothing):" in markdown
+
+
+@pytest.mark.browser
+def test_a_phone_sees_each_products_status_behind_and_violations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    from tests.design_support import CHROMIUM_FLAGS, chromium_path  # noqa: PLC0415
+
+    if chromium_path() is None:
+        pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
+    names = ["payments-reconciliation-service", "shop", "ledger"]
+    for name in names:
+        file_report(tmp_path / "in", name, report(name, owner="platform-enablement-team"))
+    file_report(tmp_path / "in", "broken", "{}")
+    collect(tmp_path / "in", tmp_path / "out", capsys)
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto((tmp_path / "out" / "fleet.html").as_uri())
+            for header in ("Status", "Behind", "Violations"):
+                box = page.get_by_role("button", name=header, exact=True).bounding_box()
+                assert box is not None and box["x"] + box["width"] <= 390, (header, box)
+            for row in page.locator("#products tbody tr").all():
+                badge = row.locator(".badge").bounding_box()
+                assert badge is not None and badge["x"] + badge["width"] <= 390, badge
+        finally:
+            browser.close()
