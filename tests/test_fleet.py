@@ -105,6 +105,7 @@ def test_check_reports_every_product_and_fails_on_violations(first_run) -> None:
     assert guardrail == {
         "path": GUARDED,
         "part": None,
+        "kinds": ["modified"],
         "violated_by": ["search"],
         "waived_by": ["ledger"],
     }
@@ -299,8 +300,10 @@ def test_collect_builds_the_same_report_from_drift_json_files(
     assert result.returncode == 1
     collected = read_json(tmp_path / "collected.json")
     rows = by_name(collected)
-    assert set(rows) == {"billing", "broken", "ghost", "ledger", "search", "shop"}
-    assert "not a drift report" in rows["broken"]["error"]
+    assert set(rows) == {"billing", "ghost", "ledger", "search", "shop"}
+    assert collected["refused_reports"] == [
+        {"file": "broken/drift-report.json", "reason": "foreign: broken is not in the fleet file"}
+    ]
     assert "no drift report collected" in rows["ghost"]["error"]
     for name in ("billing", "ledger", "search", "shop"):
         for key in ("status", "release", "behind", "violations", "waived", "team", "tier"):

@@ -151,6 +151,18 @@ def test_a_report_that_could_not_check_is_an_error_row(
     assert valid(fleet)["shop"]["error"] == "no .copier-answers.yml"
 
 
+def test_a_drift_report_file_that_does_not_validate_is_an_error_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file_report(tmp_path / "in", "broken", '{"schema_version": "1"')
+    file_report(tmp_path / "in", "shop", report("shop"))
+    code, fleet, _ = collect(tmp_path / "in", tmp_path / "out", capsys)
+    assert code == 1
+    assert valid(fleet)["broken"]["error"].startswith(
+        "broken/drift-report.json is not a drift report (`paved-road drift --format json`)"
+    )
+
+
 @pytest.mark.parametrize(
     ("kind", "path"),
     [

@@ -328,7 +328,7 @@ def run_collect_command(args: argparse.Namespace) -> int:
 @_no_traceback
 def run_update_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
-    from .updating import Forges, print_outcomes, update_fleet  # noqa: PLC0415
+    from .updating import Forges, print_outcomes, unknown_release, update_fleet  # noqa: PLC0415
 
     if args.jobs < 1:
         return _fail("--jobs must be 1 or more")
@@ -336,6 +336,8 @@ def run_update_command(args: argparse.Namespace) -> int:
         fleet = load_fleet(args.fleet)
     except FleetFileError as error:
         return _fail(str(error))
+    if args.to is not None and (problem := unknown_release(args.to, args.approved_source)):
+        return _fail(problem)  # once, before any product is cloned
     outcomes = update_fleet(
         fleet,
         to=args.to,

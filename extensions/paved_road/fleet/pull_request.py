@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.parse
 import urllib.request
+from typing import Any
 
 API = "https://api.github.com"
 _GITHUB_REPO = re.compile(
@@ -30,22 +33,38 @@ def open_pull_request(
 
     Needs a token allowed to create pull requests on the repository (fine-grained:
     "Pull requests: read and write"). Raises ValueError for a repository not on github.com and
-    urllib.error.HTTPError when GitHub refuses (422: a pull request for the branch exists).
+    urllib.error.HTTPError when GitHub refuses. One already open for the branch (an earlier run
+    opened it) is returned as it is.
     """
     repo = github_repo(repo_url)
     if repo is None:
         raise ValueError(f"{repo_url} is not a github.com repository")
     owner, name = repo
+    pulls = f"{API}/repos/{owner}/{name}/pulls"
+    payload = {"title": title, "head": branch, "base": base, "body": body}
+    try:
+        return str(_call(pulls, token, payload)["html_url"])
+    except urllib.error.HTTPError as error:
+        if error.code != 422:  # 422: one is open already (an earlier run opened it)
+            raise
+        query = urllib.parse.urlencode({"head": f"{owner}:{branch}", "state": "open"})
+        found = _call(f"{pulls}?{query}", token)
+        if not found:
+            raise
+        return str(found[0]["html_url"])
+
+
+def _call(url: str, token: str, payload: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(  # noqa: S310 - a fixed https:// URL
-        f"{API}/repos/{owner}/{name}/pulls",
-        data=json.dumps({"title": title, "head": branch, "base": base, "body": body}).encode(),
+        url,
+        data=json.dumps(payload).encode() if payload is not None else None,
         headers={
             "Accept": "application/vnd.github+json",
             "Authorization": f"Bearer {token}",
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": "paved-road-fleet",
         },
-        method="POST",
+        method="POST" if payload is not None else "GET",
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        return str(json.load(response)["html_url"])
+        return json.load(response)

@@ -18,8 +18,10 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
+import urllib.error
+from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +101,31 @@ def _target(tags: dict[str, str], to: str | None) -> str:
     return released[max(released)]
 
 
+def unknown_release(to: str, approved: Sequence[str]) -> str | None:
+    """Why ``--to`` names no release of the platform's template (None: it does, or no approved
+    source can be listed, and each product then says so). Asked once, before anything is
+    cloned: a mistyped release must not cost a clone of every product."""
+    from ..template_source import APPROVED_SOURCES  # noqa: PLC0415
+
+    if parse_tag(to) is None:
+        return f"--to {to} is not a release tag (vX.Y.Z): name one of the template's releases"
+    newest = None
+    for source in approved or APPROVED_SOURCES:  # the platform's template, as the run approves
+        try:
+            tags = remote_tags(source)
+        except CannotCheck:
+            continue
+        if to in tags:
+            return None
+        with contextlib.suppress(Failed):
+            newest = newest or _target(tags, None)
+    if newest is None:
+        return None
+    return (
+        f"--to {to} is not a release of the template (its newest is {newest}): nothing was cloned"
+    )
+
+
 def _run_update(product: Path, target: str, approved: tuple[str, ...]) -> tuple[int, str]:
     """``paved-road update --defaults --vcs-ref TARGET`` through its own entry point, with the
     sources this fleet run approves (the update checks them again, by the same rules)."""
@@ -171,10 +198,13 @@ def _update(
         outcome.detail = f"already at {recorded.commit}"
         return outcome
     outcome.branch = branch = f"{BRANCH_PREFIX}{target}"
+    base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
     if _git(work, "ls-remote", "--heads", "origin", f"refs/heads/{branch}").strip():
         outcome.status, outcome.detail = "exists", f"branch {branch} is already there"
-        return outcome
-    base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
+        # An earlier run pushed it; its request may have failed then: open it now (one that is
+        # open is left as it is).
+        earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
+        return _with_request(outcome, product.url, forges, base, earlier, refresh=False)
     _git(work, "checkout", "--quiet", "-b", branch)
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
@@ -197,16 +227,41 @@ def _update(
         "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
+    return _with_request(outcome, product.url, forges, base, printed)
+
+
+def _with_request(
+    outcome: UpdateOutcome,
+    url: str,
+    forges: Forges,
+    base: str,
+    printed: str,
+    *,
+    refresh: bool = True,
+) -> UpdateOutcome:
+    """The outcome with its pull or merge request. A refused request after a push is a failure
+    that says the branch is there (the next run, finding the branch, opens the request)."""
     try:
-        outcome.pull_request = _open_request(product.url, forges, base, outcome, printed)
-    except GitLabError as error:  # the branch is there; the request is not: say so, fail
+        outcome.pull_request = _open_request(url, forges, base, outcome, printed, refresh=refresh)
+    except (GitLabError, urllib.error.URLError, ValueError, OSError) as error:
+        kind = "merge request" if gitlab_project(url, forges.gitlab_instances) else "pull request"
+        why = " ".join(str(error).split())[:300]
         outcome.status = "failed"
-        outcome.detail = f"pushed {branch}, but opened no merge request: {error}"
+        outcome.detail = (
+            f"{outcome.detail}, but opened no {kind}: {why} (the branch is there: the next "
+            "`fleet update` opens it)"
+        )
     return outcome
 
 
 def _open_request(
-    url: str, forges: Forges, base: str, outcome: UpdateOutcome, printed: str
+    url: str,
+    forges: Forges,
+    base: str,
+    outcome: UpdateOutcome,
+    printed: str,
+    *,
+    refresh: bool = True,
 ) -> str | None:
     """The web address of the branch's pull or merge request, opened if a token allows."""
     body, branch = _body(outcome, printed), str(outcome.branch)
@@ -228,6 +283,7 @@ def _open_request(
             description=body,
             token=forges.gitlab_token,
             labels=MERGE_REQUEST_LABELS,
+            refresh=refresh,
         )
         return merge_request.web_url
     return None
@@ -250,14 +306,46 @@ def outcome_in_scratch(
     Path(scratch).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
     try:
-        return work(folder / "product")
+        with _named_output(product.name):
+            outcome = work(folder / "product")
     except Failed as error:
-        return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
+        outcome = UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
     except Exception as error:  # a bug: this product's row, not the run
         why = " ".join(str(error).split())[:300]
-        return UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
+        outcome = UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    # The scratch clone is gone: name the product, never the cache folder it was cloned into.
+    for where in (str(folder / "product"), str(folder)):
+        outcome.detail = outcome.detail.replace(where, product.repo)
+    return outcome
+
+
+@contextlib.contextmanager
+def _named_output(name: str) -> Iterator[None]:
+    """What this product's tools print straight to the terminal (copier's `uv lock` task,
+    git) is held back and printed afterwards, each line prefixed with the product's name: the
+    workers run at once and their lines would interleave, nameless, otherwise."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            lines = sink.read().decode(errors="replace").splitlines()
+            named = "".join(f"{name}: {line}\n" for line in lines if line.strip())
+            if named:
+                os.write(2, named.encode())
 
 
 def update_fleet(

@@ -116,10 +116,11 @@ def open_or_refresh_merge_request(
     description: str,
     token: str,
     labels: Sequence[str] = (),
+    refresh: bool = True,
 ) -> MergeRequest:
     """The open merge request of ``source`` into ``target`` with this title and description:
-    refreshed if there is one, opened otherwise. A title starting with ``Draft:`` makes it a
-    draft, which GitLab does not merge."""
+    refreshed if there is one (left as it is with ``refresh=False``), opened otherwise. A title
+    starting with ``Draft:`` makes it a draft, which GitLab does not merge."""
     base = f"projects/{_project(project)}/merge_requests"
     query = urllib.parse.urlencode(
         {"source_branch": source, "target_branch": target, "state": "opened"}
@@ -130,6 +131,8 @@ def open_or_refresh_merge_request(
         fields["labels"] = ",".join(labels)
     if isinstance(found, list) and found:
         iid = int(found[0]["iid"])
+        if not refresh:
+            return MergeRequest(iid, str(found[0]["web_url"]), created=False)
         refreshed = _call(api, "PUT", f"{base}/{iid}", token, fields)
         return MergeRequest(iid, str(refreshed["web_url"]), created=False)
     opened = _call(
