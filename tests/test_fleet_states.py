@@ -383,3 +383,78 @@ def test_a_phone_sees_each_products_status_behind_and_violations(
                 assert badge is not None and badge["x"] + badge["width"] <= 390, badge
         finally:
             browser.close()
+
+
+# --- owners ---------------------------------------------------------------------------------
+
+
+def test_each_owner_gets_a_digest_of_what_to_do_soonest_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    modified = Finding(
+        kind=Kind.MODIFIED, severity=Severity.ERROR, path="Dockerfile", message="differs"
+    )
+    file_report(
+        folder,
+        "shop",
+        report("shop", owner="checkout", status="violations", exit_code=1, findings=[modified]),
+    )
+    behind = Behind(current="1.0.0", latest="1.1.0", versions=1, majors=0, minors=1)
+    template = Template(src_path="s", commit="v1.0.0", versions=behind)
+    waivers = [waiver("active", days=12)]
+    file_report(
+        folder, "cart", report("cart", owner="checkout", template=template, waivers=waivers)
+    )
+    file_report(folder, "ledger", report("ledger", owner="payments"))
+    file_report(folder, "orphan", report("orphan"))
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text(
+        "products:\n  - gh:acme/shop\n  - git@gitlab.com:acme/cart.git\n"
+        "  - https://github.com/acme/ledger.git\n  - /srv/git/orphan.git\n"
+    )
+    digests = tmp_path / "digests"
+    code, _, err = collect(
+        folder, tmp_path / "out", capsys, "--fleet", str(fleet_file), "--digests", str(digests)
+    )
+    assert code == 1, err
+    assert sorted(path.name for path in digests.iterdir()) == [
+        "_unowned.md",
+        "checkout.md",
+        "payments.md",
+    ]
+    checkout = (digests / "checkout.md").read_text()
+    expires = (TODAY + dt.timedelta(days=12)).isoformat()
+    assert checkout.splitlines()[:9] == [
+        "# paved-road: what checkout must do",
+        "",
+        f"2 product(s), 3 thing(s) to do, as of {TODAY.isoformat()}.",
+        "",
+        "| Deadline | Product | What to do |",
+        "|---|---|---|",
+        "| **now** | [shop](https://github.com/acme/shop) | fix the drift: modified 1 |",
+        f"| {expires} (12 d) | [cart](https://gitlab.com/acme/cart) | waiver on "
+        "`.pre-commit-config.yaml` expires: restore the file, or ask for a new waiver |",
+        "| when you can | [cart](https://gitlab.com/acme/cart) | update from 1.0.0 to 1.1.0 "
+        "(1 release(s) behind): `paved-road update`, or merge the update pull request |",
+    ]
+    assert "In policy and current: ledger." in (digests / "payments.md").read_text()
+    unowned = (digests / "_unowned.md").read_text()
+    assert "orphan" in unowned and "Name an owner: `team:` in the fleet file" in unowned
+
+
+def test_a_product_names_its_owner_in_catalog_info_or_its_answers(tmp_path: Path) -> None:
+    from paved_road.drift.identity import owner  # noqa: PLC0415
+
+    (tmp_path / ".copier-answers.yml").write_text(
+        "_commit: v1.0.0\n_src_path: https://github.com/acme/paved-road.git\n"
+        "owner_team: ledger-team\n"
+    )
+    assert owner(tmp_path) == "ledger-team"
+    (tmp_path / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ledger\n"
+        "spec:\n  owner: group:default/payments\n"
+    )
+    assert owner(tmp_path) == "payments"
+    (tmp_path / "catalog-info.yaml").write_text("spec: [\n")  # unreadable: the answer counts
+    assert owner(tmp_path) == "ledger-team"

@@ -44,6 +44,13 @@ def _add_outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backstage", type=Path, metavar="FILE", help="write Backstage Tech Insights facts"
     )
+    parser.add_argument(
+        "--digests",
+        type=Path,
+        metavar="DIR",
+        help="write one Markdown digest per owner, DIR/<team>.md: what the team must do, "
+        "soonest deadline first",
+    )
 
 
 def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
@@ -244,7 +251,7 @@ def _report(
         if (path := getattr(args, kind)) is not None
     }
     try:
-        write_reports(report, targets)
+        write_reports(report, targets, args.digests)
     except OSError as error:
         return _fail(f"cannot write {error.filename}: {error.strerror}")
     sys.stdout.write(text(report) if args.format == "text" else WRITERS[args.format](report))

@@ -12,6 +12,7 @@ from pathlib import Path
 from .backstage import tech_insights
 from .collect import REPORT_FILE
 from .dashboard import render_dashboard
+from .digests import digests
 from .markdown import markdown
 from .report import FleetReport, ProductResult
 
@@ -72,8 +73,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def write_reports(report: FleetReport, targets: dict[str, Path]) -> None:
+def write_reports(
+    report: FleetReport, targets: dict[str, Path], digests_dir: Path | None = None
+) -> None:
     """Render every requested format first, then put each file in place."""
-    rendered = {kind: WRITERS[kind](report) for kind in targets}
-    for kind, path in targets.items():
-        _write(path, rendered[kind])
+    files = {path: WRITERS[kind](report) for kind, path in targets.items()}
+    if digests_dir is not None:
+        files |= {digests_dir / name: text for name, text in digests(report).items()}
+    for path, content in files.items():
+        _write(path, content)
