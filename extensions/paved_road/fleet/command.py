@@ -79,6 +79,33 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME]",
+        help="only these products (repeatable)",
+    )
+    parser.add_argument(
+        "--team",
+        action="append",
+        default=[],
+        metavar="TEAM",
+        help="only the products of this team (repeatable): the fleet file's team:, else the "
+        "owner the product names",
+    )
+    parser.add_argument(
+        "--tier", action="append", default=[], metavar="TIER", help="only this tier (repeatable)"
+    )
+    parser.add_argument(
+        "--wave",
+        metavar="N%%",
+        help="only the first N%% of the products, canary-first: waves are nested (5%% is in "
+        "25%%) and each product's place is fixed",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "fleet",
@@ -95,6 +122,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "in parallel (renders shared; results stored, so an interrupted run resumes), report.",
     )
     _add_fleet_options(check)
+    _add_selection(check)
     check.add_argument(
         "--shard",
         metavar="I/N",
@@ -160,7 +188,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "open a pull request. Products with conflicts get their branch and are listed.",
     )
     _add_fleet_options(update)
+    _add_selection(update)
     update.add_argument("--to", metavar="RELEASE", help="template tag (default: the newest)")
+    update.add_argument(
+        "--draft",
+        action="store_true",
+        help="open every pull or merge request as a draft (conflicted or drifted ones always are)",
+    )
+    update.add_argument(
+        "--request-review",
+        action="store_true",
+        help="ask the owning team to review each new pull request (GitHub: the team slug is the "
+        "product's owner)",
+    )
     update.add_argument(
         "--token-env",
         metavar="VAR",
@@ -262,6 +302,7 @@ def _report(
 def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
     from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
+    from .selection import owner_matches, select, selection  # noqa: PLC0415
 
     unusable = [path for path in args.waiver_signers if not path.is_file()]
     problem = (
@@ -279,6 +320,8 @@ def run_check_command(args: argparse.Namespace) -> int:
         fleet = load_fleet(args.fleet)
         if args.shard is not None:
             fleet = shard(fleet, args.shard)
+        chosen = selection(args.only, args.team, args.tier, args.wave)
+        fleet = select(fleet, chosen)
     except FleetFileError as error:
         return _fail(str(error))
     try:
@@ -300,6 +343,8 @@ def run_check_command(args: argparse.Namespace) -> int:
         f"paved-road fleet: {tally.checked} checked, {tally.reused} reused from an earlier run",
         file=sys.stderr,
     )
+    fleet_team = {product.name: product.team for product in fleet.products}
+    rows = [row for row in rows if owner_matches(chosen, fleet_team.get(row.name), row.team)]
     if args.drift_dir is not None:
         from .outputs import write_drift_reports  # noqa: PLC0415
 
@@ -335,12 +380,14 @@ def run_collect_command(args: argparse.Namespace) -> int:
 @_no_traceback
 def run_update_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
+    from .selection import select, selection  # noqa: PLC0415
     from .updating import Forges, print_outcomes, unknown_release, update_fleet  # noqa: PLC0415
 
     if args.jobs < 1:
         return _fail("--jobs must be 1 or more")
     try:
-        fleet = load_fleet(args.fleet)
+        chosen = selection(args.only, args.team, args.tier, args.wave)
+        fleet = select(load_fleet(args.fleet), chosen)
     except FleetFileError as error:
         return _fail(str(error))
     if args.to is not None and (problem := unknown_release(args.to, args.approved_source)):
@@ -354,8 +401,11 @@ def run_update_command(args: argparse.Namespace) -> int:
             github_token=os.environ.get(args.token_env) or None,
             gitlab_token=os.environ.get(args.gitlab_token_env) or None,
             gitlab_instances=tuple(args.gitlab_url),
+            draft=args.draft,
+            request_review=args.request_review,
         ),
         approved=tuple(args.approved_source),
+        chosen=chosen,
     )
     return print_outcomes(outcomes)
 

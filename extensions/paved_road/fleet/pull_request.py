@@ -7,6 +7,7 @@ answers as GitLab does); another forge (Gitea, Bitbucket) means another function
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.error
 import urllib.parse
@@ -27,7 +28,15 @@ def github_repo(url: str) -> tuple[str, str] | None:
 
 
 def open_pull_request(
-    repo_url: str, *, branch: str, base: str, title: str, body: str, token: str
+    repo_url: str,
+    *,
+    branch: str,
+    base: str,
+    title: str,
+    body: str,
+    token: str,
+    draft: bool = False,
+    team_reviewer: str | None = None,
 ) -> str:
     """Open a pull request from ``branch`` into ``base`` and return its web address.
 
@@ -40,10 +49,10 @@ def open_pull_request(
     if repo is None:
         raise ValueError(f"{repo_url} is not a github.com repository")
     owner, name = repo
-    pulls = f"{API}/repos/{owner}/{name}/pulls"
-    payload = {"title": title, "head": branch, "base": base, "body": body}
+    pulls = f"{api()}/repos/{owner}/{name}/pulls"
+    payload = {"title": title, "head": branch, "base": base, "body": body, "draft": draft}
     try:
-        return str(_call(pulls, token, payload)["html_url"])
+        pull = _call(pulls, token, payload)
     except urllib.error.HTTPError as error:
         if error.code != 422:  # 422: one is open already (an earlier run opened it)
             raise
@@ -51,10 +60,20 @@ def open_pull_request(
         found = _call(f"{pulls}?{query}", token)
         if not found:
             raise
-        return str(found[0]["html_url"])
+        return str(found[0]["html_url"])  # as it is: its reviewers are the team's business
+    if team_reviewer:
+        reviewers = {"team_reviewers": [team_reviewer]}
+        _call(f"{pulls}/{pull['number']}/requested_reviewers", token, reviewers)
+    return str(pull["html_url"])
 
 
-def _call(url: str, token: str, payload: dict[str, str] | None = None) -> Any:
+def api() -> str:
+    """GitHub's REST API: api.github.com, or GitHub Enterprise Server's
+    (``PAVED_ROAD_GITHUB_API_URL=https://github.acme.internal/api/v3``)."""
+    return os.environ.get("PAVED_ROAD_GITHUB_API_URL", API).rstrip("/")
+
+
+def _call(url: str, token: str, payload: dict[str, Any] | None = None) -> Any:
     request = urllib.request.Request(  # noqa: S310 - a fixed https:// URL
         url,
         data=json.dumps(payload).encode() if payload is not None else None,

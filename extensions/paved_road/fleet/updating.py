@@ -32,6 +32,7 @@ from ..drift import CannotCheck
 from ..drift.answers_file import read_answers
 from ..drift.conflicts import find_conflicts, product_files
 from ..drift.git_remote import remote_tags
+from ..drift.identity import owner
 from ..drift.versions import commit_version, parse_tag
 from ..forge.gitlab import GitLabError, api_url, gitlab_project, open_or_refresh_merge_request
 from ..template_source import is_approved
@@ -39,11 +40,12 @@ from .clones import CannotFetch, clone
 from .fleet_file import Fleet, Product
 from .progress import bar
 from .pull_request import github_repo, open_pull_request
+from .selection import Selection, owner_matches
 
 MERGE_REQUEST_LABELS = ("template-update",)
 
 BRANCH_PREFIX = "paved-road/update-"
-CLEAN = {"updated", "current", "exists"}
+CLEAN = {"updated", "current", "exists", "skipped"}
 _IDENTITY = ["-c", "user.name=paved-road fleet", "-c", "user.email=paved-road-fleet@localhost"]
 
 
@@ -67,6 +69,8 @@ class Forges:
     github_token: str | None = None
     gitlab_token: str | None = None
     gitlab_instances: tuple[str, ...] = ()
+    draft: bool = False  # every request a draft, not only conflicted or drifted ones
+    request_review: bool = False  # ask the owning team (GitHub team slug) to review
 
 
 class Failed(Exception):
@@ -169,7 +173,13 @@ def _body(outcome: UpdateOutcome, printed: str) -> str:
 
 
 def _update(
-    product: Product, work: Path, to: str | None, forges: Forges, approved: tuple[str, ...]
+    product: Product,
+    work: Path,
+    to: str | None,
+    forges: Forges,
+    *,
+    approved: tuple[str, ...],
+    chosen: Selection,
 ) -> UpdateOutcome:
     try:
         clone(product.url, product.branch, work)
@@ -179,6 +189,9 @@ def _update(
         recorded = read_answers(work)
     except CannotCheck as error:
         raise Failed(str(error)) from None
+    team = product.team or owner(work)  # the fleet file's team:, else the product's own
+    if not owner_matches(chosen, product.team, team):
+        return UpdateOutcome(product.name, "skipped", f"owned by {team or 'nobody'}, not --team")
     # Updating renders the template and runs its extension code on this machine, which holds
     # the token that pushes to every product: only the platform's template, never a product's
     # choice of fork.
@@ -204,7 +217,7 @@ def _update(
         # An earlier run pushed it; its request may have failed then: open it now (one that is
         # open is left as it is).
         earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
-        return _with_request(outcome, product.url, forges, base, earlier, refresh=False)
+        return _with_request(outcome, product.url, forges, base, earlier, team=team, refresh=False)
     _git(work, "checkout", "--quiet", "-b", branch)
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
@@ -227,7 +240,7 @@ def _update(
         "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
-    return _with_request(outcome, product.url, forges, base, printed)
+    return _with_request(outcome, product.url, forges, base, printed, team=team)
 
 
 def _with_request(
@@ -237,12 +250,15 @@ def _with_request(
     base: str,
     printed: str,
     *,
+    team: str | None,
     refresh: bool = True,
 ) -> UpdateOutcome:
     """The outcome with its pull or merge request. A refused request after a push is a failure
     that says the branch is there (the next run, finding the branch, opens the request)."""
     try:
-        outcome.pull_request = _open_request(url, forges, base, outcome, printed, refresh=refresh)
+        outcome.pull_request = _open_request(
+            url, forges, base, outcome, printed, team=team, refresh=refresh
+        )
     except (GitLabError, urllib.error.URLError, ValueError, OSError) as error:
         kind = "merge request" if gitlab_project(url, forges.gitlab_instances) else "pull request"
         why = " ".join(str(error).split())[:300]
@@ -261,14 +277,23 @@ def _open_request(
     outcome: UpdateOutcome,
     printed: str,
     *,
+    team: str | None,
     refresh: bool = True,
 ) -> str | None:
     """The web address of the branch's pull or merge request, opened if a token allows."""
     body, branch = _body(outcome, printed), str(outcome.branch)
     title = f"Update the paved-road template to {outcome.target}"
+    draft = forges.draft or outcome.status != "updated"
     if forges.github_token and github_repo(url):
         return open_pull_request(
-            url, branch=branch, base=base, title=title, body=body, token=forges.github_token
+            url,
+            branch=branch,
+            base=base,
+            title=title,
+            body=body,
+            token=forges.github_token,
+            draft=draft,
+            team_reviewer=team if forges.request_review else None,
         )
     gitlab = gitlab_project(url, forges.gitlab_instances)
     if forges.gitlab_token and gitlab is not None:
@@ -279,7 +304,7 @@ def _open_request(
             project,
             source=branch,
             target=base,
-            title=title if outcome.status == "updated" else f"Draft: {title}",
+            title=f"Draft: {title}" if draft else title,
             description=body,
             token=forges.gitlab_token,
             labels=MERGE_REQUEST_LABELS,
@@ -290,11 +315,19 @@ def _open_request(
 
 
 def update_one(
-    product: Product, scratch: str, to: str | None, forges: Forges, approved: tuple[str, ...]
+    product: Product,
+    scratch: str,
+    to: str | None,
+    forges: Forges,
+    *,
+    approved: tuple[str, ...],
+    chosen: Selection = Selection(),  # noqa: B008 - frozen: one shared default is safe
 ) -> UpdateOutcome:
     """In a worker process: one product, never raising (a failure is its outcome)."""
     return outcome_in_scratch(
-        product, scratch, lambda checkout: _update(product, checkout, to, forges, approved)
+        product,
+        scratch,
+        lambda checkout: _update(product, checkout, to, forges, approved=approved, chosen=chosen),
     )
 
 
@@ -356,15 +389,18 @@ def update_fleet(
     scratch: Path,
     forges: Forges,
     approved: tuple[str, ...] = (),
+    chosen: Selection = Selection(),  # noqa: B008 - frozen: one shared default is safe
 ) -> list[UpdateOutcome]:
-    """Every product's outcome; ``approved`` adds template sources to the package's."""
+    """Every product's outcome; ``approved`` adds template sources to the package's;
+    ``chosen`` says which products without a fleet ``team:`` are the ``--team``'s."""
     from .checking import process_pool  # noqa: PLC0415
 
     outcomes = []
     progress = bar(len(fleet.products), "updating")
     with process_pool(jobs) as pool:
-        job = (str(scratch), to, forges, approved)
-        running = [pool.submit(update_one, p, *job) for p in fleet.products]
+        job = (str(scratch), to, forges)
+        choice = {"approved": approved, "chosen": chosen}
+        running = [pool.submit(update_one, p, *job, **choice) for p in fleet.products]
         for future in futures.as_completed(running):
             outcomes.append(future.result())
             progress.update()
@@ -381,7 +417,7 @@ def print_outcomes(outcomes: list[UpdateOutcome]) -> int:
         if o.pull_request:
             kind = "merge request" if "/-/merge_requests/" in o.pull_request else "pull request"
             print(f"{'':<28} {kind}: {o.pull_request}")
-    statuses = ("updated", "drift", "conflicts", "failed", "current", "exists")
+    statuses = ("updated", "drift", "conflicts", "failed", "current", "exists", "skipped")
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in statuses}
     print("fleet update: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
     return 0 if all(o.status in CLEAN for o in outcomes) else 1
