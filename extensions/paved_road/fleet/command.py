@@ -381,7 +381,8 @@ def run_collect_command(args: argparse.Namespace) -> int:
 def run_update_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
     from .selection import select, selection  # noqa: PLC0415
-    from .updating import Forges, print_outcomes, unknown_release, update_fleet  # noqa: PLC0415
+    from .update_requests import Forges  # noqa: PLC0415
+    from .updating import print_outcomes, unknown_release, update_fleet  # noqa: PLC0415
 
     if args.jobs < 1:
         return _fail("--jobs must be 1 or more")

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.error
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -34,15 +33,12 @@ from ..drift.conflicts import find_conflicts, product_files
 from ..drift.git_remote import remote_tags
 from ..drift.identity import owner
 from ..drift.versions import commit_version, parse_tag
-from ..forge.gitlab import GitLabError, api_url, gitlab_project, open_or_refresh_merge_request
 from ..template_source import is_approved
 from .clones import CannotFetch, clone
 from .fleet_file import Fleet, Product
 from .progress import bar
-from .pull_request import github_repo, open_pull_request
 from .selection import Selection, owner_matches
-
-MERGE_REQUEST_LABELS = ("template-update",)
+from .update_requests import Forges, with_request
 
 BRANCH_PREFIX = "paved-road/update-"
 CLEAN = {"updated", "current", "exists", "skipped"}
@@ -59,18 +55,6 @@ class UpdateOutcome:
     branch: str | None = None
     conflicts: list[str] = field(default_factory=list)
     pull_request: str | None = None
-
-
-@dataclass(frozen=True)
-class Forges:
-    """Tokens for the forges' APIs (None: push branches only) and the self-managed GitLab
-    instances, whose products are recognised by their URL's host."""
-
-    github_token: str | None = None
-    gitlab_token: str | None = None
-    gitlab_instances: tuple[str, ...] = ()
-    draft: bool = False  # every request a draft, not only conflicted or drifted ones
-    request_review: bool = False  # ask the owning team (GitHub team slug) to review
 
 
 class Failed(Exception):
@@ -159,19 +143,6 @@ def _has_identity(product: Path) -> bool:
     return bool(found.stdout.strip()) or "GIT_COMMITTER_EMAIL" in os.environ
 
 
-def _body(outcome: UpdateOutcome, printed: str) -> str:
-    lines = [
-        f"Updates the paved-road template from {outcome.version} to {outcome.target} "
-        "(made by `paved-road fleet update`).",
-        "",
-    ]
-    if outcome.conflicts:
-        lines += ["**Conflicts to resolve** (marked in the files):", ""]
-        lines += [f"- `{path}`" for path in outcome.conflicts] + [""]
-    lines += ["What `paved-road update` said (changes, changelog, drift):", "", "```", printed]
-    return "\n".join([*lines, "```", ""])
-
-
 def _update(
     product: Product,
     work: Path,
@@ -217,7 +188,7 @@ def _update(
         # An earlier run pushed it; its request may have failed then: open it now (one that is
         # open is left as it is).
         earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
-        return _with_request(outcome, product.url, forges, base, earlier, team=team, refresh=False)
+        return with_request(outcome, product.url, forges, base, earlier, team=team, refresh=False)
     _git(work, "checkout", "--quiet", "-b", branch)
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
@@ -240,78 +211,7 @@ def _update(
         "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
-    return _with_request(outcome, product.url, forges, base, printed, team=team)
-
-
-def _with_request(
-    outcome: UpdateOutcome,
-    url: str,
-    forges: Forges,
-    base: str,
-    printed: str,
-    *,
-    team: str | None,
-    refresh: bool = True,
-) -> UpdateOutcome:
-    """The outcome with its pull or merge request. A refused request after a push is a failure
-    that says the branch is there (the next run, finding the branch, opens the request)."""
-    try:
-        outcome.pull_request = _open_request(
-            url, forges, base, outcome, printed, team=team, refresh=refresh
-        )
-    except (GitLabError, urllib.error.URLError, ValueError, OSError) as error:
-        kind = "merge request" if gitlab_project(url, forges.gitlab_instances) else "pull request"
-        why = " ".join(str(error).split())[:300]
-        outcome.status = "failed"
-        outcome.detail = (
-            f"{outcome.detail}, but opened no {kind}: {why} (the branch is there: the next "
-            "`fleet update` opens it)"
-        )
-    return outcome
-
-
-def _open_request(
-    url: str,
-    forges: Forges,
-    base: str,
-    outcome: UpdateOutcome,
-    printed: str,
-    *,
-    team: str | None,
-    refresh: bool = True,
-) -> str | None:
-    """The web address of the branch's pull or merge request, opened if a token allows."""
-    body, branch = _body(outcome, printed), str(outcome.branch)
-    title = f"Update the paved-road template to {outcome.target}"
-    draft = forges.draft or outcome.status != "updated"
-    if forges.github_token and github_repo(url):
-        return open_pull_request(
-            url,
-            branch=branch,
-            base=base,
-            title=title,
-            body=body,
-            token=forges.github_token,
-            draft=draft,
-            team_reviewer=team if forges.request_review else None,
-        )
-    gitlab = gitlab_project(url, forges.gitlab_instances)
-    if forges.gitlab_token and gitlab is not None:
-        instance, project = gitlab
-        # A conflicted or drifted update is a draft: GitLab does not merge it as it is.
-        merge_request = open_or_refresh_merge_request(
-            api_url(instance),
-            project,
-            source=branch,
-            target=base,
-            title=f"Draft: {title}" if draft else title,
-            description=body,
-            token=forges.gitlab_token,
-            labels=MERGE_REQUEST_LABELS,
-            refresh=refresh,
-        )
-        return merge_request.web_url
-    return None
+    return with_request(outcome, product.url, forges, base, printed, team=team)
 
 
 def update_one(
