@@ -5,6 +5,7 @@ render, so these tests take a second."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -22,7 +23,7 @@ from paved_road.fleet.schema import SCHEMA_FILE
 
 TODAY = dt.date.today()
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-FORMATS = ("json", "markdown", "html", "backstage")
+FORMATS = ("json", "markdown", "html", "backstage", "csv")
 
 
 def report(name: str, **fields: object) -> Report:
@@ -458,3 +459,43 @@ def test_a_product_names_its_owner_in_catalog_info_or_its_answers(tmp_path: Path
     assert owner(tmp_path) == "payments"
     (tmp_path / "catalog-info.yaml").write_text("spec: [\n")  # unreadable: the answer counts
     assert owner(tmp_path) == "ledger-team"
+
+
+def test_the_csv_and_the_dashboard_put_products_in_need_first_with_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    modified = Finding(kind=Kind.MODIFIED, severity=Severity.ERROR, path="x", message="differs")
+    file_report(folder, "a-fine", report("a-fine"))
+    behind = Behind(current="1.0.0", latest="1.2.0", versions=2, majors=0, minors=2)
+    template = Template(src_path="s", commit="v1.0.0", versions=behind)
+    file_report(folder, "b-behind", report("b-behind", template=template))
+    file_report(folder, "c-waiver", report("c-waiver", waivers=[waiver("active", days=5)]))
+    file_report(
+        folder,
+        "d-failing",
+        report("d-failing", status="violations", exit_code=1, findings=[modified]),
+    )
+    file_report(folder, "x", report("x"))
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text(
+        "products:\n"
+        + "".join(f"  - gh:acme/{n}\n" for n in ("a-fine", "b-behind", "c-waiver", "d-failing"))
+        + '  - repo: gh:acme/x\n    team: "=SUM(1)"\n'
+    )
+    collect(folder, tmp_path / "out", capsys, "--fleet", str(fleet_file))
+    rows = list(csv.DictReader((tmp_path / "out" / "fleet.csv").open()))
+    assert [(row["name"], row["why"]) for row in rows] == [
+        ("d-failing", "modified 1"),
+        ("c-waiver", "a waiver expires in 5 d"),
+        ("b-behind", "2 release(s) behind"),
+        ("a-fine", ""),
+        ("x", ""),
+    ]
+    assert rows[-1]["team"] == "'=SUM(1)"  # never a spreadsheet formula
+    assert rows[0]["url"] == "https://github.com/acme/d-failing"
+    page = (tmp_path / "out" / "fleet.html").read_text()
+    table = page.split('<table id="products">', 1)[1]
+    order = [table.index(f'data-name="{name}"') for name in ("d-failing", "c-waiver", "b-behind")]
+    assert order == sorted(order)
+    assert '"url":"https://github.com/acme/d-failing"' in page

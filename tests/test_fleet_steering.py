@@ -152,7 +152,10 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
         assert first.returncode == 1, first.stdout + first.stderr
         rows = {line.split()[0]: line for line in first.stdout.splitlines() if line[:1] != " "}
         assert set(rows) == {"cart", "ledger", "fleet"}  # shop (checkout) is not even cloned
-        assert rows["cart"].split()[1] == "skipped" and "owned by shop-team, not --team" in rows["cart"]
+        assert (
+            rows["cart"].split()[1] == "skipped"
+            and "owned by shop-team, not --team" in rows["cart"]
+        )
         assert rows["ledger"].split()[1] == "failed"
         assert f"pushed {BRANCH}, but opened no pull request: HTTP Error 404" in rows["ledger"]
         assert "nothing pushed" not in rows["ledger"]

@@ -45,6 +45,12 @@ def _add_outputs(parser: argparse.ArgumentParser) -> None:
         "--backstage", type=Path, metavar="FILE", help="write Backstage Tech Insights facts"
     )
     parser.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write one row per product as CSV, most in need of attention first",
+    )
+    parser.add_argument(
         "--digests",
         type=Path,
         metavar="DIR",
@@ -287,7 +293,7 @@ def _report(
     report = build_report(rows, fleet=source, today=dt.date.today(), refused=refused)
     targets = {
         kind: path
-        for kind in ("json", "markdown", "html", "backstage")
+        for kind in ("json", "markdown", "html", "backstage", "csv")
         if (path := getattr(args, kind)) is not None
     }
     try:

@@ -14,7 +14,9 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from .aggregate import IN_FORCE, release_label
+from .attention import by_attention, why
 from .charts import bar_chart
+from .digests import web_url
 from .report import SOON_DAYS, FleetReport, ProductResult
 
 TOP_GUARDRAILS = 10
@@ -26,6 +28,7 @@ def _drill_down(product: ProductResult) -> dict[str, object]:
     return {
         "name": product.name,
         "repo": product.repo,
+        "url": web_url(product.repo),
         "commit": product.commit,
         "entity": product.entity,
         "error": product.error,
@@ -54,7 +57,7 @@ def render_dashboard(report: FleetReport) -> str:
     )
     source = resources.files(__package__).joinpath("templates", "dashboard.html.jinja")
     template = environment.from_string(source.read_text(encoding="utf-8"))
-    products = report.products
+    products = by_attention(report)  # most in need first; the table sorts on request
     guardrails = report.guardrails[:TOP_GUARDRAILS]
     return template.render(
         report=report,
@@ -86,4 +89,6 @@ def render_dashboard(report: FleetReport) -> str:
             "#b3261e",
         ),
         details=_script_json([_drill_down(p) for p in products]),
+        products=products,
+        why={p.name: why(p, report.today) for p in products},
     )

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .attention import to_csv
 from .backstage import tech_insights
 from .collect import REPORT_FILE
 from .dashboard import render_dashboard
@@ -21,6 +22,7 @@ WRITERS: dict[str, Callable[[FleetReport], str]] = {
     "markdown": markdown,
     "html": render_dashboard,
     "backstage": tech_insights,
+    "csv": to_csv,
 }
 
 
