@@ -499,3 +499,62 @@ def test_the_csv_and_the_dashboard_put_products_in_need_first_with_why(
     order = [table.index(f'data-name="{name}"') for name in ("d-failing", "c-waiver", "b-behind")]
     assert order == sorted(order)
     assert '"url":"https://github.com/acme/d-failing"' in page
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def test_history_says_what_changed_since_the_last_run_and_draws_trends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, history = tmp_path / "in", tmp_path / "platform" / "fleet-history.jsonl"
+    modified = Finding(kind=Kind.MODIFIED, severity=Severity.ERROR, path="Dockerfile", message="x")
+    failing = {"status": "violations", "exit_code": 1, "findings": [modified]}
+    old = Behind(current="1.0.0", latest="1.1.0", versions=1, majors=0, minors=1)
+    file_report(folder, "shop", report("shop", owner="checkout"))
+    file_report(folder, "cart", report("cart", owner="checkout", **failing))
+    file_report(
+        folder,
+        "ledger",
+        report(
+            "ledger",
+            owner="payments",
+            template=Template(src_path="s", commit="v1.0.0", versions=old),
+        ),
+    )
+    code, first, _ = collect(folder, tmp_path / "out1", capsys, "--history", str(history))
+    assert code == 1 and first["changes"] is None and len(first["trend"]) == 1
+
+    file_report(folder, "shop", report("shop", owner="checkout", **failing))
+    file_report(folder, "cart", report("cart", owner="checkout"))
+    file_report(folder, "ledger", report("ledger", owner="payments"))
+    file_report(folder, "search", report("search", owner="discovery"))
+    with history.open("a") as damaged:
+        damaged.write('{"at": "not a date"\n')  # skipped: the rest of the history counts
+    _, second, _ = collect(folder, tmp_path / "out2", capsys, "--history", str(history))
+    changes = second["changes"]
+    assert [(m["product"], m["before"], m["now"]) for m in changes["newly_failing"]] == [
+        ("shop", "ok", "violations")
+    ]
+    assert [(m["product"], m["now"]) for m in changes["fixed"]] == [("cart", "ok")]
+    assert [(m["product"], m["before"], m["now"]) for m in changes["adopted"]] == [
+        ("ledger", "1.0.0", "1.1.0")
+    ]
+    assert (changes["added"], changes["removed"]) == (["search"], [])
+    assert [point["in_policy"] for point in second["trend"]] == [2, 3]
+    assert second["trend"][-1]["team_in_policy"] == {
+        "checkout": 50,
+        "discovery": 100,
+        "payments": 100,
+    }
+    assert second["trend"][0]["guardrail_violations"] == {"Dockerfile": 1}
+    assert len(history.read_text().splitlines()) == 3  # two runs and the damaged line
+
+    markdown = (tmp_path / "out2" / "fleet.markdown").read_text()
+    assert "- 1 newly failing: shop (ok → violations)" in markdown
+    assert "- 1 on another release: ledger (1.0.0 → 1.1.0)" in markdown
+    assert "| checkout | 50% | 50% |" in markdown and "| payments | 100% | 100% |" in markdown
+    page = (tmp_path / "out2" / "fleet.html").read_text()
+    assert "<li>1 fixed: cart (violations → ok)</li>" in page
+    assert 'id="chart-trend"' in page
+    valid(second)

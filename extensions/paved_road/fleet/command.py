@@ -45,6 +45,13 @@ def _add_outputs(parser: argparse.ArgumentParser) -> None:
         "--backstage", type=Path, metavar="FILE", help="write Backstage Tech Insights facts"
     )
     parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE",
+        help="JSON lines, one per run: the reports say what changed since the last run and "
+        "draw trends; this run is appended",
+    )
+    parser.add_argument(
         "--csv",
         type=Path,
         metavar="FILE",
@@ -291,6 +298,14 @@ def _report(
     from .outputs import WRITERS, text, write_reports  # noqa: PLC0415
 
     report = build_report(rows, fleet=source, today=dt.date.today(), refused=refused)
+    run = None
+    if args.history is not None:
+        from .history import HistoryError, append_run, compare_with_history  # noqa: PLC0415
+
+        try:
+            run = compare_with_history(report, args.history)
+        except HistoryError as error:
+            return _fail(str(error))
     targets = {
         kind: path
         for kind in ("json", "markdown", "html", "backstage", "csv")
@@ -300,6 +315,11 @@ def _report(
         write_reports(report, targets, args.digests)
     except OSError as error:
         return _fail(f"cannot write {error.filename}: {error.strerror}")
+    if run is not None:
+        try:
+            append_run(args.history, run)
+        except HistoryError as error:
+            return _fail(str(error))
     sys.stdout.write(text(report) if args.format == "text" else WRITERS[args.format](report))
     return report.summary.exit_code
 

@@ -18,6 +18,7 @@ from .attention import by_attention, why
 from .charts import bar_chart
 from .digests import web_url
 from .report import SOON_DAYS, FleetReport, ProductResult
+from .trends import change_lines, table
 
 TOP_GUARDRAILS = 10
 PANEL_ROWS = 10  # a panel's rows before "show all": 3,000 products hold hundreds of waivers
@@ -90,5 +91,20 @@ def render_dashboard(report: FleetReport) -> str:
         ),
         details=_script_json([_drill_down(p) for p in products]),
         products=products,
+        changes=change_lines(report.changes) if report.changes else [],
+        team_trend=table(report.trend, "team"),
+        guardrail_trend=table(report.trend, "guardrail"),
+        trend_chart=bar_chart(
+            "chart-trend",
+            "Percent of products in policy, per run",
+            [
+                (f"{point.at:%Y-%m-%d %H:%M}", round(100 * point.in_policy / point.products))
+                for point in report.trend
+                if point.products
+            ],
+            "#0a5c2a",
+        )
+        if len(report.trend) > 1
+        else "",
         why={p.name: why(p, report.today) for p in products},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .aggregate import IN_FORCE
 from .report import SOON_DAYS, FleetReport, ProductResult
+from .trends import change_lines, table
 
 MAX_ROWS = 200  # a job summary is capped at 1 MiB: the full table is in the JSON and HTML
 MAX_PANEL = 20  # waivers and refused reports: the soonest first, the rest in the JSON
@@ -40,6 +41,20 @@ def markdown(report: FleetReport) -> str:
         f"{summary.behind} behind the newest release; {summary.waivers_expiring_soon} waiver(s) "
         f"expired or expiring within {SOON_DAYS} days.",
         "",
+    ]
+    if report.changes is not None:
+        out += [f"**Since the last run** ({report.changes.since:%Y-%m-%d %H:%M} UTC):", ""]
+        out += [f"- {_cell(line)}" for line in change_lines(report.changes)]
+        out.append("")
+    if len(report.trend) > 1:
+        dates, rows = table(report.trend, "team")
+        out += [
+            "| Team: % in policy | " + " | ".join(dates) + " |",
+            "|---|" + "---|" * len(dates),
+            *(f"| {_cell(team)} | " + " | ".join(values) + " |" for team, values in rows),
+            "",
+        ]
+    out += [
         "| Release | Products |",
         "|---|---|",
         *(f"| {_cell(row.label)} | {row.products} |" for row in report.adoption),

@@ -79,6 +79,31 @@ class RefusedReport(BaseModel):
     reason: str
 
 
+class Moved(BaseModel):
+    product: str
+    before: str
+    now: str
+
+
+class Changes(BaseModel):
+    """What changed since the previous run of the history file."""
+
+    since: dt.datetime = Field(description="When the previous run was.")
+    newly_failing: list[Moved] = Field(description="In policy then, failing now.")
+    fixed: list[Moved] = Field(description="Failing then, in policy now.")
+    adopted: list[Moved] = Field(description="On another release than then (before -> now).")
+    added: list[str] = Field(description="Products new to the fleet.")
+    removed: list[str] = Field(description="Products gone from the fleet.")
+
+
+class TrendPoint(BaseModel):
+    at: dt.datetime
+    products: int
+    in_policy: int
+    team_in_policy: dict[str, int] = Field(description="Per team: percent of its products.")
+    guardrail_violations: dict[str, int] = Field(description="Per path: products breaking it.")
+
+
 class Count(BaseModel):
     label: str
     products: int
@@ -110,6 +135,12 @@ class FleetReport(BaseModel):
     products: list[ProductResult]
     guardrails: list[GuardrailResult] = Field(description="Most violated first.")
     waivers: list[WaiverResult] = Field(description="Soonest to expire first.")
+    changes: Changes | None = Field(
+        default=None, description="Since the previous run (with --history and a previous run)."
+    )
+    trend: list[TrendPoint] = Field(
+        default_factory=list, description="The history's latest runs, oldest first, this one last."
+    )
     refused_reports: list[RefusedReport] = Field(
         default_factory=list,
         description="Collected files that are not this fleet's reports (foreign), with why.",
