@@ -558,3 +558,101 @@ def test_history_says_what_changed_since_the_last_run_and_draws_trends(
     assert "<li>1 fixed: cart (violations → ok)</li>" in page
     assert 'id="chart-trend"' in page
     valid(second)
+
+
+# --- campaigns and levels ----------------------------------------------------------------------
+
+
+CAMPAIGNS = """\
+campaigns:
+  - id: release-1-1
+    title: Everyone on 1.1
+    target: {release: ">=1.1.0"}
+    start: 2026-01-01
+    deadline: 2099-01-01
+  - id: no-dockerfile-edits
+    title: Hands off the Dockerfile
+    target: {no_finding: {kind: modified, path: Dockerfile}}
+    scope: {teams: [checkout]}
+    start: 2020-01-01
+    deadline: 2021-01-01
+levels:
+  - {name: bronze, require: [{in_policy: true}]}
+  - {name: silver, require: [{release: ">=1.1.0"}, {no_waiver: {}}]}
+"""
+
+
+def test_campaigns_burn_down_by_owner_and_levels_per_product_and_team(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, plan = tmp_path / "in", tmp_path / "campaigns.yml"
+    plan.write_text(CAMPAIGNS)
+    history = tmp_path / "history.jsonl"
+    modified = Finding(kind=Kind.MODIFIED, severity=Severity.ERROR, path="Dockerfile", message="x")
+    old = Template(
+        src_path="s",
+        commit="v1.0.0",
+        versions=Behind(current="1.0.0", latest="1.1.0", versions=1, majors=0, minors=1),
+    )
+    file_report(folder, "shop", report("shop", owner="checkout"))  # silver
+    file_report(
+        folder,
+        "cart",
+        report("cart", owner="checkout", status="violations", exit_code=1, findings=[modified]),
+    )  # no level; breaks the Dockerfile campaign
+    file_report(folder, "ledger", report("ledger", owner="payments", template=old))  # bronze
+    args = ("--campaigns", str(plan), "--history", str(history))
+    collect(folder, tmp_path / "out0", capsys, *args)
+    file_report(folder, "ledger", report("ledger", owner="payments"))  # now on 1.1.0: silver
+    code, fleet, err = collect(folder, tmp_path / "out", capsys, *args)
+    assert code == 1, err
+    rows = valid(fleet)
+    assert {name: row["level"] for name, row in rows.items()} == {
+        "cart": None,
+        "ledger": "silver",
+        "shop": "silver",
+    }
+    assert fleet["levels"] == [
+        {"team": "checkout", "levels": {"none": 1, "silver": 1}},
+        {"team": "payments", "levels": {"silver": 1}},
+    ]
+    release, dockerfile = fleet["campaigns"]
+    assert (release["done"], release["products"], release["on_track"]) == (3, 3, True)
+    assert release["target"] == "release >=1.1.0"
+    assert (dockerfile["done"], dockerfile["products"], dockerfile["on_track"]) == (1, 2, False)
+    assert dockerfile["missing"] == {"checkout": ["cart"]}
+    assert dockerfile["days_left"] < 0
+    assert [p["campaigns_left"] for p in fleet["trend"]] == [
+        {"release-1-1": 1, "no-dockerfile-edits": 1},
+        {"release-1-1": 0, "no-dockerfile-edits": 1},
+    ]
+    markdown = (tmp_path / "out" / "fleet.markdown").read_text()
+    assert "| Hands off the Dockerfile | no modified finding on Dockerfile | 1/2 |" in markdown
+    assert "⚠️ late | checkout: cart |" in markdown
+    page = (tmp_path / "out" / "fleet.html").read_text()
+    assert 'id="chart-burndown-release-1-1"' in page and "<strong>1 of 2</strong> done" in page
+    facts = json.loads((tmp_path / "out" / "fleet.backstage").read_text())
+    cart = next(i["facts"] for i in facts["items"] if i["facts"]["level"] == "")
+    assert (cart["campaignsNotDone"], cart["campaignsLate"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("campaigns:\n  - id: x\n    title: t\n    target: {release: 'soon'}\n"
+         "    start: 2026-01-01\n    deadline: 2026-02-01\n",
+         ":4: campaigns.0.target.release: Value error, 'soon' is no version specifier"),
+        ("levels:\n  - {name: gold, require: []}\n", ":2: levels.0.require: List should have"),
+        ("campaigns: [\n", ":2: does not parse as YAML"),
+    ],
+)  # fmt: skip
+def test_a_bad_campaigns_file_exits_2_before_anything_is_read(
+    text: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "campaigns.yml"
+    plan.write_text(text)
+    file_report(tmp_path / "in", "shop", report("shop"))
+    code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys, "--campaigns", str(plan))
+    assert (code, fleet) == (2, {})
+    assert err.startswith(f"paved-road fleet: {plan}{expected}"), err
+    assert len(err.splitlines()) == 1

@@ -45,6 +45,13 @@ def _add_outputs(parser: argparse.ArgumentParser) -> None:
         "--backstage", type=Path, metavar="FILE", help="write Backstage Tech Insights facts"
     )
     parser.add_argument(
+        "--campaigns",
+        type=Path,
+        metavar="FILE",
+        help="the platform's campaigns and levels (YAML, see docs/fleet.md): each campaign's "
+        "progress against its deadline, and each product's level",
+    )
+    parser.add_argument(
         "--history",
         type=Path,
         metavar="FILE",
@@ -283,6 +290,15 @@ def _no_traceback(handler: Callable[[argparse.Namespace], int]) -> Callable[...,
     return guarded
 
 
+def _campaigns(args: argparse.Namespace) -> object:
+    """The campaigns file, read and validated before any work (FleetFileError: exit 2)."""
+    if args.campaigns is None:
+        return None
+    from .campaigns import load_campaigns  # noqa: PLC0415
+
+    return load_campaigns(args.campaigns)
+
+
 def _fail(message: str) -> int:
     print(f"paved-road fleet: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -298,6 +314,10 @@ def _report(
     from .outputs import WRITERS, text, write_reports  # noqa: PLC0415
 
     report = build_report(rows, fleet=source, today=dt.date.today(), refused=refused)
+    if args.plan is not None:
+        from .campaigns import apply  # noqa: PLC0415
+
+        apply(report, args.plan)
     run = None
     if args.history is not None:
         from .history import HistoryError, append_run, compare_with_history  # noqa: PLC0415
@@ -348,6 +368,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             fleet = shard(fleet, args.shard)
         chosen = selection(args.only, args.team, args.tier, args.wave)
         fleet = select(fleet, chosen)
+        args.plan = _campaigns(args)  # before anything is cloned
     except FleetFileError as error:
         return _fail(str(error))
     try:
@@ -390,6 +411,7 @@ def run_collect_command(args: argparse.Namespace) -> int:
         return _fail("--max-age must be 0 days or more")
     try:
         fleet = load_fleet(args.fleet) if args.fleet is not None else None
+        args.plan = _campaigns(args)
         found = collect(args.folder, fleet, max_age=args.max_age)
     except (FleetFileError, NothingToCollect) as error:
         return _fail(str(error))

@@ -32,6 +32,7 @@ def _drill_down(product: ProductResult) -> dict[str, object]:
         "url": web_url(product.repo),
         "commit": product.commit,
         "entity": product.entity,
+        "level": product.level,
         "error": product.error,
         "findings": [
             finding.model_dump(mode="json", exclude_none=True)
@@ -91,6 +92,21 @@ def render_dashboard(report: FleetReport) -> str:
         ),
         details=_script_json([_drill_down(p) for p in products]),
         products=products,
+        burndowns={
+            c.id: bar_chart(
+                f"chart-burndown-{c.id}",
+                f"{c.title}: products not done, per run",
+                [
+                    (f"{point.at:%Y-%m-%d %H:%M}", point.campaigns_left[c.id])
+                    for point in report.trend
+                    if c.id in point.campaigns_left
+                ],
+                "#b3261e",
+            )
+            for c in report.campaigns
+            if sum(c.id in point.campaigns_left for point in report.trend) > 1
+        },
+        level_names=sorted({name for row in report.levels for name in row.levels}),
         changes=change_lines(report.changes) if report.changes else [],
         team_trend=table(report.trend, "team"),
         guardrail_trend=table(report.trend, "guardrail"),

@@ -31,6 +31,7 @@ class ProductState(BaseModel):
 class Run(BaseModel):
     at: dt.datetime
     products: dict[str, ProductState]
+    campaigns: dict[str, int] = Field(default_factory=dict)  # id -> products not done yet
 
 
 class HistoryError(Exception):
@@ -53,6 +54,7 @@ def run_of(report: FleetReport) -> Run:
             )
             for p in report.products
         },
+        campaigns={c.id: c.products - c.done for c in report.campaigns},
     )
 
 
@@ -133,6 +135,7 @@ def trend(runs: list[Run]) -> list[TrendPoint]:
                     team: round(100 * ok / total) for team, (ok, total) in teams.items()
                 },
                 guardrail_violations=guardrails,
+                campaigns_left=run.campaigns,
             )
         )
     return points

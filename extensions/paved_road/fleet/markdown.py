@@ -30,6 +30,41 @@ def _what(product: ProductResult) -> str:
     return ", ".join(f"{kind} {count}" for kind, count in product.violations.items())
 
 
+def _campaigns(report: FleetReport) -> list[str]:
+    out: list[str] = []
+    if report.campaigns:
+        out += [
+            "| Campaign | Target | Done | Deadline | Status | Missing, by owner |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in report.campaigns:
+            status = "✅ done" if c.done == c.products else "on track" if c.on_track else "⚠️ late"
+            missing = "; ".join(
+                f"{owner}: {', '.join(names[:5])}"
+                + (f" +{len(names) - 5}" if len(names) > 5 else "")
+                for owner, names in list(c.missing.items())[:10]
+            )
+            out.append(
+                f"| {_cell(c.title)} | {_cell(c.target)} | {c.done}/{c.products} "
+                f"| {c.deadline} ({c.days_left} d) | {status} | {_cell(missing)} |"
+            )
+        out.append("")
+    if report.levels:
+        names = sorted({level for row in report.levels for level in row.levels})
+        out += [
+            "| Team | " + " | ".join(names) + " |",
+            "|---|" + "---|" * len(names),
+            *(
+                f"| {_cell(row.team)} | "
+                + " | ".join(str(row.levels.get(n, 0)) for n in names)
+                + " |"
+                for row in report.levels
+            ),
+            "",
+        ]
+    return out
+
+
 def markdown(report: FleetReport) -> str:
     summary = report.summary
     icon = "✅" if summary.exit_code == 0 else "❌"
@@ -54,6 +89,7 @@ def markdown(report: FleetReport) -> str:
             *(f"| {_cell(team)} | " + " | ".join(values) + " |" for team, values in rows),
             "",
         ]
+    out += _campaigns(report)
     out += [
         "| Release | Products |",
         "|---|---|",

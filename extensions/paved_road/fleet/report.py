@@ -45,6 +45,9 @@ class ProductResult(BaseModel):
     sign_in: Literal["oidc", "none"] | None = Field(
         default=None, description="`none`: the product runs without sign-in (auth=none)."
     )
+    level: str | None = Field(
+        default=None, description="The highest level of the campaigns file it reaches."
+    )
     drift: Report | None = Field(default=None, description="The product's full drift report.")
 
 
@@ -96,10 +99,33 @@ class Changes(BaseModel):
     removed: list[str] = Field(description="Products gone from the fleet.")
 
 
+class CampaignResult(BaseModel):
+    id: str
+    title: str
+    target: str = Field(description="The target, in words.")
+    start: dt.date
+    deadline: dt.date
+    days_left: int = Field(description="Until the deadline (negative: past it).")
+    products: int = Field(description="Products in its scope.")
+    done: int = Field(description="Of those, the ones that meet the target.")
+    on_track: bool = Field(
+        description="Done, or at least as far as a straight burndown to the deadline."
+    )
+    missing: dict[str, list[str]] = Field(description="Per owner: the products not done yet.")
+
+
+class LevelCount(BaseModel):
+    team: str
+    levels: dict[str, int] = Field(description="Products per level reached ('none': no level).")
+
+
 class TrendPoint(BaseModel):
     at: dt.datetime
     products: int
     in_policy: int
+    campaigns_left: dict[str, int] = Field(
+        default_factory=dict, description="Per campaign: products not done yet (the burndown)."
+    )
     team_in_policy: dict[str, int] = Field(description="Per team: percent of its products.")
     guardrail_violations: dict[str, int] = Field(description="Per path: products breaking it.")
 
@@ -135,6 +161,12 @@ class FleetReport(BaseModel):
     products: list[ProductResult]
     guardrails: list[GuardrailResult] = Field(description="Most violated first.")
     waivers: list[WaiverResult] = Field(description="Soonest to expire first.")
+    campaigns: list[CampaignResult] = Field(
+        default_factory=list, description="With --campaigns: each campaign's state."
+    )
+    levels: list[LevelCount] = Field(
+        default_factory=list, description="With --campaigns: the levels reached, per team."
+    )
     changes: Changes | None = Field(
         default=None, description="Since the previous run (with --history and a previous run)."
     )
