@@ -23,6 +23,7 @@ from paved_road.fleet.backstage import RETRIEVER_ID, SCHEMA
 from paved_road.fleet.schema import SCHEMA_FILE, schema_text
 from playwright.sync_api import Page, sync_playwright
 
+from tests.axe_support import axe_script, serious
 from tests.design_support import CHROMIUM_FLAGS, chromium_path
 from tests.drift_support import flip_one_byte, platform_key
 from tests.fleet_support import (
@@ -36,7 +37,7 @@ from tests.fleet_support import (
     fleet,
     read_json,
 )
-from tests.support import REPO_ROOT, commit_all, git, run, tool_env
+from tests.support import REPO_ROOT, commit_all, git, tool_env
 
 AXE_DIR = REPO_ROOT / "tests" / "axe"
 
@@ -426,22 +427,7 @@ def test_a_missing_fleet_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixt
 @pytest.fixture(scope="module")
 def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     """axe-core from npm, at the version tests/axe/package-lock.json pins."""
-    folder = tmp_path_factory.mktemp("axe")
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(AXE_DIR / name, folder / name)
-    run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=folder)
-    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text()
-
-
-def _serious(page: Page, axe: str) -> list[str]:
-    """axe-core's serious and critical violations of the page as it is now."""
-    page.add_script_tag(content=axe)
-    found = page.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
+    return axe_script(tmp_path_factory.mktemp("axe"))
 
 
 def _shown(page: Page) -> tuple[int, list[str]]:
@@ -466,7 +452,7 @@ def test_dashboard_is_accessible_and_readable(first_run, axe_source: str, width:
             page.on("request", lambda request: requested.append(request.url))
             page.goto(page_url)
             assert requested == [page_url], "the dashboard made a request"
-            assert _serious(page, axe_source) == []
+            assert serious(page, axe_source) == []
             # Readable: nothing wider than the window, chart text at least 10 px high.
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             label = page.locator(".chart-label").first.bounding_box()
@@ -478,7 +464,7 @@ def test_dashboard_is_accessible_and_readable(first_run, axe_source: str, width:
             dialog = page.get_by_role("dialog")
             assert "guarded file differs from the template" in dialog.inner_text()
             assert f"--- template/{GUARDED}" in dialog.locator("pre.diff").inner_text()
-            assert _serious(page, axe_source) == []
+            assert serious(page, axe_source) == []
             if shots:
                 page.screenshot(path=f"{shots}/fleet-drill-down-{width}.png")
         finally:

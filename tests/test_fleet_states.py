@@ -21,6 +21,8 @@ from paved_road.drift.waivers import WaiverStatus
 from paved_road.fleet import outputs
 from paved_road.fleet.schema import SCHEMA_FILE
 
+from tests.axe_support import axe_script, serious
+
 TODAY = dt.date.today()
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 FORMATS = ("json", "markdown", "html", "backstage", "csv")
@@ -656,3 +658,57 @@ def test_a_bad_campaigns_file_exits_2_before_anything_is_read(
     assert (code, fleet) == (2, {})
     assert err.startswith(f"paved-road fleet: {plan}{expected}"), err
     assert len(err.splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return axe_script(tmp_path_factory.mktemp("axe"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_dashboard_with_campaigns_history_and_refusals_is_accessible(
+    width: int, tmp_path: Path, capsys: pytest.CaptureFixture[str], axe_source: str
+) -> None:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    from tests.design_support import CHROMIUM_FLAGS, chromium_path  # noqa: PLC0415
+
+    if chromium_path() is None:
+        pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
+    folder, plan = tmp_path / "in", tmp_path / "campaigns.yml"
+    plan.write_text(CAMPAIGNS)
+    modified = Finding(kind=Kind.MODIFIED, severity=Severity.ERROR, path="Dockerfile", message="x")
+    for index in range(14):
+        owner = ("checkout", "payments")[index % 2]
+        fields = (
+            {"status": "violations", "exit_code": 1, "findings": [modified]} if index % 3 else {}
+        )
+        waivers = [waiver("active", days=index), waiver("refused", days=index)]
+        file_report(
+            folder, f"p{index:02}", report(f"p{index:02}", owner=owner, waivers=waivers, **fields)
+        )
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("products:\n" + "".join(f"  - gh:acme/p{i:02}\n" for i in range(14)))
+    file_report(folder, "intruder", report("intruder"))
+    args = ("--fleet", str(fleet_file), "--campaigns", str(plan), "--history", str(tmp_path / "h"))
+    collect(folder, tmp_path / "out0", capsys, *args)
+    file_report(
+        folder,
+        "p00",
+        report("p00", owner="checkout", status="violations", exit_code=1, findings=[modified]),
+    )
+    collect(folder, tmp_path / "out", capsys, *args)
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto((tmp_path / "out" / "fleet.html").as_uri())
+            for summary in page.locator("details > summary").all():
+                summary.click()  # every "show all" open: axe judges what they hold too
+            assert serious(page, axe_source) == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert page.get_by_role("heading", name="Since the last run", exact=False).is_visible()
+            assert page.get_by_role("heading", name="Hands off the Dockerfile").is_visible()
+        finally:
+            browser.close()
