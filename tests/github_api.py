@@ -30,6 +30,7 @@ class FakeGitHub:
     url: str = ""
     repos: set[str] = field(default_factory=set)
     pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)  # commit -> combined state
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     def answer(  # noqa: PLR0911 - one return per endpoint and error, as GitHub answers
@@ -40,18 +41,21 @@ class FakeGitHub:
             return 401, shape("errors")["401"]
         parts = urllib.parse.urlsplit(path)
         segments = parts.path.strip("/").split("/")
-        if len(segments) < 4 or segments[0] != "repos" or segments[3] != "pulls":
+        if len(segments) < 4 or segments[0] != "repos" or segments[3] not in {"pulls", "commits"}:
             return 404, shape("errors")["404"]
         repo = f"{segments[1]}/{segments[2]}"
         if repo not in self.repos:
             return 404, shape("errors")["404"]
+        if segments[3] == "commits" and len(segments) == 6 and segments[5] == "status":
+            state = self.statuses.get(segments[4], "pending")
+            return 200, shape("combined_status") | {"state": state, "sha": segments[4]}
         pulls = self.pulls.setdefault(repo, [])
         if len(segments) == 4 and method == "GET":
             query = dict(urllib.parse.parse_qsl(parts.query))
             return 200, [
                 pull
                 for pull in pulls
-                if pull["state"] == query.get("state", "open")
+                if query.get("state", "open") in {"all", pull["state"]}
                 and pull["head"]["label"] == query.get("head", pull["head"]["label"])
             ]
         if len(segments) == 4 and method == "POST":

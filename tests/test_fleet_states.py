@@ -767,3 +767,91 @@ def test_a_dashboard_of_3000_products_stays_usable(
         finally:
             browser.close()
     assert (tmp_path / "fleet-3000.png").stat().st_size > 10_000
+
+
+# --- the update requests, read back -------------------------------------------------------------
+
+
+def test_check_and_collect_show_each_update_requests_state_and_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import github_api, gitlab_api  # noqa: PLC0415
+
+    branch = "paved-road/update-v1.1.0"
+    old = Template(
+        src_path="s",
+        commit="v1.0.0",
+        versions=Behind(current="1.0.0", latest="1.1.0", versions=1, majors=0, minors=1),
+    )
+    folder = tmp_path / "in"
+    for name in ("shop", "cart", "ledger", "search"):
+        file_report(folder, name, report(name, owner="checkout", template=old))
+    file_report(folder, "current", report("current", owner="checkout"))
+    with (
+        github_api.fake_github("acme/shop", "acme/cart", "acme/search", "acme/current") as github,
+        gitlab_api.fake_gitlab("acme/ledger") as gitlab,
+    ):
+        opened = github._pull(
+            "acme/shop",
+            1,
+            {"title": "t", "head": branch, "base": "main", "body": "", "draft": True},
+        )
+        github.pulls["acme/shop"] = [opened]
+        github.statuses[opened["head"]["sha"]] = "failure"
+        merged = github._pull(
+            "acme/cart", 4, {"title": "t", "head": branch, "base": "main", "body": ""}
+        )
+        github.pulls["acme/cart"] = [
+            merged | {"state": "closed", "merged_at": "2026-12-01T10:00:00Z"}
+        ]
+        mr = gitlab._merge_request(
+            "acme/ledger", 2, {"source_branch": branch, "target_branch": "main", "title": "t"}
+        )
+        gitlab.merge_requests["acme/ledger"] = [
+            mr | {"head_pipeline": {"id": 7, "status": "success"}}
+        ]
+        fleet_file = tmp_path / "fleet.yml"
+        fleet_file.write_text(
+            "products:\n  - gh:acme/shop\n  - gh:acme/cart\n"
+            f"  - {gitlab.url}/acme/ledger.git\n  - gh:acme/search\n  - gh:acme/current\n"
+        )
+        monkeypatch.setenv("PAVED_ROAD_GITHUB_API_URL", github.url)
+        monkeypatch.setenv("PAVED_ROAD_GITHUB_TOKEN", github_api.TOKEN)
+        monkeypatch.setenv("PAVED_ROAD_GITLAB_TOKEN", gitlab_api.TOKEN)
+        args = (
+            "--fleet",
+            str(fleet_file),
+            "--gitlab-url",
+            gitlab.url,
+            "--digests",
+            str(tmp_path / "d"),
+        )
+        code, fleet, err = collect(folder, tmp_path / "out", capsys, *args)
+        asked = [path for _, path in github.calls]
+    assert code == 0, err
+    rows = valid(fleet)
+    requests = {name: row["update_request"] for name, row in rows.items()}
+    assert requests["shop"] == {
+        "url": "https://github.com/acme/shop/pull/1",
+        "branch": branch,
+        "state": "open",
+        "draft": True,
+        "ci": "failure",
+    }
+    assert (requests["cart"]["state"], requests["cart"]["url"]) == (
+        "merged",
+        "https://github.com/acme/cart/pull/4",
+    )
+    assert requests["ledger"] == {
+        "url": f"{gitlab.url}/acme/ledger/-/merge_requests/2",
+        "branch": branch,
+        "state": "open",
+        "draft": False,
+        "ci": "success",
+    }
+    assert requests["search"] is None and requests["current"] is None
+    assert not any("acme/current" in path for path in asked)  # current: nothing to ask
+    table = (tmp_path / "out" / "fleet.html").read_text()
+    assert "1 release(s) behind; update request open (draft), checks failing" in table
+    digest = (tmp_path / "d" / "checkout.md").read_text()
+    assert "https://github.com/acme/shop/pull/1 is open; its checks fail" in digest

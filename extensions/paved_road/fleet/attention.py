@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 from .digests import web_url
-from .report import SOON_DAYS, FleetReport, ProductResult
+from .report import SOON_DAYS, FleetReport, ProductResult, UpdateRequest
 
 # Failing now first, then what will fail (a waiver about to expire), then lag, then fine.
 _RANK = {"error": 0, "violations": 0, "roadless": 1}
@@ -32,7 +32,19 @@ def why(product: ProductResult, today: dt.date) -> str:
         parts.append(f"a waiver expires in {days} d")
     if product.behind:
         parts.append(f"{product.behind} release(s) behind")
+    if (request := product.update_request) is not None:
+        parts.append(request_words(request))
     return "; ".join(parts)
+
+
+def request_words(request: UpdateRequest) -> str:
+    """``update request open, checks failing`` and the like."""
+    words = f"update request {request.state}" + (" (draft)" if request.draft else "")
+    if request.state == "open" and request.ci is not None:
+        words += {"success": ", checks pass", "failure": ", checks failing"}.get(
+            request.ci, ", checks running"
+        )
+    return words
 
 
 def rank(product: ProductResult, today: dt.date) -> tuple[int, int, str]:

@@ -16,6 +16,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .update_requests import Forges
 
 EXIT_BAD_INPUT, EXIT_CRASH, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -99,6 +103,42 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_forge_options(parser: argparse.ArgumentParser, github: str, gitlab: str) -> None:
+    parser.add_argument(
+        "--token-env",
+        metavar="VAR",
+        default="PAVED_ROAD_GITHUB_TOKEN",
+        help=f"environment variable holding a GitHub token {github} "
+        "(default: PAVED_ROAD_GITHUB_TOKEN)",
+    )
+    parser.add_argument(
+        "--gitlab-token-env",
+        metavar="VAR",
+        default="PAVED_ROAD_GITLAB_TOKEN",
+        help=f"environment variable holding a GitLab token (scope api) {gitlab} "
+        "(default: PAVED_ROAD_GITLAB_TOKEN)",
+    )
+    parser.add_argument(
+        "--gitlab-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a self-managed GitLab instance (e.g. https://gitlab.acme.internal) "
+        "(repeatable; gitlab.com is always one)",
+    )
+
+
+def _forges(args: argparse.Namespace, **steering: bool) -> Forges:
+    from .update_requests import Forges  # noqa: PLC0415
+
+    return Forges(
+        github_token=os.environ.get(args.token_env) or None,
+        gitlab_token=os.environ.get(args.gitlab_token_env) or None,
+        gitlab_instances=tuple(args.gitlab_url),
+        **steering,
+    )
+
+
 def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--only",
@@ -143,6 +183,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _add_fleet_options(check)
     _add_selection(check)
+    _add_forge_options(
+        check,
+        "to read back the update pull requests",
+        "to read back the update merge requests",
+    )
     check.add_argument(
         "--shard",
         metavar="I/N",
@@ -197,6 +242,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a report checked longer ago than this is stale: its product's row is an error "
         f"(default: {MAX_AGE_DAYS})",
     )
+    _add_forge_options(
+        collect,
+        "to read back the update pull requests (needs --fleet)",
+        "to read back the update merge requests (needs --fleet)",
+    )
     _add_outputs(collect)
     collect.set_defaults(handler=run_collect_command)
 
@@ -221,28 +271,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="ask the owning team to review each new pull request (GitHub: the team slug is the "
         "product's owner)",
     )
-    update.add_argument(
-        "--token-env",
-        metavar="VAR",
-        default="PAVED_ROAD_GITHUB_TOKEN",
-        help="environment variable holding a GitHub token to open pull requests "
-        "(default: PAVED_ROAD_GITHUB_TOKEN; unset: branches only)",
-    )
-    update.add_argument(
-        "--gitlab-token-env",
-        metavar="VAR",
-        default="PAVED_ROAD_GITLAB_TOKEN",
-        help="environment variable holding a GitLab token (scope api) to open merge requests "
-        "(default: PAVED_ROAD_GITLAB_TOKEN; unset: branches only)",
-    )
-    update.add_argument(
-        "--gitlab-url",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="a self-managed GitLab instance (e.g. https://gitlab.acme.internal) whose "
-        "products get merge requests (repeatable; gitlab.com is always one)",
-    )
+    _add_forge_options(update, "to open pull requests", "to open merge requests")
     update.set_defaults(handler=run_update_command)
 
     adopt = commands.add_parser(
@@ -392,6 +421,9 @@ def run_check_command(args: argparse.Namespace) -> int:
     )
     fleet_team = {product.name: product.team for product in fleet.products}
     rows = [row for row in rows if owner_matches(chosen, fleet_team.get(row.name), row.team)]
+    from .tracking import track  # noqa: PLC0415
+
+    track(rows, {product.name: product.url for product in fleet.products}, _forges(args))
     if args.drift_dir is not None:
         from .outputs import write_drift_reports  # noqa: PLC0415
 
@@ -422,6 +454,10 @@ def run_collect_command(args: argparse.Namespace) -> int:
         )
     for refused in found.refused:
         print(f"paved-road fleet: refused {refused.file}: {refused.reason}", file=sys.stderr)
+    if fleet is not None:
+        from .tracking import track  # noqa: PLC0415
+
+        track(found.rows, {product.name: product.url for product in fleet.products}, _forges(args))
     return _report(found.rows, str(args.folder), args, found.refused)
 
 
@@ -429,7 +465,6 @@ def run_collect_command(args: argparse.Namespace) -> int:
 def run_update_command(args: argparse.Namespace) -> int:
     from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
     from .selection import select, selection  # noqa: PLC0415
-    from .update_requests import Forges  # noqa: PLC0415
     from .updating import print_outcomes, unknown_release, update_fleet  # noqa: PLC0415
 
     if args.jobs < 1:
@@ -446,13 +481,7 @@ def run_update_command(args: argparse.Namespace) -> int:
         to=args.to,
         jobs=args.jobs,
         scratch=args.cache_dir / "updates",
-        forges=Forges(
-            github_token=os.environ.get(args.token_env) or None,
-            gitlab_token=os.environ.get(args.gitlab_token_env) or None,
-            gitlab_instances=tuple(args.gitlab_url),
-            draft=args.draft,
-            request_review=args.request_review,
-        ),
+        forges=_forges(args, draft=args.draft, request_review=args.request_review),
         approved=tuple(args.approved_source),
         chosen=chosen,
     )

@@ -33,6 +33,9 @@ def _drill_down(product: ProductResult) -> dict[str, object]:
         "commit": product.commit,
         "entity": product.entity,
         "level": product.level,
+        "request": product.update_request.model_dump(mode="json")
+        if product.update_request
+        else None,
         "error": product.error,
         "findings": [
             finding.model_dump(mode="json", exclude_none=True)

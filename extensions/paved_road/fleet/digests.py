@@ -68,7 +68,15 @@ def actions(product: ProductResult, today: dt.date) -> list[Action]:
                     f"waiver on `{where}` expires: restore the file, or ask for a new waiver",
                 )
             )
-    if product.behind:
+    request = product.update_request
+    if product.behind and request is not None and request.state == "open":
+        checks = {"failure": "its checks fail: fix them on the branch, then merge"}.get(
+            request.ci or "", "review and merge it"
+        )
+        found.append(
+            Action(None, product, f"update to {product.latest}: {request.url} is open; {checks}")
+        )
+    elif product.behind:
         found.append(
             Action(
                 None,

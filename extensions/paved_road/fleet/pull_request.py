@@ -87,3 +87,20 @@ def _call(url: str, token: str, payload: dict[str, Any] | None = None) -> Any:
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return json.load(response)
+
+
+def newest_pull_request(repo_url: str, *, branch: str, token: str) -> dict[str, Any] | None:
+    """The newest pull request of ``branch`` in any state, with the combined commit status of
+    its head under ``ci_state`` (success, failure, pending), or None."""
+    repo = github_repo(repo_url)
+    if repo is None:
+        raise ValueError(f"{repo_url} is not a github.com repository")
+    owner, name = repo
+    query = urllib.parse.urlencode({"head": f"{owner}:{branch}", "state": "all"})
+    found = _call(f"{api()}/repos/{owner}/{name}/pulls?{query}", token)
+    if not found:
+        return None
+    pull: dict[str, Any] = max(found, key=lambda p: int(p["number"]))
+    status = _call(f"{api()}/repos/{owner}/{name}/commits/{pull['head']['sha']}/status", token)
+    pull["ci_state"] = status.get("state") if isinstance(status, dict) else None
+    return pull

@@ -19,6 +19,18 @@ SCHEMA_VERSION = "1"
 SOON_DAYS = 30  # a waiver that expires within this many days is "expiring soon"
 
 
+class UpdateRequest(BaseModel):
+    """The pull or merge request of the product's update to the newest release, read back."""
+
+    url: str
+    branch: str
+    state: Literal["open", "merged", "closed"]
+    draft: bool = False
+    ci: Literal["success", "failure", "pending"] | None = Field(
+        default=None, description="The checks of its head commit (None: none reported)."
+    )
+
+
 class ProductResult(BaseModel):
     name: str
     repo: str = Field(description="As the fleet file gives it (or the report file collected).")
@@ -44,6 +56,10 @@ class ProductResult(BaseModel):
     notes: int = 0
     sign_in: Literal["oidc", "none"] | None = Field(
         default=None, description="`none`: the product runs without sign-in (auth=none)."
+    )
+    update_request: UpdateRequest | None = Field(
+        default=None,
+        description="With a forge token: the update's pull or merge request and its state.",
     )
     level: str | None = Field(
         default=None, description="The highest level of the campaigns file it reaches."

@@ -162,3 +162,18 @@ def fail_commit(
         token,
         {"state": "failed", "name": name, "description": description[:255]},
     )
+
+
+def newest_merge_request(
+    api: str, project: str, *, source: str, token: str
+) -> dict[str, Any] | None:
+    """The newest merge request of branch ``source`` in any state, with its head pipeline
+    (``head_pipeline``), or None: what `fleet check` shows of an update's merge request."""
+    base = f"projects/{_project(project)}/merge_requests"
+    query = urllib.parse.urlencode({"source_branch": source, "state": "all"})
+    found = _call(api, "GET", f"{base}?{query}", token)
+    if not isinstance(found, list) or not found:
+        return None
+    newest = max(found, key=lambda mr: int(mr["iid"]))
+    detail = _call(api, "GET", f"{base}/{int(newest['iid'])}", token)  # the list has no pipeline
+    return detail if isinstance(detail, dict) else newest
