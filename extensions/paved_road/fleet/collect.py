@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from ..drift.report import Report
 from .aggregate import error_result, product_result
-from .command import MAX_AGE_DAYS
+from .arguments import MAX_AGE_DAYS
 from .fleet_file import Fleet, Product, default_name
 from .report import ProductResult, RefusedReport
 

@@ -18,114 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .arguments import (
+    MAX_AGE_DAYS,
+    PRODUCT_TIMEOUT_SECONDS,
+    add_fleet_options,
+    add_forge_options,
+    add_outputs,
+    add_selection,
+)
+
 if TYPE_CHECKING:
     from .update_requests import Forges
 
 EXIT_BAD_INPUT, EXIT_CRASH, EXIT_INTERRUPTED = 2, 3, 130
-
-# collect: products' CI checks on every push and weekly; an older report is not today's verdict.
-MAX_AGE_DAYS = 7
-
-# One product's check (render, compare) takes seconds; ten minutes means it is stuck.
-PRODUCT_TIMEOUT_SECONDS = 600
-
-
-def default_cache() -> Path:
-    base = os.environ.get("PAVED_ROAD_CACHE_DIR") or Path.home() / ".cache" / "paved-road"
-    return Path(base) / "fleet"
-
-
-def _add_outputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--format",
-        choices=("text", "json", "markdown"),
-        default="text",
-        help="report on stdout (default: text)",
-    )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report")
-    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown report")
-    parser.add_argument("--html", type=Path, metavar="FILE", help="write the HTML dashboard")
-    parser.add_argument(
-        "--backstage", type=Path, metavar="FILE", help="write Backstage Tech Insights facts"
-    )
-    parser.add_argument(
-        "--campaigns",
-        type=Path,
-        metavar="FILE",
-        help="the platform's campaigns and levels (YAML, see docs/fleet.md): each campaign's "
-        "progress against its deadline, and each product's level",
-    )
-    parser.add_argument(
-        "--history",
-        type=Path,
-        metavar="FILE",
-        help="JSON lines, one per run: the reports say what changed since the last run and "
-        "draw trends; this run is appended",
-    )
-    parser.add_argument(
-        "--csv",
-        type=Path,
-        metavar="FILE",
-        help="write one row per product as CSV, most in need of attention first",
-    )
-    parser.add_argument(
-        "--digests",
-        type=Path,
-        metavar="DIR",
-        help="write one Markdown digest per owner, DIR/<team>.md: what the team must do, "
-        "soonest deadline first",
-    )
-
-
-def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("fleet", type=Path, help="the fleet file (YAML, see docs/fleet.md)")
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="products checked at once (default: the number of CPUs)",
-    )
-    parser.add_argument(
-        "--approved-source",
-        action="append",
-        default=[],
-        metavar="SOURCE",
-        help="also approve this template source, as `paved-road drift --approved-source` does "
-        "(repeatable); products from unapproved sources fail",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=default_cache(),
-        help="clones, renders and results (default: $PAVED_ROAD_CACHE_DIR/fleet or "
-        "~/.cache/paved-road/fleet)",
-    )
-
-
-def _add_forge_options(parser: argparse.ArgumentParser, github: str, gitlab: str) -> None:
-    parser.add_argument(
-        "--token-env",
-        metavar="VAR",
-        default="PAVED_ROAD_GITHUB_TOKEN",
-        help=f"environment variable holding a GitHub token {github} "
-        "(default: PAVED_ROAD_GITHUB_TOKEN)",
-    )
-    parser.add_argument(
-        "--gitlab-token-env",
-        metavar="VAR",
-        default="PAVED_ROAD_GITLAB_TOKEN",
-        help=f"environment variable holding a GitLab token (scope api) {gitlab} "
-        "(default: PAVED_ROAD_GITLAB_TOKEN)",
-    )
-    parser.add_argument(
-        "--gitlab-url",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="a self-managed GitLab instance (e.g. https://gitlab.acme.internal) "
-        "(repeatable; gitlab.com is always one)",
-    )
 
 
 def _forges(args: argparse.Namespace, **steering: bool) -> Forges:
@@ -136,33 +41,6 @@ def _forges(args: argparse.Namespace, **steering: bool) -> Forges:
         gitlab_token=os.environ.get(args.gitlab_token_env) or None,
         gitlab_instances=tuple(args.gitlab_url),
         **steering,
-    )
-
-
-def _add_selection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--only",
-        action="append",
-        default=[],
-        metavar="NAME[,NAME]",
-        help="only these products (repeatable)",
-    )
-    parser.add_argument(
-        "--team",
-        action="append",
-        default=[],
-        metavar="TEAM",
-        help="only the products of this team (repeatable): the fleet file's team:, else the "
-        "owner the product names",
-    )
-    parser.add_argument(
-        "--tier", action="append", default=[], metavar="TIER", help="only this tier (repeatable)"
-    )
-    parser.add_argument(
-        "--wave",
-        metavar="N%%",
-        help="only the first N%% of the products, canary-first: waves are nested (5%% is in "
-        "25%%) and each product's place is fixed",
     )
 
 
@@ -181,9 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Clone or fetch each product into the cache, run the drift check on each "
         "in parallel (renders shared; results stored, so an interrupted run resumes), report.",
     )
-    _add_fleet_options(check)
-    _add_selection(check)
-    _add_forge_options(
+    add_fleet_options(check)
+    add_selection(check)
+    add_forge_options(
         check,
         "to read back the update pull requests",
         "to read back the update merge requests",
@@ -218,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also accept waivers signed by the keys of this allowed-signers file, as "
         "`paved-road drift --waiver-signers` does (repeatable)",
     )
-    _add_outputs(check)
+    add_outputs(check)
     check.set_defaults(handler=run_check_command)
 
     collect = commands.add_parser(
@@ -242,12 +120,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a report checked longer ago than this is stale: its product's row is an error "
         f"(default: {MAX_AGE_DAYS})",
     )
-    _add_forge_options(
+    add_forge_options(
         collect,
         "to read back the update pull requests (needs --fleet)",
         "to read back the update merge requests (needs --fleet)",
     )
-    _add_outputs(collect)
+    add_outputs(collect)
     collect.set_defaults(handler=run_collect_command)
 
     update = commands.add_parser(
@@ -257,8 +135,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "update` in a scratch clone and push branch paved-road/update-RELEASE; with a token, "
         "open a pull request. Products with conflicts get their branch and are listed.",
     )
-    _add_fleet_options(update)
-    _add_selection(update)
+    add_fleet_options(update)
+    add_selection(update)
     update.add_argument("--to", metavar="RELEASE", help="template tag (default: the newest)")
     update.add_argument(
         "--draft",
@@ -271,7 +149,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="ask the owning team to review each new pull request (GitHub: the team slug is the "
         "product's owner)",
     )
-    _add_forge_options(update, "to open pull requests", "to open merge requests")
+    add_forge_options(update, "to open pull requests", "to open merge requests")
     update.set_defaults(handler=run_update_command)
 
     adopt = commands.add_parser(
@@ -281,7 +159,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--defaults` in a scratch clone and push branch paved-road/adopt (conflicts marked and "
         "listed in ADOPTION.md); with a token, open a pull request with that report.",
     )
-    _add_fleet_options(adopt)
+    add_fleet_options(adopt)
     adopt.add_argument(
         "--template",
         metavar="SOURCE",
