@@ -135,7 +135,7 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--wave",
-        metavar="N%%",
+        metavar="N%",
         help="only the first N%% of the products, canary-first: waves are nested (5%% is in "
         "25%%) and each product's place is fixed",
     )
