@@ -176,3 +176,33 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
         assert "pull request: https://github.com/acme/ledger/pull/1\n" in third.stdout
         assert len(github.pulls["acme/ledger"]) == 1
     assert {name: refs(forge / f"{name}.git") for name in ("shop", "cart")} == before
+
+
+@pytest.mark.parametrize(
+    ("said", "row"),
+    [
+        (
+            "paved-road update: the update stopped before it is written: run `paved-road update` "
+            "again to finish it (it first checks that nothing changed since), or `paved-road "
+            "update --abandon`",
+            "paved-road update: the update stopped before it is written (fix it in the product, "
+            "or run `paved-road fleet update` again)",
+        ),
+        (
+            "paved-road update: cannot be checked (no git): nothing was done; `paved-road update "
+            "--abandon` drops the plan",
+            "paved-road update: cannot be checked (no git): nothing was done (fix it in the "
+            "product, or run `paved-road fleet update` again)",
+        ),
+        (
+            "paved-road update: _commit v0.9.0 of .copier-answers.yml is not in the template",
+            "paved-road update: _commit v0.9.0 of .copier-answers.yml is not in the template",
+        ),
+    ],
+)
+def test_advice_about_the_scratch_clone_becomes_the_fleets(said: str, row: str) -> None:
+    """The scratch clone `paved-road update` ran in is gone: its "run it again here" advice
+    would point nowhere."""
+    from paved_road.fleet.updating import fleet_words  # noqa: PLC0415
+
+    assert fleet_words(said) == row

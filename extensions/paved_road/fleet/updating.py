@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,22 @@ def unknown_release(to: str, approved: Sequence[str]) -> str | None:
     )
 
 
+# Advice `paved-road update` gives about the folder it ran in ("run `paved-road update`
+# again", "`paved-road update --abandon`"): the fleet's scratch clone is deleted, so it is
+# advice about nothing; the fleet says what to do instead.
+_FOLDER_ADVICE = re.compile(
+    r"(?:[;:,]\s*|\s+)(?:run |or |with |then |ask )?`paved-road (?:update|drift)\b[^`]*`.*$"
+)
+
+
+def fleet_words(line: str) -> str:
+    """A line of `paved-road update` as the fleet's row says it."""
+    cut = _FOLDER_ADVICE.sub("", line).rstrip(" ;:,")
+    if cut == line:
+        return line
+    return f"{cut} (fix it in the product, or run `paved-road fleet update` again)"
+
+
 def _run_update(product: Path, target: str, approved: tuple[str, ...]) -> tuple[int, str]:
     """``paved-road update --defaults --vcs-ref TARGET`` through its own entry point, with the
     sources this fleet run approves (the update checks them again, by the same rules)."""
@@ -193,7 +210,7 @@ def _update(
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
         lines = [line for line in printed.splitlines() if line.strip()]
-        raise Failed(lines[-1] if lines else "paved-road update failed")
+        raise Failed(fleet_words(lines[-1]) if lines else "paved-road update failed")
     files = product_files(work, git=True)
     outcome.conflicts = sorted({f.path for f in find_conflicts(work, files, git=True) if f.path})
     outcome.status = "conflicts" if code == 1 or outcome.conflicts else "updated"
