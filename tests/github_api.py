@@ -64,6 +64,12 @@ class FakeGitHub:
             pull = self._pull(repo, len(pulls) + 1, body)
             pulls.append(pull)
             return 201, pull
+        if len(segments) == 5 and method == "PATCH":
+            pull = next((p for p in pulls if str(p["number"]) == segments[4]), None)
+            if pull is None:
+                return 404, shape("errors")["404"]
+            pull.update({key: body[key] for key in ("state", "title", "body") if key in body})
+            return 200, pull
         if len(segments) == 6 and segments[5] == "requested_reviewers" and method == "POST":
             pull = next((p for p in pulls if str(p["number"]) == segments[4]), None)
             if pull is None:
@@ -114,6 +120,9 @@ def fake_github(*repos: str) -> Iterator[FakeGitHub]:
 
         def do_POST(self) -> None:
             self._reply("POST")
+
+        def do_PATCH(self) -> None:
+            self._reply("PATCH")
 
         def log_message(self, *args: object) -> None:
             pass

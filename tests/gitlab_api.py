@@ -90,6 +90,8 @@ class FakeGitLab:
 
     def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
         fields = {key: body[key] for key in ("title", "description") if key in body}
+        if body.get("state_event") == "close":
+            fields["state"] = "closed"
         if "labels" in body:
             fields["labels"] = [label for label in body["labels"].split(",") if label]
         if "title" in body:

@@ -259,13 +259,18 @@ def test_a_refused_merge_request_after_the_push_says_so_and_the_next_run_opens_i
         assert "(fleet edition)" in show(bare, f"refs/heads/{BRANCH}", "README.md")
 
         gitlab.projects.add("acme/retry/billing")
+        older = {"source_branch": "paved-road/update-v1.0.1", "target_branch": "main", "title": "t"}
+        superseded = gitlab._merge_request("acme/retry/billing", 1, older)
+        gitlab.merge_requests["acme/retry/billing"] = [superseded]
         second = update()
         assert second.returncode == 0, second.stdout + second.stderr
-        web_url = f"{gitlab.url}/acme/retry/billing/-/merge_requests/1"
+        web_url = f"{gitlab.url}/acme/retry/billing/-/merge_requests/2"
         assert f"merge request: {web_url}\n" in second.stdout
         assert "0 failed" in second.stdout and "1 exists" in second.stdout
-        (mr,) = gitlab.merge_requests["acme/retry/billing"]
+        assert "closed 1 superseded: paved-road/update-v1.0.1" in second.stdout
+        assert superseded["state"] == "closed"
+        mr = gitlab.merge_requests["acme/retry/billing"][1]
         assert mr["source_branch"] == BRANCH and mr["title"].startswith("Draft: Update")
 
         third = update()  # open already: left as it is, not opened twice
-        assert third.returncode == 0 and len(gitlab.merge_requests["acme/retry/billing"]) == 1
+        assert third.returncode == 0 and len(gitlab.merge_requests["acme/retry/billing"]) == 2

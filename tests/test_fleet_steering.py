@@ -162,10 +162,14 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
         assert "(fleet edition)" in show(forge / "ledger.git", f"refs/heads/{BRANCH}", "README.md")
 
         github.repos.add("acme/ledger")
+        older = {"title": "t", "head": "paved-road/update-v1.0.1", "base": "main", "body": ""}
+        github.pulls["acme/ledger"] = [github._pull("acme/ledger", 1, older)]  # superseded
         second = _update(root, github.url, *args)
         assert second.returncode == 0, second.stdout + second.stderr
-        assert "pull request: https://github.com/acme/ledger/pull/1\n" in second.stdout
-        (pull,) = github.pulls["acme/ledger"]
+        assert "pull request: https://github.com/acme/ledger/pull/2\n" in second.stdout
+        assert "closed 1 superseded: paved-road/update-v1.0.1" in second.stdout
+        superseded, pull = github.pulls["acme/ledger"]
+        assert superseded["state"] == "closed"
         assert (pull["head"]["ref"], pull["base"]["ref"]) == (BRANCH, "main")
         assert pull["draft"] is True
         assert pull["title"] == "Update the paved-road template to v1.1.0"
@@ -173,8 +177,8 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
 
         third = _update(root, github.url, *args)  # open already: found, not opened twice
         assert third.returncode == 0, third.stdout + third.stderr
-        assert "pull request: https://github.com/acme/ledger/pull/1\n" in third.stdout
-        assert len(github.pulls["acme/ledger"]) == 1
+        assert "pull request: https://github.com/acme/ledger/pull/2\n" in third.stdout
+        assert len(github.pulls["acme/ledger"]) == 2
     assert {name: refs(forge / f"{name}.git") for name in ("shop", "cart")} == before
 
 

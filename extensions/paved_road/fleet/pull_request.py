@@ -73,7 +73,9 @@ def api() -> str:
     return os.environ.get("PAVED_ROAD_GITHUB_API_URL", API).rstrip("/")
 
 
-def _call(url: str, token: str, payload: dict[str, Any] | None = None) -> Any:
+def _call(
+    url: str, token: str, payload: dict[str, Any] | None = None, *, method: str | None = None
+) -> Any:
     request = urllib.request.Request(  # noqa: S310 - a fixed https:// URL
         url,
         data=json.dumps(payload).encode() if payload is not None else None,
@@ -83,7 +85,7 @@ def _call(url: str, token: str, payload: dict[str, Any] | None = None) -> Any:
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": "paved-road-fleet",
         },
-        method="POST" if payload is not None else "GET",
+        method=method or ("POST" if payload is not None else "GET"),
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return json.load(response)
@@ -104,3 +106,22 @@ def newest_pull_request(repo_url: str, *, branch: str, token: str) -> dict[str, 
     status = _call(f"{api()}/repos/{owner}/{name}/commits/{pull['head']['sha']}/status", token)
     pull["ci_state"] = status.get("state") if isinstance(status, dict) else None
     return pull
+
+
+def close_pull_requests(repo_url: str, *, prefix: str, keep: str, token: str) -> list[str]:
+    """Close the open pull requests of branches starting with ``prefix``, except ``keep``'s:
+    the update requests a newer one supersedes. Their head branches, closed."""
+    repo = github_repo(repo_url)
+    if repo is None:
+        raise ValueError(f"{repo_url} is not a github.com repository")
+    owner, name = repo
+    pulls = f"{api()}/repos/{owner}/{name}/pulls"
+    closed = []
+    for pull in _call(
+        f"{pulls}?{urllib.parse.urlencode({'state': 'open', 'per_page': 100})}", token
+    ):
+        head = str(pull["head"]["ref"])
+        if head.startswith(prefix) and head != keep:
+            _call(f"{pulls}/{pull['number']}", token, {"state": "closed"}, method="PATCH")
+            closed.append(head)
+    return closed

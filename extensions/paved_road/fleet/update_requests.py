@@ -9,8 +9,14 @@ import urllib.error
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..forge.gitlab import GitLabError, api_url, gitlab_project, open_or_refresh_merge_request
-from .pull_request import github_repo, open_pull_request
+from ..forge.gitlab import (
+    GitLabError,
+    api_url,
+    close_merge_requests,
+    gitlab_project,
+    open_or_refresh_merge_request,
+)
+from .pull_request import close_pull_requests, github_repo, open_pull_request
 
 if TYPE_CHECKING:
     from .updating import UpdateOutcome
@@ -59,6 +65,11 @@ def with_request(
         outcome.pull_request = _open_request(
             url, forges, base, outcome, printed, team=team, refresh=refresh
         )
+        if outcome.pull_request is not None and outcome.branch is not None:
+            closed = close_superseded(url, forges, outcome.branch)
+            outcome.superseded = closed
+            if closed:
+                outcome.detail += f"; closed {len(closed)} superseded: {', '.join(closed)}"
     except (GitLabError, urllib.error.URLError, ValueError, OSError) as error:
         kind = "merge request" if gitlab_project(url, forges.gitlab_instances) else "pull request"
         why = " ".join(str(error).split())[:300]
@@ -112,3 +123,18 @@ def _open_request(
         )
         return merge_request.web_url
     return None
+
+
+def close_superseded(url: str, forges: Forges, branch: str) -> list[str]:
+    """Close the requests of older update branches than ``branch`` (they would merge an older
+    release over it); their branches, closed. ``paved-road/update-`` is the prefix of all."""
+    prefix = branch.rsplit("-", 1)[0] + "-"
+    if forges.github_token and github_repo(url):
+        return close_pull_requests(url, prefix=prefix, keep=branch, token=forges.github_token)
+    gitlab = gitlab_project(url, forges.gitlab_instances)
+    if forges.gitlab_token and gitlab is not None:
+        instance, project = gitlab
+        return close_merge_requests(
+            api_url(instance), project, prefix=prefix, keep=branch, token=forges.gitlab_token
+        )
+    return []

@@ -56,6 +56,7 @@ class UpdateOutcome:
     branch: str | None = None
     conflicts: list[str] = field(default_factory=list)
     pull_request: str | None = None
+    superseded: list[str] = field(default_factory=list)  # older update branches closed
 
 
 class Failed(Exception):
@@ -205,7 +206,10 @@ def _update(
         # An earlier run pushed it; its request may have failed then: open it now (one that is
         # open is left as it is).
         earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
-        return with_request(outcome, product.url, forges, base, earlier, team=team, refresh=False)
+        outcome = with_request(
+            outcome, product.url, forges, base, earlier, team=team, refresh=False
+        )
+        return _delete_branches(work, outcome)
     _git(work, "checkout", "--quiet", "-b", branch)
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
@@ -228,7 +232,16 @@ def _update(
         "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
-    return with_request(outcome, product.url, forges, base, printed, team=team)
+    outcome = with_request(outcome, product.url, forges, base, printed, team=team)
+    return _delete_branches(work, outcome)
+
+
+def _delete_branches(work: Path, outcome: UpdateOutcome) -> UpdateOutcome:
+    """The branches of the superseded requests go too (their requests are closed)."""
+    for branch in outcome.superseded:
+        with contextlib.suppress(Failed):  # already gone: nothing to do
+            _git(work, "push", "--quiet", "origin", "--delete", branch)
+    return outcome
 
 
 def update_one(

@@ -177,3 +177,19 @@ def newest_merge_request(
     newest = max(found, key=lambda mr: int(mr["iid"]))
     detail = _call(api, "GET", f"{base}/{int(newest['iid'])}", token)  # the list has no pipeline
     return detail if isinstance(detail, dict) else newest
+
+
+def close_merge_requests(
+    api: str, project: str, *, prefix: str, keep: str, token: str
+) -> list[str]:
+    """Close the open merge requests of branches starting with ``prefix``, except ``keep``'s:
+    the update requests a newer one supersedes. Their source branches, closed."""
+    base = f"projects/{_project(project)}/merge_requests"
+    found = _call(api, "GET", f"{base}?{urllib.parse.urlencode({'state': 'opened'})}", token)
+    closed = []
+    for mr in found if isinstance(found, list) else []:
+        source = str(mr.get("source_branch", ""))
+        if source.startswith(prefix) and source != keep:
+            _call(api, "PUT", f"{base}/{int(mr['iid'])}", token, {"state_event": "close"})
+            closed.append(source)
+    return closed
