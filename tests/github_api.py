@@ -31,6 +31,7 @@ class FakeGitHub:
     repos: set[str] = field(default_factory=set)
     pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)  # commit -> combined state
+    issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     def answer(  # noqa: PLR0911 - one return per endpoint and error, as GitHub answers
@@ -41,14 +42,18 @@ class FakeGitHub:
             return 401, shape("errors")["401"]
         parts = urllib.parse.urlsplit(path)
         segments = parts.path.strip("/").split("/")
-        if len(segments) < 4 or segments[0] != "repos" or segments[3] not in {"pulls", "commits"}:
+        if len(segments) < 4 or segments[0] != "repos":
             return 404, shape("errors")["404"]
         repo = f"{segments[1]}/{segments[2]}"
         if repo not in self.repos:
             return 404, shape("errors")["404"]
+        if segments[3] == "issues":
+            return self._issues(repo, method, segments[4:], parts.query, body)
         if segments[3] == "commits" and len(segments) == 6 and segments[5] == "status":
             state = self.statuses.get(segments[4], "pending")
             return 200, shape("combined_status") | {"state": state, "sha": segments[4]}
+        if segments[3] != "pulls":
+            return 404, shape("errors")["404"]
         pulls = self.pulls.setdefault(repo, [])
         if len(segments) == 4 and method == "GET":
             query = dict(urllib.parse.parse_qsl(parts.query))
@@ -78,6 +83,42 @@ class FakeGitHub:
                 {"slug": slug, "name": slug} for slug in body.get("team_reviewers", [])
             ]
             return 201, pull
+        return 404, shape("errors")["404"]
+
+    def _issues(
+        self, repo: str, method: str, rest: list[str], query: str, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        issues = self.issues.setdefault(repo, [])
+        if not rest and method == "GET":
+            asked = dict(urllib.parse.parse_qsl(query))
+            return 200, [
+                issue
+                for issue in issues
+                if issue["state"] == asked.get("state", "open")
+                and all(
+                    label in [found["name"] for found in issue["labels"]]
+                    for label in filter(None, asked.get("labels", "").split(","))
+                )
+            ]
+        if not rest and method == "POST":
+            issue = copy.deepcopy(shape("issue"))
+            number = len(issues) + 1
+            label = issue["labels"][0]
+            issue |= {
+                "number": number,
+                "html_url": f"https://github.com/{repo}/issues/{number}",
+                "title": body["title"],
+                "body": body.get("body", ""),
+                "labels": [label | {"name": name} for name in body.get("labels", [])],
+            }
+            issues.append(issue)
+            return 201, issue
+        if len(rest) == 1 and method == "PATCH":
+            issue = next((i for i in issues if str(i["number"]) == rest[0]), None)
+            if issue is None:
+                return 404, shape("errors")["404"]
+            issue.update({key: body[key] for key in ("title", "body", "state") if key in body})
+            return 200, issue
         return 404, shape("errors")["404"]
 
     def _pull(self, repo: str, number: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -855,3 +855,42 @@ def test_check_and_collect_show_each_update_requests_state_and_checks(
     assert "1 release(s) behind; update request open (draft), checks failing" in table
     digest = (tmp_path / "d" / "checkout.md").read_text()
     assert "https://github.com/acme/shop/pull/1 is open; its checks fail" in digest
+
+
+def test_owner_issues_are_opened_refreshed_and_closed_once_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import github_api  # noqa: PLC0415
+
+    folder = tmp_path / "in"
+    modified = Finding(kind=Kind.MODIFIED, severity=Severity.ERROR, path="Dockerfile", message="x")
+    failing = {"status": "violations", "exit_code": 1, "findings": [modified]}
+    file_report(folder, "shop", report("shop", owner="checkout", **failing))
+    file_report(folder, "ledger", report("ledger", owner="payments"))
+    with github_api.fake_github("acme/platform") as github:
+        monkeypatch.setenv("PAVED_ROAD_GITHUB_API_URL", github.url)
+        monkeypatch.setenv("PAVED_ROAD_GITHUB_TOKEN", github_api.TOKEN)
+        args = ("--owner-issues", "acme/platform")
+        code, _, err = collect(folder, tmp_path / "out1", capsys, *args)
+        assert code == 1
+        assert "paved-road fleet: opened https://github.com/acme/platform/issues/1" in err
+        [issue] = github.issues["acme/platform"]  # payments has nothing to do: no issue
+        assert issue["title"] == "paved-road: what checkout must do"
+        assert "fix the drift: modified 1" in issue["body"]
+        assert [label["name"] for label in issue["labels"]] == ["paved-road-digest"]
+
+        collect(folder, tmp_path / "out2", capsys, *args)  # still failing: the same issue
+        assert len(github.issues["acme/platform"]) == 1 and issue["state"] == "open"
+
+        file_report(folder, "shop", report("shop", owner="checkout"))  # fixed
+        _, _, err = collect(folder, tmp_path / "out3", capsys, *args)
+        assert "paved-road fleet: closed https://github.com/acme/platform/issues/1" in err
+        assert issue["state"] == "closed" and "In policy and current: shop." in issue["body"]
+
+    monkeypatch.delenv("PAVED_ROAD_GITHUB_TOKEN")
+    code = main(["fleet", "collect", str(folder), "--owner-issues", "acme/platform"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "paved-road fleet: --owner-issues needs a GitHub token in $PAVED_ROAD_GITHUB_TOKEN "
+        "(issues: write)\n"
+    )

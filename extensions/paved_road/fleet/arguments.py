@@ -55,6 +55,12 @@ def add_outputs(parser: argparse.ArgumentParser) -> None:
         help="write one row per product as CSV, most in need of attention first",
     )
     parser.add_argument(
+        "--owner-issues",
+        metavar="OWNER/REPO",
+        help="also open, refresh or close one GitHub issue per owner in this repository (the "
+        "platform's), with the owner's digest (needs the GitHub token of --token-env)",
+    )
+    parser.add_argument(
         "--digests",
         type=Path,
         metavar="DIR",

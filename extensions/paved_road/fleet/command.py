@@ -28,6 +28,7 @@ from .arguments import (
 )
 
 if TYPE_CHECKING:
+    from .report import FleetReport
     from .update_requests import Forges
 
 EXIT_BAD_INPUT, EXIT_CRASH, EXIT_INTERRUPTED = 2, 3, 130
@@ -206,6 +207,34 @@ def _campaigns(args: argparse.Namespace) -> object:
     return load_campaigns(args.campaigns)
 
 
+def _owner_issues(report: FleetReport, args: argparse.Namespace) -> None:
+    """Each owner's issue; a forge that refuses is one line, the reports stand."""
+    import urllib.error  # noqa: PLC0415
+
+    from .digests import by_owner  # noqa: PLC0415
+    from .owner_issues import publish  # noqa: PLC0415
+
+    token = os.environ.get(args.token_env) or ""
+    try:
+        for line in publish(args.owner_issues, by_owner(report), token):
+            print(f"paved-road fleet: {line}", file=sys.stderr)
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as error:
+        why = " ".join(str(error).split())[:200]
+        print(f"paved-road fleet: owner issues in {args.owner_issues}: {why}", file=sys.stderr)
+
+
+def _unusable_issues(args: argparse.Namespace) -> str | None:
+    from .owner_issues import valid_repo  # noqa: PLC0415
+
+    if args.owner_issues is None:
+        return None
+    if not valid_repo(args.owner_issues):
+        return f"--owner-issues {args.owner_issues}: give the platform repository as OWNER/REPO"
+    if not os.environ.get(args.token_env):
+        return f"--owner-issues needs a GitHub token in ${args.token_env} (issues: write)"
+    return None
+
+
 def _fail(message: str) -> int:
     print(f"paved-road fleet: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -247,6 +276,8 @@ def _report(
             append_run(args.history, run)
         except HistoryError as error:
             return _fail(str(error))
+    if args.owner_issues is not None:
+        _owner_issues(report, args)
     sys.stdout.write(text(report) if args.format == "text" else WRITERS[args.format](report))
     return report.summary.exit_code
 
@@ -267,7 +298,7 @@ def run_check_command(args: argparse.Namespace) -> int:
         if unusable
         else None
     )
-    if problem:
+    if problem := problem or _unusable_issues(args):
         return _fail(problem)
     try:
         fleet = load_fleet(args.fleet)
@@ -319,6 +350,8 @@ def run_collect_command(args: argparse.Namespace) -> int:
 
     if args.max_age < 0:
         return _fail("--max-age must be 0 days or more")
+    if problem := _unusable_issues(args):
+        return _fail(problem)
     try:
         fleet = load_fleet(args.fleet) if args.fleet is not None else None
         args.plan = _campaigns(args)

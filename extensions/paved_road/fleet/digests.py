@@ -100,7 +100,7 @@ def digest(owner: str | None, products: list[ProductResult], today: dt.date) -> 
     )
     clean = [p.name for p in products if not any(a.product is p for a in todo)]
     out = [
-        f"# paved-road: what {owner or 'nobody (no owner named)'} must do",
+        f"# {title_of(owner)}",
         "",
         f"{len(products)} product(s), {len(todo)} thing(s) to do, as of {today.isoformat()}.",
         "",
@@ -127,12 +127,24 @@ def digest(owner: str | None, products: list[ProductResult], today: dt.date) -> 
     return "\n".join(out)
 
 
-def digests(report: FleetReport) -> dict[str, str]:
-    """File name -> Markdown, one per owner."""
+def by_owner(report: FleetReport) -> dict[str | None, tuple[str, bool]]:
+    """Owner -> (the digest's Markdown, whether it has anything to do)."""
     owned: dict[str | None, list[ProductResult]] = defaultdict(list)
     for product in report.products:
         owned[product.team].append(product)
     return {
-        digest_file(owner): digest(owner, products, report.today)
+        owner: (
+            digest(owner, products, report.today),
+            any(actions(product, report.today) for product in products),
+        )
         for owner, products in sorted(owned.items(), key=lambda item: item[0] or "")
     }
+
+
+def digests(report: FleetReport) -> dict[str, str]:
+    """File name -> Markdown, one per owner."""
+    return {digest_file(owner): text for owner, (text, _) in by_owner(report).items()}
+
+
+def title_of(owner: str | None) -> str:
+    return f"paved-road: what {owner or 'nobody (no owner named)'} must do"

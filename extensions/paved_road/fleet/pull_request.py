@@ -52,18 +52,18 @@ def open_pull_request(
     pulls = f"{api()}/repos/{owner}/{name}/pulls"
     payload = {"title": title, "head": branch, "base": base, "body": body, "draft": draft}
     try:
-        pull = _call(pulls, token, payload)
+        pull = call(pulls, token, payload)
     except urllib.error.HTTPError as error:
         if error.code != 422:  # 422: one is open already (an earlier run opened it)
             raise
         query = urllib.parse.urlencode({"head": f"{owner}:{branch}", "state": "open"})
-        found = _call(f"{pulls}?{query}", token)
+        found = call(f"{pulls}?{query}", token)
         if not found:
             raise
         return str(found[0]["html_url"])  # as it is: its reviewers are the team's business
     if team_reviewer:
         reviewers = {"team_reviewers": [team_reviewer]}
-        _call(f"{pulls}/{pull['number']}/requested_reviewers", token, reviewers)
+        call(f"{pulls}/{pull['number']}/requested_reviewers", token, reviewers)
     return str(pull["html_url"])
 
 
@@ -73,7 +73,7 @@ def api() -> str:
     return os.environ.get("PAVED_ROAD_GITHUB_API_URL", API).rstrip("/")
 
 
-def _call(
+def call(
     url: str, token: str, payload: dict[str, Any] | None = None, *, method: str | None = None
 ) -> Any:
     request = urllib.request.Request(  # noqa: S310 - a fixed https:// URL
@@ -99,11 +99,11 @@ def newest_pull_request(repo_url: str, *, branch: str, token: str) -> dict[str, 
         raise ValueError(f"{repo_url} is not a github.com repository")
     owner, name = repo
     query = urllib.parse.urlencode({"head": f"{owner}:{branch}", "state": "all"})
-    found = _call(f"{api()}/repos/{owner}/{name}/pulls?{query}", token)
+    found = call(f"{api()}/repos/{owner}/{name}/pulls?{query}", token)
     if not found:
         return None
     pull: dict[str, Any] = max(found, key=lambda p: int(p["number"]))
-    status = _call(f"{api()}/repos/{owner}/{name}/commits/{pull['head']['sha']}/status", token)
+    status = call(f"{api()}/repos/{owner}/{name}/commits/{pull['head']['sha']}/status", token)
     pull["ci_state"] = status.get("state") if isinstance(status, dict) else None
     return pull
 
@@ -117,11 +117,11 @@ def close_pull_requests(repo_url: str, *, prefix: str, keep: str, token: str) ->
     owner, name = repo
     pulls = f"{api()}/repos/{owner}/{name}/pulls"
     closed = []
-    for pull in _call(
+    for pull in call(
         f"{pulls}?{urllib.parse.urlencode({'state': 'open', 'per_page': 100})}", token
     ):
         head = str(pull["head"]["ref"])
         if head.startswith(prefix) and head != keep:
-            _call(f"{pulls}/{pull['number']}", token, {"state": "closed"}, method="PATCH")
+            call(f"{pulls}/{pull['number']}", token, {"state": "closed"}, method="PATCH")
             closed.append(head)
     return closed
