@@ -34,7 +34,7 @@ class FakeGitHub:
     issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
-    def answer(  # noqa: PLR0911 - one return per endpoint and error, as GitHub answers
+    def answer(  # noqa: PLR0911, PLR0912 - one return per endpoint and error, as GitHub answers
         self, method: str, path: str, token: str | None, body: dict[str, Any]
     ) -> tuple[int, Any]:
         self.calls.append((method, path))
