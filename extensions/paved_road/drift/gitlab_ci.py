@@ -54,6 +54,7 @@ GLOBAL_KEYS = frozenset(
 )
 BEFORE_DRIFT_STAGES = frozenset({".pre", "drift"})
 DRIFT_JOB = "drift"
+PROBE_JOB = "probe"  # the platform's black-box probe of the served app (after drift)
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _INTEGRITY = re.compile(r"^sha256-[A-Za-z0-9+/]{43}=$")
@@ -147,6 +148,12 @@ def _drift_job_problems(shipped: dict[Any, Any], mine: dict[Any, Any]) -> list[s
         problems.append(
             "the drift job is altered (it differs from the template's): CI no longer checks "
             "drift as the platform does"
+        )
+    shipped_probe, probe = shipped.get(PROBE_JOB), mine.get(PROBE_JOB)
+    if isinstance(shipped_probe, dict) and probe != shipped_probe:
+        problems.append(
+            f"the {PROBE_JOB} job is {'altered' if isinstance(probe, dict) else 'missing'} "
+            "(it differs from the template's): CI no longer probes the app as the platform does"
         )
     if (mine.get("stages") or [None])[0] != DRIFT_JOB:
         problems.append("the drift stage is no longer the first stage")
