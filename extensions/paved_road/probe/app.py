@@ -106,6 +106,7 @@ class App:
 
     python: Path
     product: Path
+    server: list[str]  # uvicorn's arguments in the image (server_args)
     prefix: str
     settings: dict[str, str]
     scratch: Path
@@ -114,7 +115,7 @@ class App:
 
     def start(self) -> None:
         self.port = free_port()
-        args = _with_option(server_args(self.product), "--host", "127.0.0.1")
+        args = _with_option(self.server, "--host", "127.0.0.1")
         args = _with_option(args, "--port", str(self.port))
         # The product's src first: the code of this checkout, whichever environment serves it.
         args = _with_option(args, "--app-dir", str(self.product / "src"))
