@@ -150,10 +150,12 @@ def _drift_job_problems(shipped: dict[Any, Any], mine: dict[Any, Any]) -> list[s
             "drift as the platform does"
         )
     shipped_probe, probe = shipped.get(PROBE_JOB), mine.get(PROBE_JOB)
-    if isinstance(shipped_probe, dict) and probe != shipped_probe:
+    if isinstance(shipped_probe, dict) and not isinstance(probe, dict):
+        problems.append(f"the {PROBE_JOB} job is missing: CI no longer probes the app")
+    elif isinstance(shipped_probe, dict) and probe != shipped_probe:
         problems.append(
-            f"the {PROBE_JOB} job is {'altered' if isinstance(probe, dict) else 'missing'} "
-            "(it differs from the template's): CI no longer probes the app as the platform does"
+            f"the {PROBE_JOB} job is altered (it differs from the template's): CI no longer "
+            "probes the app as the platform does"
         )
     if (mine.get("stages") or [None])[0] != DRIFT_JOB:
         problems.append("the drift stage is no longer the first stage")
@@ -163,6 +165,7 @@ def _drift_job_problems(shipped: dict[Any, Any], mine: dict[Any, Any]) -> list[s
         f"job {name} no longer waits for the drift job (needs: [drift])"
         for name, job in shipped.items()
         if isinstance(job, dict)
+        and name != PROBE_JOB  # its own finding above
         and _needs_drift(job.get("needs"))
         and not (isinstance(mine.get(name), dict) and _needs_drift(mine[name].get("needs")))
     ]
