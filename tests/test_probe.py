@@ -261,3 +261,11 @@ def test_a_product_the_probe_cannot_serve_cannot_pass(locked: Path, tmp_path: Pa
         'paved-road probe: cannot probe: the Dockerfile has no CMD ["uvicorn", ...]: '
         "restore it from the template\n"
     )
+
+
+def test_outside_a_product_the_probe_says_what_to_fix(tmp_path: Path) -> None:
+    result = probe(tmp_path, tmp_path / "no-python-needed")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("paved-road probe: cannot probe: no .copier-answers.yml in ")
+    assert result.stdout == ""
