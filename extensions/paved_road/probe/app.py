@@ -112,9 +112,10 @@ class App:
     scratch: Path
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    log: Path = field(default=Path(os.devnull), repr=False)  # what the app printed
 
     def start(self) -> None:
-        self.port = free_port()
+        assert self.port, "give each app its own port (free_ports)"
         args = _with_option(self.server, "--host", "127.0.0.1")
         args = _with_option(args, "--port", str(self.port))
         # The product's src first: the code of this checkout, whichever environment serves it.
@@ -177,10 +178,17 @@ class App:
                 self.process.wait()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """COUNT loopback ports nothing listens on, all different (held open together while
+    chosen, so no two apps of one probe share a port)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def request(

@@ -19,7 +19,7 @@ from ..drift.answers_file import read_answers
 from ..drift.errors import CannotCheck
 from ..filters import env_prefix
 from . import checks
-from .app import App, build_environment, production_settings, server_args
+from .app import App, build_environment, free_ports, production_settings, server_args
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,13 +85,15 @@ def probe(product: Path, python: Path | None, scratch: Path) -> tuple[list[str],
     python = python or build_environment(product, scratch)
     settings = production_settings(answers, scratch)
 
+    cases = refusals(auth)
+    ports = free_ports(len(cases) + 1)
+
     def app(changes: dict[str, str | None]) -> App:
         values = {**settings, **changes}
         kept = {key: value for key, value in values.items() if value is not None}
-        return App(python, product, server, env_prefix(package), kept, scratch)
+        return App(python, product, server, env_prefix(package), kept, scratch, ports.pop())
 
     served = app({})
-    cases = refusals(auth)
     with ThreadPoolExecutor(max_workers=len(cases)) as pool:
         refused = [pool.submit(_refused, app(changes), why) for why, changes in cases.items()]
         try:
