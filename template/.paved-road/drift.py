@@ -248,7 +248,10 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
     elif os.environ.get("DRIFT_OFFLINE"):
         if os.environ.get("CI"):
             raise CannotCheck("DRIFT_OFFLINE is set in CI; CI must always check drift")
-        print("paved-road drift: SKIPPED (DRIFT_OFFLINE is set): drift was not checked")
+        what = "probe: SKIPPED (DRIFT_OFFLINE is set): the app was not probed"
+        if not args.probe:
+            what = "drift: SKIPPED (DRIFT_OFFLINE is set): drift was not checked"
+        print(f"paved-road {what}")
         return 0
     else:
         # Keep re-renders between runs (keyed by template SHA and answers): a second
