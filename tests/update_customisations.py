@@ -134,7 +134,9 @@ def follow_upgrade_notes(product: Path, package: str) -> None:
     """What the changelog's Upgrade notes ask of the product's own code after the update: its
     migration goes on top of the template's new ones, its routes declare who may call them,
     and routes are ``async`` once the template's session is an ``AsyncSession``."""
-    _rebase_migration(product / "src" / package / "migrations" / "versions")
+    versions = product / "src" / package / "migrations" / "versions"
+    if not any(versions.glob("merge_*.py")):  # the update already joined the two heads
+        _rebase_migration(versions)
     _declare_access(product, package)
     deps = (product / "src" / package / "api" / "deps.py").read_text()
     if "AsyncSession" not in deps:
