@@ -4,7 +4,7 @@ partial updates that refuse null."""
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 # Largest id and offset the API accepts: the range of an INTEGER column on every database.
 MAX_ID = 2**31 - 1
@@ -21,6 +21,8 @@ def _plain_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_plain_text)]
+# A whole number that fits an INTEGER column on every database.
+Integer = Annotated[int, Field(ge=-(2**31), le=MAX_ID)]
 
 
 class PartialUpdate(BaseModel):
