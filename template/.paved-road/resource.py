@@ -88,11 +88,10 @@ def package_name() -> str:
 
 def parse(name: str, fields: str, singular: str = "") -> Spec:
     package = package_name()
+    if not name:
+        raise BadInput('name is required: make resource name=plants fields="name:str"')
     if not NAME.match(name) or len(name) > 40:
-        raise BadInput(
-            f"name must be plural, lower case, letters, digits and single underscores, up to "
-            f"40 characters, e.g. name=plants (got {name!r})"
-        )
+        raise BadInput(f"name: lower case letters, digits and _, e.g. name=plants (got {name!r})")
     if not name.endswith("s"):
         raise BadInput(f"name must be plural (ending in s), e.g. name=plants (got {name!r})")
     singular = singular or singular_of(name)
@@ -778,8 +777,8 @@ def main(argv: list[str]) -> int:
         written.append(write_migration(spec, head))
         python = [str(p) for p in written if p.suffix == ".py"]
         ruff = [sys.executable, "-m", "ruff"]
-        subprocess.run([*ruff, "check", "--fix", "--quiet", *python], check=True, cwd=ROOT)
-        subprocess.run([*ruff, "format", "--quiet", *python], check=True, cwd=ROOT)
+        subprocess.run([*ruff, "check", "--fix", "--quiet", *python], check=True, cwd=ROOT)  # noqa: S603
+        subprocess.run([*ruff, "format", "--quiet", *python], check=True, cwd=ROOT)  # noqa: S603
     except BaseException:
         # Nothing half-written: put every file back as it was.
         for path in written:
