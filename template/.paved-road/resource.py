@@ -17,10 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.util import rev_id
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES = ("str", "text", "int")
@@ -736,8 +733,17 @@ def plan(spec: Spec) -> dict[Path, str]:
     return {**new, **changed}
 
 
+def scripts() -> Any:
+    """The product's Alembic scripts. Imported only here: bad input is refused (exit 2) by any
+    Python, before the product's environment is needed."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
+
+
 def head_revision() -> str:
-    heads = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_heads()
+    heads: list[str] = scripts().get_heads()
     if len(heads) != 1:
         raise BadInput(
             f"the migrations have {len(heads)} heads ({', '.join(heads)}): merge them first "
@@ -747,9 +753,10 @@ def head_revision() -> str:
 
 
 def write_migration(spec: Spec, head: str) -> Path:
+    from alembic.util import rev_id
+
     upgrade, downgrade = migration_ops(spec)
-    script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
-    revision = script.generate_revision(
+    revision = scripts().generate_revision(
         rev_id(), f"add {spec.name}", head=head, upgrades=upgrade, downgrades=downgrade, imports=""
     )
     assert revision is not None
