@@ -26,34 +26,35 @@ def product_for(renders: Renders, template: Path, dst: Path, ui: str, *, tasks: 
     return product
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["Plants", FIELDS], "name: lower case letters, digits and _, e.g. name=plants"),
-        (["", FIELDS], "name is required"),
-        (["plant", FIELDS], "name must be plural"),
-        (["items", FIELDS], "'items' is already a resource"),
-        (["statics", FIELDS], "'static' is reserved"),
-        (["classes", FIELDS], "'class' is reserved"),
-        (["plants", "name:float"], "the type must be one of str, text, int"),
-        (["plants", "name"], "the type must be one of str, text, int"),
-        (["plants", ""], "fields are required"),
-        (["plants", "id:int"], "field 'id' is reserved"),
-        (["plants", "name:str name:int"], "field 'name' is given twice"),
-        (["plants", "Name:str"], "the name must be lower case"),
-    ],
-)
+# Each bad input, and the words its one line must hold.
+BAD_INPUT = [
+    (["Plants", FIELDS], "name: lower case letters, digits and _, e.g. name=plants"),
+    (["", FIELDS], "name is required"),
+    (["plant", FIELDS], "name must be plural"),
+    (["items", FIELDS], "'items' is already a resource"),
+    (["statics", FIELDS], "'static' is reserved"),
+    (["classes", FIELDS], "'class' is reserved"),
+    (["plants", "name:float"], "the type must be one of str, text, int"),
+    (["plants", "name"], "the type must be one of str, text, int"),
+    (["plants", ""], "fields are required"),
+    (["plants", "id:int"], "field 'id' is reserved"),
+    (["plants", "name:str name:int"], "field 'name' is given twice"),
+    (["plants", "Name:str"], "the name must be lower case"),
+]
+
+
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
-    renders: Renders, template_repo: Path, tmp_path: Path, args: list[str], message: str
+    renders: Renders, template_repo: Path, tmp_path: Path
 ) -> None:
     product = product_for(renders, template_repo, tmp_path / "product", "server", tasks=False)
-    # Any Python refuses bad input: the product's environment is needed only to write.
-    result = run([sys.executable, ".paved-road/resource.py", *args], cwd=product, check=False)
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("make resource: ") and message in lines[0], lines[0]
-    assert git(product, "status", "--porcelain").stdout == ""
+    for args, message in BAD_INPUT:
+        # Any Python refuses bad input: the product's environment is needed only to write.
+        result = run([sys.executable, ".paved-road/resource.py", *args], cwd=product, check=False)
+        assert result.returncode == 2, (args, result.stdout + result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, result.stderr)
+        assert lines[0].startswith("make resource: ") and message in lines[0], (args, lines[0])
+        assert git(product, "status", "--porcelain").stdout == "", args
 
 
 @pytest.mark.slow(reason="uv sync, make resource, then the product's whole make check")
