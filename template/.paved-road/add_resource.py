@@ -129,8 +129,10 @@ def plan(spec: Spec) -> dict[Path, str]:
         new[package / "templates" / spec.name / "list.html"] = list_page(spec)
         new[package / "templates" / spec.name / "form.html"] = form_page(spec)
         new[ROOT / "tests" / f"test_{spec.name}_pages.py"] = pages_test(spec)
+    changed: dict[Path, str] = {}
     if spec.ui == "spa":
-        new.update(spa_plan(spec))
+        screens, changed = spa_plan(spec)
+        new.update(screens)
     registry = package / "resources.py"
     registry_text = registry.read_text()
     if f'name="{spec.name}"' in registry_text:
@@ -142,7 +144,7 @@ def plan(spec: Spec) -> dict[Path, str]:
         raise BadInput(f"resources.py lacks the line {MARKER.strip()!r} that marks where to add")
     imports, entry = registry_entry(spec)
     registry_text = add_imports(registry_text, imports, f"from {spec.package}.")
-    changed = {registry: registry_text.replace(MARKER, entry + MARKER)}
+    changed[registry] = registry_text.replace(MARKER, entry + MARKER)
     models = package / "models" / "__init__.py"
     models_text = add_imports(
         models.read_text(),

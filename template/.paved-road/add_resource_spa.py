@@ -258,10 +258,62 @@ export function {m}Edit() {{
 """
 
 
+def spa_form_test(spec: Spec) -> str:
+    m, n, one = spec.model, spec.name, spec.one
+    first = spec.fields[0]
+    typed = "".join(
+        f'    await userEvent.type(screen.getByRole("textbox", {{ name: /^{f.label}(\\s*\\*)?$/ }}), "{i + 1}");\n'
+        for i, f in enumerate(spec.fields)
+    )
+    expected = ", ".join(f'{f.name}: "{i + 1}"' for i, f in enumerate(spec.fields))
+    return f"""import {{ ThemeProvider }} from "@mui/material/styles";
+import {{ cleanup, render, screen }} from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import {{ afterEach, describe, expect, it }} from "vitest";
+
+import {{ ApiError }} from "../api/client";
+import type {{ {m}Input }} from "../api/{n}";
+import {{ theme }} from "../theme/theme";
+import {{ {m}Form }} from "./{m}Form";
+
+afterEach(cleanup);
+
+function renderForm(onSubmit: (input: {m}Input) => Promise<unknown>) {{
+  render(
+    <ThemeProvider theme={{theme}}>
+      <{m}Form submitLabel="Create {one}" onSubmit={{onSubmit}} />
+    </ThemeProvider>,
+  );
+}}
+
+describe("{m}Form", () => {{
+  it("shows the server's sentence under the field it refused", async () => {{
+    renderForm(async () => {{
+      throw new ApiError("Request failed (422)", 422, {{ {first.name}: "Enter a value." }});
+    }});
+    await userEvent.click(screen.getByRole("button", {{ name: "Create {one}" }}));
+    expect(await screen.findByText("Enter a value.")).toBeTruthy();
+    const field = screen.getByRole("textbox", {{ name: /^{first.label}(\\s*\\*)?$/ }});
+    expect(field.getAttribute("aria-invalid")).toBe("true");
+  }});
+
+  it("submits what was typed", async () => {{
+    const submitted: {m}Input[] = [];
+    renderForm(async (input) => {{
+      submitted.push(input);
+    }});
+{typed}    await userEvent.click(screen.getByRole("button", {{ name: "Create {one}" }}));
+    expect(submitted).toEqual([{{ {expected} }}]);
+  }});
+}});
+"""
+
+
 SPA_MARKER = "  // make resource adds new resources above this line.\n"
 
 
-def spa_plan(spec: Spec) -> dict[Path, str]:
+def spa_plan(spec: Spec) -> tuple[dict[Path, str], dict[Path, str]]:
+    """The new screens, and the registry with their entry."""
     m, n = spec.model, spec.name
     src = ROOT / "frontend" / "src"
     new = {
@@ -270,6 +322,7 @@ def spa_plan(spec: Spec) -> dict[Path, str]:
         src / "screens" / f"{m}List.tsx": spa_list(spec),
         src / "screens" / f"{m}Create.tsx": spa_create(spec),
         src / "screens" / f"{m}Edit.tsx": spa_edit(spec),
+        src / "screens" / f"{m}Form.test.tsx": spa_form_test(spec),
     }
     registry = src / "resources.tsx"
     text = registry.read_text() if registry.is_file() else ""
@@ -288,7 +341,7 @@ def spa_plan(spec: Spec) -> dict[Path, str]:
   }},
 """
     text = add_imports(text, imports, "import { ").replace(SPA_MARKER, entry + SPA_MARKER)
-    return {**new, registry: text}
+    return new, {registry: text}
 
 
 def format_spa(paths: list[Path]) -> None:
