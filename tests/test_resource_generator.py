@@ -49,7 +49,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     product = product_for(renders, template_repo, tmp_path / "product", "server", tasks=False)
     for args, message in BAD_INPUT:
         # Any Python refuses bad input: the product's environment is needed only to write.
-        result = run([sys.executable, ".paved-road/add_resource.py", *args], cwd=product, check=False)
+        result = run(
+            [sys.executable, ".paved-road/add_resource.py", *args], cwd=product, check=False
+        )
         assert result.returncode == 2, (args, result.stdout + result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, (args, result.stderr)
