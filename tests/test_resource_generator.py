@@ -3,6 +3,7 @@ product's own `make check`; bad input refused in one line with nothing written."
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -70,13 +71,18 @@ def test_a_generated_resource_passes_make_check(
 ) -> None:
     product = product_for(renders, template_repo, tmp_path / "product", ui, tasks=True)
     seed_npm(product)
+    alembic = ["uv", "run", "--locked", "alembic", "heads"]
+    head = run(alembic, cwd=product).stdout.split()[0]
     added = run(["make", "resource", "name=plants", f"fields={FIELDS}"], cwd=product)
     assert "Added the resource plants." in added.stdout
     package = product / "src" / PACKAGE
     migration = next((package / "migrations" / "versions").glob("*_add_plants.py"))
     text = migration.read_text()
-    # Alembic's normal chaining: the new migration revises the head before it.
-    assert 'down_revision: str | None = "0003"' in text, text[:600]
+    # Alembic's normal chaining: the new migration revises the head before it, and is the head.
+    assert re.search(rf'^down_revision: [^=]+= "{head}"$', text, re.MULTILINE), text[:600]
+    revision = re.search(r'^revision: str = "(\w+)"$', text, re.MULTILINE)
+    assert revision is not None, text[:600]
+    assert run(alembic, cwd=product).stdout.split() == [revision[1], "(head)"]
     assert 'name="plants"' in (package / "resources.py").read_text()
     if ui == "server":
         form = (package / "templates" / "plants" / "form.html").read_text()
