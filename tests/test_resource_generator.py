@@ -39,6 +39,7 @@ BAD_INPUT = [
     (["plants", "name"], "the type must be one of str, text, int"),
     (["plants", ""], "fields are required"),
     (["plants", "id:int"], "field 'id' is reserved"),
+    (["plants", "items:str"], "field 'items' is reserved"),
     (["plants", "name:str name:int"], "field 'name' is given twice"),
     (["plants", "Name:str"], "the name must be lower case"),
 ]

@@ -39,8 +39,14 @@ RESERVED = {
     "openapi", "pages", "params", "readyz", "redoc", "rendering", "resources", "schemas",
     "sign_ins", "spa", "static", "alembic_version", "tests", "users", "sessions", "tokens",
 }  # fmt: skip
-# Columns every resource has, and the names its routes take for themselves.
-RESERVED_FIELDS = {"id", "created_at", "created_by", "updated_by", "request", "user", "session"}
+# Columns every resource has, the names its routes and pages take for themselves, and names
+# SQLAlchemy, pydantic or a Jinja dict (`values.items`) already mean something by.
+RESERVED_FIELDS = {
+    "id", "created_at", "created_by", "updated_by", "request", "user", "session", "notice",
+    "values", "data", "row", "error", "errors", "metadata", "registry", "items", "keys", "get",
+    "pop", "update", "copy", "clear", "setdefault", "json", "dict", "validate", "schema",
+    "construct", "fields",
+}  # fmt: skip
 
 
 def singular_of(name: str) -> str:
@@ -82,8 +88,8 @@ def parse(name: str, fields: str, singular: str = "") -> Spec:
             raise BadInput(f"field {word!r}: the type must be one of {', '.join(TYPES)}")
         if not NAME.match(field) or keyword.iskeyword(field) or len(field) > 40:
             raise BadInput(f"field {word!r}: the name must be lower case letters, digits, _")
-        if field in RESERVED_FIELDS | {f"{singular}_id", "notice"}:
-            raise BadInput(f"field {field!r} is reserved: every resource has it already")
+        if field in RESERVED_FIELDS or field == f"{singular}_id" or field.startswith("model_"):
+            raise BadInput(f"field {field!r} is reserved: the resource or its code uses the name")
         if field in {f.name for f in parsed}:
             raise BadInput(f"field {field!r} is given twice")
         parsed.append(Field(field, kind))
