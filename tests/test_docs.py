@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -52,3 +53,27 @@ def test_readme_commands_exist_and_ci_runs_the_test_command() -> None:
     for command in commands:
         assert os.access(REPO_ROOT / command, os.X_OK)
     assert "scripts/test" in (REPO_ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_starts_a_product_with_a_script_that_brings_its_own_uv(tmp_path: Path) -> None:
+    """README's first command needs no uv installed: scripts/paved-road bootstraps .venv (uv
+    included) and runs its paved-road where the user is (a relative path means theirs)."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = readme.split("## Starting a product", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    first = block.strip().splitlines()[0].split("#")[0].split()
+    assert first[:2] == ["scripts/paved-road", "new"]
+    assert os.access(REPO_ROOT / first[0], os.X_OK)
+    (tmp_path / "my-product").mkdir()
+    (tmp_path / "my-product" / "notes.txt").write_text("mine\n")
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["PATH"] = "/usr/bin:/bin"  # no uv, no paved-road on PATH
+    result = subprocess.run(
+        [str(REPO_ROOT / first[0]), *first[1:], "--defaults", "--data", "product_name=Shop"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().startswith("paved-road new: destination my-product is not empty")

@@ -3,14 +3,16 @@ checker from the template source and commit its answers file records, with uv, o
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cases import CHECK_CASES
-from tests.drift_support import flip_one_byte
+from tests.drift_support import flip_one_byte, recorded_source
 from tests.support import commit_all, copy_product, init_repo, run, snapshot_template
+from tests.update_support import PAVED_ROAD
 
 pytestmark = pytest.mark.slow(reason="make drift installs the checker with uv into a fresh cache")
 
@@ -151,3 +153,39 @@ def test_the_products_pre_commit_config_runs_drift_before_a_push(
     # A commit does not run it (it needs the template repository): only a push does.
     at_commit = run([*hook[:3], "--all-files"], repo, check=False, **env)
     assert "No hook with id `paved-road-drift` in stage `pre-commit`" in at_commit.stdout
+
+
+def test_make_drift_and_paved_road_drift_agree_on_a_product_made_from_a_path(
+    product: Path,
+) -> None:
+    """The product records a template on this machine (a path). Outside CI both commands check
+    against it and say why in the same note; with CI set both refuse it: the checker alone
+    decides, and `make drift` gives it no option of its own."""
+    cache = str(product.parent / "render-cache")
+    source = recorded_source(product)
+    note = (
+        f"template source {source} is not the platform's; checked against it because it is a "
+        "template on this machine and this is a local run (`CI` is not set). CI accepts only "
+        "the platform's sources"
+    )
+    checker = [PAVED_ROAD, "drift", "--format", "json", str(product)]
+    for ci in ({}, {"CI": "true"}):
+        made = run(["make", "drift", "DRIFT_ARGS=--format json"], product, False, **ci)
+        direct = run(checker, product, check=False, PAVED_ROAD_CACHE_DIR=cache, **ci)
+        assert made.returncode == (0 if not ci else 2)  # make's code for a failed recipe: 2
+        assert direct.returncode == (0 if not ci else 1)
+        verdicts = [
+            [
+                (finding["severity"], finding["message"])
+                for finding in json.loads(result.stdout)["findings"]
+                if finding["kind"] == "unapproved-source"
+            ]
+            for result in (made, direct)
+        ]
+        assert verdicts[0] == verdicts[1]
+        if ci:
+            [(severity, message)] = verdicts[0]
+            assert severity == "error"
+            assert message.startswith(f"template source {source} is not an approved paved-road")
+        else:
+            assert verdicts[0] == [("info", note)]

@@ -64,8 +64,13 @@ def set_answer(product: Path, key: str, value: str) -> None:
 
 
 def test_a_fork_with_a_relaxed_policy_fails_and_is_never_rendered(
-    canonical: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    canonical: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # As CI checks it (a local run would check a template on its own machine: test_drift_make).
+    monkeypatch.setenv("CI", "true")
     fork = tmp_path / "fork"
     git(tmp_path, "clone", "--quiet", str(canonical), str(fork))
     policy = fork / "template" / ".paved-road" / "policy.yml.jinja"
@@ -100,7 +105,12 @@ def test_a_fork_with_a_relaxed_policy_fails_and_is_never_rendered(
         capsys, product, "--approve-recorded-source", "--format", "json", approve=""
     )
     assert code == 0, out
-    assert [f["severity"] for f in findings(out)["unapproved-source"]] == ["info"]
+    [note] = findings(out)["unapproved-source"]
+    assert note["severity"] == "info"
+    assert note["message"] == (
+        f"template source {fork} is not the platform's; checked against it because "
+        "--approve-recorded-source was given. CI accepts only the platform's sources"
+    )
     assert marker.exists()
 
 

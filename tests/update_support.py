@@ -107,9 +107,12 @@ def later_release(
     tag: str,
     edits: tuple[tuple[str, str, str], ...] = (),
     deletions: tuple[str, ...] = (),
+    *,
+    additions: dict[str, str] | None = None,
 ) -> Path:
     """A clone of ``base`` (at its new release) with more template changes, tagged ``tag``:
-    ``edits`` are (path, old text, new text), ``deletions`` are paths removed."""
+    ``edits`` are (path, old text, new text), ``deletions`` are paths removed, ``additions``
+    are new files (path -> text)."""
     repo = where / "template"
     git(where, "clone", "--quiet", str(base.repo), str(repo))
     git(repo, "checkout", "--quiet", base.new)
@@ -119,6 +122,7 @@ def later_release(
         (repo / path).write_text(text.replace(old, new))
     for path in deletions:
         (repo / path).unlink()
+    write_files(repo, additions or {})
     commit_all(repo, f"template release {tag}")
     git(repo, "tag", tag)
     return repo

@@ -27,6 +27,11 @@ def is_remote(src_path: str) -> bool:
     return "://" in src_path or src_path.startswith(_REMOTE_PREFIXES)
 
 
+def is_local(src_path: str) -> bool:
+    """A template on this machine: a path, or a ``file://`` URL (git's ``git+file://`` too)."""
+    return not is_remote(src_path) or git_url(src_path).lower().startswith("file://")
+
+
 def resolve_src(src_path: str, product: Path) -> str:
     """Copier stores ``_src_path`` as typed; a relative local path means relative to the product."""
     if is_remote(src_path):

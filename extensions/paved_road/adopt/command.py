@@ -38,6 +38,8 @@ from .report import Adoption, markdown, text
 
 EXIT_OK, EXIT_CONFLICTS, EXIT_REFUSED, EXIT_DRIFT = 0, 1, 2, 3
 REPORT_FILE = "ADOPTION.md"
+# The drift preview checks against the template this adoption renders (--template), whoever's.
+ADOPTED_FROM = "it is the template this adoption brings in (`paved-road adopt --template`)"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -284,7 +286,7 @@ def _drift_when_resolved(product: Path, render: Path, items: list[Item]) -> Repo
                     shutil.copyfile(source, copy / item.path)
                 else:  # the product's own file, as committed (stage 2 of the conflict)
                     (copy / item.path).write_bytes(_ours(product, item.path))
-        report = run_check(copy, approve_recorded=True, snapshot=True)
+        report = run_check(copy, trusted_because=ADOPTED_FROM, snapshot=True)
         report.product = str(product)
         return report
 

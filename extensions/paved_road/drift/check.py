@@ -129,7 +129,8 @@ def run_check(
     today: dt.date | None = None,
     cache_dir: Path | None = None,
     approved_sources: Sequence[str] = (),
-    approve_recorded: bool = False,
+    trusted_because: str | None = None,
+    local_run: bool = False,
     tags: dict[str, str] | None = None,
     snapshot: bool = False,
     releases_only: bool | None = None,
@@ -138,8 +139,11 @@ def run_check(
     """Check one product. Never raises for a product it cannot check: that is an exit-2 report.
 
     ``approved_sources`` adds template sources to the package's approved ones (the guarded CI
-    workflow passes the platform's); ``approve_recorded`` trusts whatever the product records,
-    for local runs only. A product from any other source is a violation and is never rendered.
+    workflow passes the platform's). ``local_run`` (``paved-road drift`` and so ``make drift``
+    outside CI) also checks against a template on this machine (a path or ``file://`` URL);
+    ``trusted_because`` checks against whatever the product records, the reason said in the
+    report's note (``--approve-recorded-source``, the update's ``--local-template``). A product
+    from any other source is a violation and is never rendered.
 
     The fleet passes what it already knows: ``tags``, the template's tags it listed once for
     the whole run (and keyed the stored results by), and ``snapshot`` when ``product`` holds a
@@ -149,10 +153,11 @@ def run_check(
     ``waiver_signers`` adds allowed-signers files to the platform keys the package ships: a
     waiver counts only with a signature by one of them.
 
-    ``releases_only`` (default: unless ``approve_recorded``, i.e. everywhere but a developer's
-    own machine) refuses a ``_commit`` that is no release tag of the approved source before
-    anything is fetched or rendered: rendering runs the template's extension code, and any
-    commit a pull request makes reachable in the platform's repository is not the platform's.
+    ``releases_only`` (default: unless the source is trusted as above, i.e. everywhere but a
+    developer's own machine) refuses a ``_commit`` that is no release tag of the approved
+    source before anything is fetched or rendered: rendering runs the template's extension
+    code, and any commit a pull request makes reachable in the platform's repository is not
+    the platform's.
     """
     product = product.resolve()
     findings: list[Finding] = []
@@ -160,13 +165,14 @@ def run_check(
         if not product.is_dir():
             raise CannotCheck(f"{product} is not a directory")
         recorded = asked = read_answers(product)
-        if (source := source_finding(recorded, approved_sources, approve_recorded)) is not None:
-            findings.append(source)
-            if source.severity is Severity.ERROR:
-                return _unapproved(product, recorded.src_path, recorded.commit, findings)
+        source = source_finding(recorded, approved_sources, trusted_because, local_run)
+        findings += [source] if source is not None else []
+        if source is not None and source.severity is Severity.ERROR:
+            return _unapproved(product, recorded.src_path, recorded.commit, findings)
         tags = remote_tags(recorded.src_path) if tags is None else tags
         release = release_of(recorded.commit, tags)
-        strict = not approve_recorded if releases_only is None else releases_only
+        # Only a note gets here with a source finding: a source this run trusts.
+        strict = source is None if releases_only is None else releases_only
         if strict and (unreleased := release_finding(release)) is not None:
             if unknown_tag(recorded.commit, tags):
                 raise CannotCheck(

@@ -11,6 +11,8 @@ from .check import run_check
 from .formats import FORMATS, cannot_check_line
 from .report import Report
 
+APPROVE_RECORDED = "--approve-recorded-source was given"
+
 
 def default_cache_dir() -> Path | None:
     """``$PAVED_ROAD_CACHE_DIR``, except in CI: there the product's own steps run first and
@@ -55,8 +57,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--approve-recorded-source",
         action="store_true",
-        help="trust the template source the product records (local runs only; noted in the "
-        "report). CI never passes it",
+        help="trust the template source the product records, wherever it is (noted in the "
+        "report). Outside CI a template on this machine is checked without it; CI never "
+        "passes it",
     )
     parser.add_argument(
         "--waiver-signers",
@@ -100,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
             args.path,
             cache_dir=args.cache_dir,
             approved_sources=args.approved_source,
-            approve_recorded=args.approve_recorded_source,
+            trusted_because=APPROVE_RECORDED if args.approve_recorded_source else None,
+            # Outside CI, a product made from a template on this machine is checked against
+            # it: the same verdict as `make drift` (docs/drift.md, "What drift trusts").
+            local_run=not os.environ.get("CI"),
             waiver_signers=args.waiver_signers,
         )
     if report.error is None or args.format != "text":

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..platform import PLATFORM_CONSTANTS
-from ..template_source import APPROVED_SOURCES, is_approved
+from ..template_source import APPROVED_SOURCES, is_approved, is_local
 from .answers_file import ANSWERS_FILE, Recorded
 from .render import render
 from .report import Finding, Kind, Severity
@@ -29,20 +29,26 @@ from .versions import Release
 CONSTANT_KEYS = frozenset(PLATFORM_CONSTANTS)
 
 
+LOCAL_RUN = "it is a template on this machine and this is a local run (`CI` is not set)"
+
+
 def source_finding(
-    recorded: Recorded, approved: Sequence[str], approve_recorded: bool
+    recorded: Recorded, approved: Sequence[str], trusted_because: str | None, local_run: bool
 ) -> Finding | None:
-    """A failure when the recorded source is not approved; a note when a local run approved it
-    only because it asked to (``--approve-recorded-source``)."""
+    """A failure when the recorded source is not approved; a note, saying why, when this run
+    checks against it anyway: a local run and a template on this machine (``local_run``, the
+    same for ``paved-road drift`` and ``make drift``), or the caller's reason
+    (``trusted_because``: the option the user gave)."""
     if is_approved(recorded.src_path, approved):
         return None
-    if approve_recorded:
+    why = LOCAL_RUN if local_run and is_local(recorded.src_path) else trusted_because
+    if why is not None:
         return Finding(
             kind=Kind.UNAPPROVED_SOURCE,
             severity=Severity.INFO,
             path=ANSWERS_FILE,
-            message=f"template source {recorded.src_path} was trusted because this run said so "
-            "(--approve-recorded-source, for local runs); CI accepts only the platform's sources",
+            message=f"template source {recorded.src_path} is not the platform's; checked "
+            f"against it because {why}. CI accepts only the platform's sources",
         )
     known = ", ".join([*APPROVED_SOURCES, *approved])
     return Finding(

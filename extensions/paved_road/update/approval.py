@@ -12,12 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..template_source import APPROVED_SOURCES, is_approved, is_remote
+from ..template_source import APPROVED_SOURCES, is_approved, is_local
 from .product import Refused
-
-
-def is_local(src_path: str) -> bool:
-    return not is_remote(src_path) or src_path.lower().startswith("file://")
 
 
 def check_source(src_path: str, approved: Sequence[str], local_template: bool) -> None:

@@ -23,6 +23,7 @@ from .approval import check_source
 from .children import contained
 from .interrupts import Interrupted, deferred, signals_interrupt
 from .lockfile import LOCK, PYPROJECT, relock
+from .migration_merge import merge_heads, merged_note
 from .outcome import Outcome, read_outcome
 from .product import (
     ANSWERS_FILE,
@@ -253,6 +254,8 @@ def _prepare(
         stages.reached("scratch")
         _run_copier(scratch.product, product, args)
         stages.reached("copier")
+        # Alembic refuses two heads: the template's new migration and the product's own.
+        merged = merge_heads(scratch.product)
         outcome, lock_note = _outcome_with_lock(scratch.product)
         after = read_answers(scratch.product)
         notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
@@ -266,7 +269,7 @@ def _prepare(
             "new": after.commit,
             "outcome": dataclasses.asdict(outcome),
             "notes": notes,
-            "lock": _join(lock_note, _lag_note(lag)),
+            "lock": _join(merged_note(merged) if merged else None, lock_note, _lag_note(lag)),
         }
         plan = apply.prepare(run_.folder, scratch.root, root, answers, report)
         stages.reached("ready")
@@ -292,7 +295,7 @@ def _join(*lines: str | None) -> str | None:
 def _finish(product: Path, args: argparse.Namespace, outcome: Outcome) -> int:
     if args.no_drift:
         return EXIT_CONFLICTS if outcome.conflicts else EXIT_OK
-    drift_exit = _drift(product)
+    drift_exit = _drift(product, args)
     if outcome.conflicts:
         return EXIT_CONFLICTS
     return EXIT_DRIFT if drift_exit != 0 else EXIT_OK
@@ -362,10 +365,17 @@ def _print_summary(old: str, new: str, outcome: Outcome, notes: str, lock: str |
     print()
 
 
-def _drift(product: Path) -> int:
-    # The update just rendered the recorded source; whether that source is the platform's is
-    # for CI's drift check (which approves only the platform's sources).
-    report = run_check(product, approve_recorded=True)
+def _drift(product: Path, args: argparse.Namespace) -> int:
+    # The update just rendered the recorded source, approved as `check_source` approved it;
+    # the note says so only when an option of this run trusted it. It may be at a commit that
+    # is no release (--vcs-ref): rendered anyway, and reported as such.
+    trusted = "`paved-road update --local-template` was given" if args.local_template else None
+    report = run_check(
+        product,
+        approved_sources=args.approved_source,
+        trusted_because=trusted,
+        releases_only=False,
+    )
     if report.status == "error":  # e.g. a broken waivers file: the update itself is written
         print(
             f"paved-road update: updated, but the drift check cannot run: {report.error}",
