@@ -11,10 +11,13 @@ Bad input is one line on stderr, exit 2, and nothing written.
 
 from __future__ import annotations
 
+import contextlib
 import keyword
+import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -185,13 +188,35 @@ def head_revision() -> str:
     return heads[0]
 
 
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Alembic's progress lines and its post-write hooks' output (ruff, a subprocess) away from
+    the terminal: the list of files written says it all."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with Path(os.devnull).open("wb") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def write_migration(spec: Spec, head: str) -> Path:
     from alembic.util import rev_id
 
     upgrade, downgrade = migration_ops(spec)
-    revision = scripts().generate_revision(
-        rev_id(), f"add {spec.name}", head=head, upgrades=upgrade, downgrades=downgrade, imports=""
-    )
+    with quiet():
+        revision = scripts().generate_revision(
+            rev_id(),
+            f"add {spec.name}",
+            head=head,
+            upgrades=upgrade,
+            downgrades=downgrade,
+            imports="",
+        )
     assert revision is not None
     return Path(revision.path)
 
