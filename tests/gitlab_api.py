@@ -53,6 +53,8 @@ class FakeGitLab:
         if segments[2] == "merge_requests" and len(segments) == 3:
             if method == "GET":
                 query = dict(urllib.parse.parse_qsl(parts.query))
+                if query.get("state") == "all":  # GitLab: any state
+                    del query["state"]
                 found = [
                     mr for mr in mrs if all(mr.get(key) == value for key, value in query.items())
                 ]
@@ -66,6 +68,9 @@ class FakeGitLab:
                 mr = self._merge_request(project, len(mrs) + 1, body)
                 mrs.append(mr)
                 return 201, mr
+        if segments[2] == "merge_requests" and len(segments) == 4 and method == "GET":
+            mr = next((mr for mr in mrs if str(mr["iid"]) == segments[3]), None)
+            return (200, mr) if mr is not None else (404, {"message": "404 Not found"})
         if segments[2] == "merge_requests" and len(segments) == 4 and method == "PUT":
             mr = next((mr for mr in mrs if str(mr["iid"]) == segments[3]), None)
             if mr is None:
@@ -85,6 +90,8 @@ class FakeGitLab:
 
     def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
         fields = {key: body[key] for key in ("title", "description") if key in body}
+        if body.get("state_event") == "close":
+            fields["state"] = "closed"
         if "labels" in body:
             fields["labels"] = [label for label in body["labels"].split(",") if label]
         if "title" in body:

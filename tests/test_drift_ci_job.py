@@ -70,8 +70,19 @@ EDITS = {
         "the drift job is altered (steps[2].run differs",
     ),
     "check no longer waits": (
-        lambda p: edit_ci(p, "    needs: drift\n", ""),
+        lambda p: edit_ci(p, "    name: make check\n    needs: drift\n", "    name: make check\n"),
         "job check no longer waits for the drift job (needs: drift)",
+    ),
+    "probe job removed": (
+        lambda p: edit_ci(
+            p, "  probe:\n    name: paved-road probe\n", "  lint:\n    name: paved-road probe\n"
+        ),
+        "the probe job is missing: CI no longer probes the app",
+    ),
+    "probe || true": (
+        lambda p: edit_ci(p, "--probe\n", "--probe || true\n"),
+        "the probe job is altered (steps[2].run differs from the template's): CI no longer "
+        "probes the app as the platform does",
     ),
     "not on pull requests": (
         lambda p: edit_ci(p, "  pull_request:\n", ""),
@@ -142,3 +153,11 @@ def test_the_required_workflow_is_valid_hardened_and_runs_the_platforms_runner(
     assert "--script ../platform/template/.paved-road/drift.py --ci" in run
     assert f"--template-source {PLATFORM_CONSTANTS['template_source']} " in run
     assert re.search(r"\.paved-road/drift\.py", run) and steps[3]["working-directory"] == "product"
+    # The probe job of the product's ci.yml runs there too, from the same runner, after drift.
+    probe = workflow["jobs"]["probe"]
+    assert probe["needs"] == "drift" and probe["permissions"] == {"contents": "read"}
+    runner, product = probe["steps"][1]["with"], probe["steps"][2]["with"]
+    assert runner["ref"] == "${{ job.workflow_sha }}" and product["persist-credentials"] is False
+    run = probe["steps"][3]["run"]
+    assert "--script ../platform/template/.paved-road/drift.py --ci" in run
+    assert run.endswith(" --probe") and probe["steps"][3]["working-directory"] == "product"

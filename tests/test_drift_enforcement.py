@@ -76,7 +76,7 @@ def ci_step(
         **step.get("env", {}),
     }
     script = step["run"]
-    if job == "drift":
+    if job in ("drift", "probe"):
         # The scratch template stands in for the platform's canonical repository (GitHub is
         # out of reach here): the step names it as the checker's source, as ci.yml does.
         canonical = f"--template-source {PLATFORM_CONSTANTS['template_source']} "

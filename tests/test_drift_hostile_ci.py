@@ -13,6 +13,7 @@ import pytest
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run, snapshot_template
 from tests.test_drift_enforcement import ci_step, drift_report
+from tests.test_probe import headers_where_tests_look
 
 pytestmark = pytest.mark.slow(
     reason="runs CI's drift step (uv, a checker install) on attacked products"
@@ -129,3 +130,22 @@ def test_guarded_tests_run_isolated_from_every_product_file(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "create_app() does not mount SecurityMiddleware" in result.stdout
     assert "has no Content-Security-Policy" in result.stdout
+
+
+def test_the_probe_job_serves_the_locked_app_and_sees_headers_stripped_where_no_test_looks(
+    template: Path, tmp_path: Path, runner_temp: Path
+) -> None:
+    """CI's probe step as GitHub runs it: the checker of the recorded release builds the app
+    from uv.lock, serves it and probes it from its own process. The product strips the
+    security headers everywhere but on the paths its tests (and the old guarded probe's
+    fixed ones) look at; the probe's paths are drawn afresh, so it sees them stripped."""
+    product = copy_product(template, tmp_path / "product", CHECK_CASES["ui=none"])  # uv.lock
+    headers_where_tests_look(product)
+    init_repo(product)
+    result = ci_step(product, "probe", "paved-road probe", runner_temp)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL security headers: content-security-policy missing or weakened on" in (
+        result.stdout
+    )
+    assert "::error title=paved-road probe::security headers:" in result.stdout
+    assert "anonymous writes: 3 write route(s) of the schema refused" in result.stdout

@@ -23,6 +23,7 @@ from paved_road.fleet.backstage import RETRIEVER_ID, SCHEMA
 from paved_road.fleet.schema import SCHEMA_FILE, schema_text
 from playwright.sync_api import Page, sync_playwright
 
+from tests.axe_support import axe_script, serious
 from tests.design_support import CHROMIUM_FLAGS, chromium_path
 from tests.drift_support import flip_one_byte, platform_key
 from tests.fleet_support import (
@@ -36,7 +37,7 @@ from tests.fleet_support import (
     fleet,
     read_json,
 )
-from tests.support import REPO_ROOT, commit_all, git, run, tool_env
+from tests.support import REPO_ROOT, commit_all, git, tool_env
 
 AXE_DIR = REPO_ROOT / "tests" / "axe"
 
@@ -105,6 +106,7 @@ def test_check_reports_every_product_and_fails_on_violations(first_run) -> None:
     assert guardrail == {
         "path": GUARDED,
         "part": None,
+        "kinds": ["modified"],
         "violated_by": ["search"],
         "waived_by": ["ledger"],
     }
@@ -299,8 +301,10 @@ def test_collect_builds_the_same_report_from_drift_json_files(
     assert result.returncode == 1
     collected = read_json(tmp_path / "collected.json")
     rows = by_name(collected)
-    assert set(rows) == {"billing", "broken", "ghost", "ledger", "search", "shop"}
-    assert "not a drift report" in rows["broken"]["error"]
+    assert set(rows) == {"billing", "ghost", "ledger", "search", "shop"}
+    assert collected["refused_reports"] == [
+        {"file": "broken/drift-report.json", "reason": "foreign: broken is not in the fleet file"}
+    ]
     assert "no drift report collected" in rows["ghost"]["error"]
     for name in ("billing", "ledger", "search", "shop"):
         for key in ("status", "release", "behind", "violations", "waived", "team", "tier"):
@@ -423,22 +427,7 @@ def test_a_missing_fleet_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixt
 @pytest.fixture(scope="module")
 def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     """axe-core from npm, at the version tests/axe/package-lock.json pins."""
-    folder = tmp_path_factory.mktemp("axe")
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(AXE_DIR / name, folder / name)
-    run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=folder)
-    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text()
-
-
-def _serious(page: Page, axe: str) -> list[str]:
-    """axe-core's serious and critical violations of the page as it is now."""
-    page.add_script_tag(content=axe)
-    found = page.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
+    return axe_script(tmp_path_factory.mktemp("axe"))
 
 
 def _shown(page: Page) -> tuple[int, list[str]]:
@@ -463,7 +452,7 @@ def test_dashboard_is_accessible_and_readable(first_run, axe_source: str, width:
             page.on("request", lambda request: requested.append(request.url))
             page.goto(page_url)
             assert requested == [page_url], "the dashboard made a request"
-            assert _serious(page, axe_source) == []
+            assert serious(page, axe_source) == []
             # Readable: nothing wider than the window, chart text at least 10 px high.
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             label = page.locator(".chart-label").first.bounding_box()
@@ -475,7 +464,7 @@ def test_dashboard_is_accessible_and_readable(first_run, axe_source: str, width:
             dialog = page.get_by_role("dialog")
             assert "guarded file differs from the template" in dialog.inner_text()
             assert f"--- template/{GUARDED}" in dialog.locator("pre.diff").inner_text()
-            assert _serious(page, axe_source) == []
+            assert serious(page, axe_source) == []
             if shots:
                 page.screenshot(path=f"{shots}/fleet-drill-down-{width}.png")
         finally:
@@ -494,18 +483,20 @@ def test_dashboard_filters_and_sorts_as_the_json_says(first_run) -> None:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto((out / "fleet.html").as_uri())
-            assert _shown(page) == (len(products), sorted(p["name"] for p in products))
+            # Most in need first: cannot check and violations, a waiver expiring, behind, fine.
+            attention = ["ghost", "search", "ledger", "billing", "shop"]
+            assert _shown(page) == (len(products), attention)
 
             for status in ("ok", "violations", "error"):
                 page.get_by_label("Status", exact=True).select_option(status)
                 count, names = _shown(page)
                 assert count == report["summary"]["errors" if status == "error" else status]
-                assert names == [p["name"] for p in products if p["status"] == status]
+                assert names == [n for n in attention if by_name(report)[n]["status"] == status]
 
             page.get_by_label("Status", exact=True).select_option("")
             page.get_by_label("Team", exact=True).select_option("payments")
             count, names = _shown(page)
-            assert names == [p["name"] for p in products if p["team"] == "payments"]
+            assert names == [n for n in attention if by_name(report)[n]["team"] == "payments"]
             assert count == len(names) == 2
 
             page.get_by_label("Team", exact=True).select_option("")
@@ -513,7 +504,9 @@ def test_dashboard_filters_and_sorts_as_the_json_says(first_run) -> None:
             assert _shown(page) == (1, ["ledger"])
             page.get_by_label("Search name or repo", exact=True).fill("")
             page.get_by_label("Release", exact=True).select_option("1.0.0")
-            assert _shown(page)[1] == [p["name"] for p in products if p["release"] == "1.0.0"]
+            assert _shown(page)[1] == [
+                n for n in attention if by_name(report)[n]["release"] == "1.0.0"
+            ]
 
             page.get_by_label("Release", exact=True).select_option("")
             page.get_by_role("button", name="Behind").click()

@@ -22,7 +22,7 @@ from tests.fleet_support import (
     show,
 )
 from tests.gitlab_api import TOKEN, fake_gitlab
-from tests.support import copy_product, snapshot_template, tool_env
+from tests.support import copy_product, git, snapshot_template, tool_env
 
 BRANCH = "paved-road/update-v1.1.0"
 
@@ -216,3 +216,61 @@ def test_fleet_update_opens_a_merge_request_on_a_self_managed_gitlab(gitlab_flee
         assert gitlab.merge_requests.get("acme/shop", []) == []  # current: nothing to open
     bare = root / "forge/acme/team/billing.git"
     assert "(fleet edition)" in show(bare, f"refs/heads/{BRANCH}", "README.md")
+
+
+@pytest.mark.slow(reason="fleet update runs paved-road update (copier) on a product")
+def test_a_refused_merge_request_after_the_push_says_so_and_the_next_run_opens_it(
+    gitlab_fleet: Path, tmp_path: Path
+) -> None:
+    """GitLab refuses the first call (the token cannot see the project yet): the branch is
+    pushed and the row says so, not "nothing pushed"; the next run finds the branch and opens
+    the merge request. Output of the product's tools (copier's `uv lock` task) is named."""
+    root = gitlab_fleet
+    bare = root / "forge/acme/retry/billing.git"
+    bare.parent.mkdir(parents=True)
+    git(root, "clone", "--quiet", "--bare", str(root / "work" / "billing"), str(bare))
+    fake_uv = tmp_path / "bin" / "uv"
+    fake_uv.parent.mkdir()
+    fake_uv.write_text("#!/bin/sh\necho 'warning: offline, nothing locked (fake uv)' >&2\n")
+    fake_uv.chmod(0o755)
+    path = f"{fake_uv.parent}:{tool_env()['PATH']}"
+    with fake_gitlab() as gitlab:
+        fleet_file = root / "retry.yml"
+        fleet_file.write_text(f"products:\n  - {gitlab.url}/acme/retry/billing.git\n")
+        env = rewrite(**{f"{gitlab.url}/": root / "forge"})
+
+        def update() -> subprocess.CompletedProcess[str]:
+            return paved_road(
+                "fleet", "update", str(fleet_file), "--approved-source", str(root / "template"),
+                "--cache-dir", str(tmp_path / "cache"), "--gitlab-url", gitlab.url,
+                cwd=root, **env, PAVED_ROAD_GITLAB_TOKEN=TOKEN, PATH=path,
+            )  # fmt: skip
+
+        first = update()
+        assert first.returncode == 1, first.stdout + first.stderr
+        [row] = [line for line in first.stdout.splitlines() if line.startswith("billing")]
+        assert row.split()[1] == "failed"
+        assert f"pushed {BRANCH}" in row and "but opened no merge request: GitLab refused" in row
+        assert "(the branch is there: the next `fleet update` opens it)" in row
+        assert "nothing pushed" not in row
+        assert str(tmp_path / "cache") not in first.stdout + first.stderr
+        uv_lines = [line for line in first.stderr.splitlines() if "(fake uv)" in line]
+        assert uv_lines and all(line.startswith("billing: warning:") for line in uv_lines)
+        assert "(fleet edition)" in show(bare, f"refs/heads/{BRANCH}", "README.md")
+
+        gitlab.projects.add("acme/retry/billing")
+        older = {"source_branch": "paved-road/update-v1.0.1", "target_branch": "main", "title": "t"}
+        superseded = gitlab._merge_request("acme/retry/billing", 1, older)
+        gitlab.merge_requests["acme/retry/billing"] = [superseded]
+        second = update()
+        assert second.returncode == 0, second.stdout + second.stderr
+        web_url = f"{gitlab.url}/acme/retry/billing/-/merge_requests/2"
+        assert f"merge request: {web_url}\n" in second.stdout
+        assert "0 failed" in second.stdout and "1 exists" in second.stdout
+        assert "closed 1 superseded: paved-road/update-v1.0.1" in second.stdout
+        assert superseded["state"] == "closed"
+        mr = gitlab.merge_requests["acme/retry/billing"][1]
+        assert mr["source_branch"] == BRANCH and mr["title"].startswith("Draft: Update")
+
+        third = update()  # open already: left as it is, not opened twice
+        assert third.returncode == 0 and len(gitlab.merge_requests["acme/retry/billing"]) == 2

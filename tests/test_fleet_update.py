@@ -61,14 +61,22 @@ def test_update_pushes_a_branch_to_each_product_behind_and_lists_conflicts(
     assert "exists" in rows["edited"]
 
 
-def test_update_to_a_tag_that_is_no_release_pushes_nothing(setup: FleetSetup) -> None:
+@pytest.mark.parametrize(
+    ("to", "why"),
+    [
+        ("v9.9.9", "is not a release of the template (its newest is v1.1.0): nothing was cloned"),
+        ("latest", "is not a release tag (vX.Y.Z): name one of the template's releases"),
+    ],
+)
+def test_update_to_a_tag_that_is_no_release_fails_once_before_cloning(
+    to: str, why: str, setup: FleetSetup, tmp_path
+) -> None:
     before = {name: refs(bare) for name, bare in setup.bare.items()}
-    result = fleet(
-        "update", str(setup.fleet_file), "--to", "v9.0.0", "--cache-dir", str(setup.root / "c")
-    )
-    assert result.returncode == 1
-    assert result.stdout.count("--to v9.0.0 is not a release tag (vX.Y.Z) of the template") == 4
-    assert "forked" in result.stdout and "is not an approved paved-road template" in result.stdout
+    cache = tmp_path / "c"
+    result = fleet("update", str(setup.fleet_file), "--to", to, "--cache-dir", str(cache))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"paved-road fleet: --to {to} {why}\n"
+    assert not cache.exists(), "a product was cloned"
     assert {name: refs(bare) for name, bare in setup.bare.items()} == before
 
 

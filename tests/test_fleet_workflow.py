@@ -3,9 +3,12 @@ what `paved-road fleet` and the products' CI produce."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
+import pytest
 from paved_road.fleet.collect import REPORT_FILE
 
 from tests.deploy_support import load_yaml, tool
@@ -49,3 +52,41 @@ def test_the_matrix_covers_every_shard_and_the_report_reads_what_the_shards_writ
     assert "fleet collect reports" in text
     # The products' CI uploads its drift JSON as this artifact, holding this file.
     assert f"name={PRODUCT_ARTIFACT}" in text and REPORT_FILE == "drift-report.json"
+
+
+def _report_step() -> str:
+    steps = load_yaml(WORKFLOW)["jobs"]["report"]["steps"]
+    return next(step["run"] for step in steps if "fleet collect" in step.get("run", ""))
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "writes", "passes"),
+    [(0, True, True), (1, True, True), (1, False, False), (2, False, False), (3, False, False)],
+)
+def test_the_report_job_fails_unless_a_report_was_written(
+    exit_code: int, writes: bool, passes: bool, tmp_path: Path
+) -> None:
+    """The report step, run by bash as the runner does, with a `uv` that stands for paved-road:
+    exit 1 passes only when the report is there (a crash that exits 1 must not go green)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "uv"
+    write = 'mkdir -p out && echo "{}" > out/fleet.json\n' if writes else ""
+    stub.write_text(f"#!/bin/sh\n{write}exit {exit_code}\n")
+    stub.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "FLEET_FILE": "fleet.yml",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", _report_step()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode == 0) is passes, done.stdout + done.stderr
+    if not passes and exit_code == 1:
+        assert "::error::paved-road fleet wrote no report" in done.stdout

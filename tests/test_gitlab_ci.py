@@ -91,6 +91,15 @@ def test_drift_runs_first_from_the_platform_repository(pipeline) -> None:
     assert drift["artifacts"]["paths"] == ["drift-report.json"]
     assert ci["check"]["needs"] == ["drift"] and ci["container"]["needs"] == ["drift"]
     assert ci["check"]["script"][-1] == "make check CHECK_DRIFT="
+    # The platform's probe of the served app, after drift, as drift runs: no cache, no defaults.
+    probe = ci["probe"]
+    assert probe["needs"] == ["drift"] and probe["cache"] == []
+    assert probe["inherit"] == {"default": False, "variables": False}
+    assert probe["script"][-1] == (
+        "uv run --quiet --no-config --python 3.12 --script .paved-road/drift.py --ci "
+        f"--template-source {PLATFORM_CONSTANTS['template_source']} --probe"
+    )
+    assert "uv run --locked python -I tests/guarded/run.py" in " ".join(ci["check"]["script"])
     assert [include["local"] for include in ci["include"]] == [
         ".gitlab/ci/template-update.yml",
         ".gitlab/ci/deploy.yml",
@@ -289,7 +298,7 @@ def test_an_image_changed_in_the_platform_pipeline_is_a_violation_too(product: P
     ci.write_text(re.sub(r"(image: ghcr.io/astral-sh/uv:\S+)@sha256:\w+", r"\1", ci.read_text()))
     found = gitlab_findings(render, product, pipeline_files(product))
     pins = [f for f in found if f.kind is Kind.PIPELINE]
-    assert {f.part for f in pins} == {"drift", "check"}
+    assert {f.part for f in pins} == {"drift", "check", "probe"}
     assert all("is not pinned by digest" in f.message for f in pins)
     # The drift job itself changed: that is never waivable (as GitHub's ci-drift-job).
     assert [(f.kind, f.message) for f in found if f not in pins] == [
@@ -297,7 +306,12 @@ def test_an_image_changed_in_the_platform_pipeline_is_a_violation_too(product: P
             Kind.CI_DRIFT_JOB,
             "the drift job is altered (it differs from the template's): CI no longer checks "
             "drift as the platform does",
-        )
+        ),
+        (
+            Kind.CI_DRIFT_JOB,
+            "the probe job is altered (it differs from the template's): CI no longer probes the "
+            "app as the platform does",
+        ),
     ]
 
 
@@ -322,6 +336,27 @@ def test_a_pipeline_that_no_longer_runs_drift_first_is_a_violation(product: Path
     assert (
         found.message == ".gitlab-ci.yml is missing or does not parse: drift no longer runs in CI"
     )
+
+
+def test_a_pipeline_without_the_probe_job_is_a_violation(product: Path) -> None:
+    render = product.parent / "render"
+    shutil.copytree(product, render)
+    ci = product / ".gitlab-ci.yml"
+    text = ci.read_text()
+    ci.write_text(text.replace("--probe\n", "--probe || true\n"))
+    found = gitlab_findings(render, product, pipeline_files(product))
+    assert [(f.kind, f.message) for f in found] == [
+        (
+            Kind.CI_DRIFT_JOB,
+            "the probe job is altered (it differs from the template's): CI no longer probes the "
+            "app as the platform does",
+        )
+    ]
+    ci.write_text(text.replace("\nprobe:\n", "\nprobe-later:\n"))
+    found = gitlab_findings(render, product, pipeline_files(product))
+    assert [(f.kind, f.message) for f in found] == [
+        (Kind.CI_DRIFT_JOB, "the probe job is missing: CI no longer probes the app")
+    ]
 
 
 def test_an_unparsable_product_pipeline_is_a_violation(product: Path) -> None:

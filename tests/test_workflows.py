@@ -196,6 +196,31 @@ def test_ci_checks_drift_first_from_guarded_files_only(rendered, case: str) -> N
 
 
 @pytest.mark.parametrize("case", DEPLOY_CASES)
+def test_ci_probes_the_served_app_with_the_platforms_checker_after_drift(
+    rendered, case: str
+) -> None:
+    ci = jobs(rendered(case), "ci.yml")
+    probe = ci["probe"]
+    assert probe["needs"] == "drift", "the app is served only once drift passed"
+    assert probe["permissions"] == {"contents": "read"}
+    steps = probe["steps"]
+    assert [str(step.get("uses", "")).partition("@")[0] or None for step in steps] == (
+        DRIFT_JOB_ACTIONS[:3]
+    ), "uv before the checkout, no cache, as the drift job"
+    assert steps[0]["with"] == {"enable-cache": False}
+    # The same runner and checker as the drift job (the release the product records); the
+    # checker builds the app from uv.lock itself: no `uv sync` or make of the product's here.
+    assert steps[2]["run"] == (
+        "uv run --quiet --no-config --python 3.12 --script .paved-road/drift.py --ci"
+        " --template-source https://github.com/acme/paved-road.git --probe"
+    )
+    assert steps[2]["env"] == {
+        "UV_CACHE_DIR": "${{ runner.temp }}/probe-uv-cache",
+        "PYTHONSAFEPATH": "1",
+    }
+
+
+@pytest.mark.parametrize("case", DEPLOY_CASES)
 def test_ci_runs_the_guarded_tests_with_the_platform_settings(rendered, case: str) -> None:
     product = rendered(case)
     steps = {step.get("name"): step for step in jobs(product, "ci.yml")["check"]["steps"]}

@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "paved_road.drift.waiver_command",
         "sign a waiver with the platform's key (platform team only)",
     ),
+    "probe": (
+        "paved_road.probe.command",
+        "serve a product's app and probe it black-box, as the platform",
+    ),
     "fleet": (
         "paved_road.fleet.command",
         "drift and updates across every product of a fleet",

@@ -13,6 +13,9 @@ Platform-owned (guarded). Two callers:
   `PAVED_ROAD_FROM` are ignored, and `--report FILE` keeps the JSON report for the job's
   artifact. Nothing in the Makefile changes what that job checks.
 - `make drift` (and `make check`) run it locally.
+- With `--probe` (CI's probe job, `make probe`) it runs the same checker's `paved-road probe`
+  instead: the app built from `uv.lock` and served in a process of its own, probed over HTTP
+  (docs/ci-guardrails.md).
 
 There is no package index hosting paved-road, so the checker is installed by uv from the
 template's own git repository at this product's recorded commit
@@ -209,6 +212,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         "--template-source", help="with --ci: the platform's template repository (the checker's)"
     )
     parser.add_argument("--report", type=Path, help="also write the JSON report to this file")
+    parser.add_argument(
+        "--probe", action="store_true", help="run the checker's app probe instead of drift"
+    )
     return parser.parse_known_args(argv)
 
 
@@ -242,7 +248,10 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
     elif os.environ.get("DRIFT_OFFLINE"):
         if os.environ.get("CI"):
             raise CannotCheck("DRIFT_OFFLINE is set in CI; CI must always check drift")
-        print("paved-road drift: SKIPPED (DRIFT_OFFLINE is set): drift was not checked")
+        what = "probe: SKIPPED (DRIFT_OFFLINE is set): the app was not probed"
+        if not args.probe:
+            what = "drift: SKIPPED (DRIFT_OFFLINE is set): drift was not checked"
+        print(f"paved-road {what}")
         return 0
     else:
         # Keep re-renders between runs (keyed by template SHA and answers): a second
@@ -272,6 +281,10 @@ def check(product: Path, scratch: Path, args: argparse.Namespace, rest: list[str
     if install.returncode != 0:
         lines = [line.strip() for line in install.stderr.splitlines() if line.strip()]
         raise CannotCheck(f"cannot install paved-road from {source}: {lines[-1] if lines else '?'}")
+    if args.probe:
+        # The same checker, its black-box probe: it builds the app from uv.lock, serves it
+        # in a process of its own and only talks HTTP to it.
+        return checker(source, "probe", str(product), cwd=scratch, env=env).returncode
     if args.report is not None:
         with args.report.open("w", encoding="utf-8") as report:
             checker(

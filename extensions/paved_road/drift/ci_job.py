@@ -1,4 +1,5 @@
-"""The product's CI still runs the platform's drift job, as the template wrote it.
+"""The product's CI still runs the platform's drift job (and its probe job), as the template
+wrote them.
 
 ``.github/workflows/ci.yml`` is guarded, so any edit is a ``modified`` finding, which a waiver
 can cover. An edit to the drift job itself (removed, ``if: false``, ``continue-on-error``,
@@ -19,6 +20,12 @@ from .report import Finding, Kind, Severity
 
 CI_FILE = ".github/workflows/ci.yml"
 DRIFT_JOB = "drift"
+# The platform's jobs and what CI stops doing without them (the probe job serves the app and
+# probes it black-box once drift passed).
+PLATFORM_JOBS = {
+    DRIFT_JOB: ("drift no longer runs in CI", "CI no longer checks drift as the platform does"),
+    "probe": ("CI no longer probes the app", "CI no longer probes the app as the platform does"),
+}
 
 
 def _load(data: bytes | None) -> dict[str, Any] | None:
@@ -59,15 +66,18 @@ def ci_job_problems(shipped: dict[str, Any], mine: dict[str, Any] | None) -> lis
     if mine is None:
         return ["ci.yml is missing or does not parse: drift no longer runs in CI"]
     jobs = mine.get("jobs") if isinstance(mine.get("jobs"), dict) else {}
-    wanted = shipped["jobs"][DRIFT_JOB]
     problems = []
-    if DRIFT_JOB not in jobs:
-        problems.append("the drift job is missing: drift no longer runs in CI")
-    elif jobs[DRIFT_JOB] != wanted:
-        problems.append(
-            f"the drift job is altered ({_first_difference(wanted, jobs[DRIFT_JOB])} differs "
-            "from the template's): CI no longer checks drift as the platform does"
-        )
+    for name, (missing, altered) in PLATFORM_JOBS.items():
+        wanted = shipped["jobs"].get(name)
+        if wanted is None:
+            continue
+        if name not in jobs:
+            problems.append(f"the {name} job is missing: {missing}")
+        elif jobs[name] != wanted:
+            problems.append(
+                f"the {name} job is altered ({_first_difference(wanted, jobs[name])} differs "
+                f"from the template's): {altered}"
+            )
     problems += [
         f"job {name} no longer waits for the drift job (needs: drift)"
         for name, job in shipped["jobs"].items()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .check import run_check
 from .formats import FORMATS, cannot_check_line
+from .identity import stamp
 from .report import Report
 
 APPROVE_RECORDED = "--approve-recorded-source was given"
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             local_run=not os.environ.get("CI"),
             waiver_signers=args.waiver_signers,
         )
+    stamp(report, args.path.resolve())
     if report.error is None or args.format != "text":
         sys.stdout.write(FORMATS[args.format](report))
     if args.summary is not None and problem is None:

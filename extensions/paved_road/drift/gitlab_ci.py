@@ -54,6 +54,7 @@ GLOBAL_KEYS = frozenset(
 )
 BEFORE_DRIFT_STAGES = frozenset({".pre", "drift"})
 DRIFT_JOB = "drift"
+PROBE_JOB = "probe"  # the platform's black-box probe of the served app (after drift)
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _INTEGRITY = re.compile(r"^sha256-[A-Za-z0-9+/]{43}=$")
@@ -148,6 +149,14 @@ def _drift_job_problems(shipped: dict[Any, Any], mine: dict[Any, Any]) -> list[s
             "the drift job is altered (it differs from the template's): CI no longer checks "
             "drift as the platform does"
         )
+    shipped_probe, probe = shipped.get(PROBE_JOB), mine.get(PROBE_JOB)
+    if isinstance(shipped_probe, dict) and not isinstance(probe, dict):
+        problems.append(f"the {PROBE_JOB} job is missing: CI no longer probes the app")
+    elif isinstance(shipped_probe, dict) and probe != shipped_probe:
+        problems.append(
+            f"the {PROBE_JOB} job is altered (it differs from the template's): CI no longer "
+            "probes the app as the platform does"
+        )
     if (mine.get("stages") or [None])[0] != DRIFT_JOB:
         problems.append("the drift stage is no longer the first stage")
     if mine.get("workflow") != shipped.get("workflow"):
@@ -156,6 +165,7 @@ def _drift_job_problems(shipped: dict[Any, Any], mine: dict[Any, Any]) -> list[s
         f"job {name} no longer waits for the drift job (needs: [drift])"
         for name, job in shipped.items()
         if isinstance(job, dict)
+        and name != PROBE_JOB  # its own finding above
         and _needs_drift(job.get("needs"))
         and not (isinstance(mine.get(name), dict) and _needs_drift(mine[name].get("needs")))
     ]

@@ -6,6 +6,7 @@ optional fields. Regenerate the committed schema with ``python -m paved_road.dri
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
@@ -86,6 +87,19 @@ class Report(BaseModel):
     )
     findings: list[Finding] = Field(default_factory=list)
     waivers: list[WaiverStatus] = Field(default_factory=list)
+    # Who, what and when: `fleet collect` trusts a report only for the product, commit and day
+    # it was made for (a report filed under another product, or weeks old, says so).
+    repository: str | None = Field(
+        default=None,
+        description="The product's repository: CI's (GITHUB_REPOSITORY, CI_PROJECT_PATH) or "
+        "git's origin URL.",
+    )
+    commit: str | None = Field(default=None, description="The product commit checked.")
+    checked_at: dt.datetime | None = Field(default=None, description="When the check ran (UTC).")
+    owner: str | None = Field(
+        default=None,
+        description="The owning team: catalog-info.yaml spec.owner, else the owner_team answer.",
+    )
 
     @property
     def errors(self) -> list[Finding]:

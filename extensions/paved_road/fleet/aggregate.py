@@ -14,12 +14,17 @@ from .report import (
     FleetReport,
     GuardrailResult,
     ProductResult,
+    RefusedReport,
     Summary,
     WaiverResult,
 )
 
-GUARDRAIL_KINDS = {Kind.MODIFIED, Kind.MISSING, Kind.PART_MODIFIED}
+# A guardrail is a path the product must not change: every failing or waived finding on a path
+# counts (an added `pull_request_target` workflow, a privileged container, a `ruff.toml`), except
+# the kinds that are about the product's history or release rather than one of its files.
+NOT_GUARDRAILS = {Kind.BEHIND, Kind.UNAPPROVED_SOURCE, Kind.UNRELEASED_COMMIT, Kind.ROLLBACK}
 UNKNOWN = "unknown"
+IN_FORCE = {"active", "expired"}  # refused and unused waivers never expire into a violation
 ROADLESS = "not on the paved road"
 ROADLESS_ERROR = (
     "not on the paved road: no .copier-answers.yml (bring it on with `paved-road adopt`, "
@@ -45,10 +50,11 @@ def product_result(
     return ProductResult(
         name=name,
         repo=repo,
-        team=team,
+        team=team or report.owner,  # the fleet file overrides the product's own owner
         tier=tier,
         entity=entity,
-        commit=commit,
+        commit=commit or report.commit,
+        checked_at=report.checked_at,
         source=source,  # type: ignore[arg-type]
         status=report.status,
         error=report.error,
@@ -85,9 +91,27 @@ def _version_key(label: str) -> tuple[int, Version | str]:
         return (0, label)
 
 
+def release_label(release: str | None) -> str:
+    """A release as people read it: a commit between releases (``1.1.0.post3.dev0+abc``, or
+    ``0.post1...`` before the first) is no release of its own."""
+    if release is None:
+        return UNKNOWN
+    try:
+        version = Version(release)
+    except InvalidVersion:
+        return release
+    if not (version.is_postrelease or version.is_devrelease or version.local):
+        return release
+    return (
+        "unreleased commit"
+        if version.base_version == "0"
+        else (f"unreleased, after {version.base_version}")
+    )
+
+
 def _adoption(products: list[ProductResult]) -> list[Count]:
     counts = Counter(
-        ROADLESS if p.status == "roadless" else p.release or UNKNOWN
+        ROADLESS if p.status == "roadless" else release_label(p.release)
         for p in products
         if p.status != "error"
     )
@@ -111,11 +135,15 @@ def _lag(products: list[ProductResult]) -> list[Count]:
 def _guardrails(products: list[ProductResult]) -> list[GuardrailResult]:
     violated: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     waived: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    kinds: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     for product in products:
         for finding in product.drift.findings if product.drift else []:
-            if finding.kind not in GUARDRAIL_KINDS or finding.path is None:
+            if finding.kind in NOT_GUARDRAILS or finding.path is None:
+                continue
+            if finding.severity is Severity.INFO:
                 continue
             key = (finding.path, finding.part)
+            kinds[key].add(str(finding.kind))
             if finding.severity is Severity.ERROR:
                 violated[key].add(product.name)
             elif finding.severity is Severity.WAIVED:
@@ -128,6 +156,7 @@ def _guardrails(products: list[ProductResult]) -> list[GuardrailResult]:
         GuardrailResult(
             path=path,
             part=part,
+            kinds=sorted(kinds[(path, part)]),
             violated_by=sorted(violated[(path, part)]),
             waived_by=sorted(waived[(path, part)]),
         )
@@ -144,6 +173,7 @@ def _waivers(products: list[ProductResult], today: dt.date) -> list[WaiverResult
             reason=waiver.reason,
             expires=waiver.expires,
             status=waiver.status,
+            refused=waiver.refused,
             days_left=(waiver.expires - today).days,
         )
         for product in products
@@ -153,7 +183,11 @@ def _waivers(products: list[ProductResult], today: dt.date) -> list[WaiverResult
 
 
 def build_report(
-    products: list[ProductResult], *, fleet: str | None, today: dt.date
+    products: list[ProductResult],
+    *,
+    fleet: str | None,
+    today: dt.date,
+    refused: list[RefusedReport] | None = None,
 ) -> FleetReport:
     products = sorted(products, key=lambda p: p.name)
     status = Counter(p.status for p in products)
@@ -170,7 +204,9 @@ def build_report(
             errors=status["error"],
             roadless=status["roadless"],
             behind=sum(1 for p in products if p.behind),
-            waivers_expiring_soon=sum(1 for w in waivers if w.days_left <= SOON_DAYS),
+            waivers_expiring_soon=sum(
+                1 for w in waivers if w.days_left <= SOON_DAYS and w.status in IN_FORCE
+            ),
             exit_code=1 if failing else 0,
         ),
         adoption=_adoption(products),
@@ -178,4 +214,5 @@ def build_report(
         products=products,
         guardrails=_guardrails(products),
         waivers=waivers,
+        refused_reports=refused or [],
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 
 from ..drift.report import Kind
-from .report import SOON_DAYS, FleetReport, ProductResult, WaiverResult
+from .report import SOON_DAYS, CampaignResult, FleetReport, ProductResult, WaiverResult
 
 RETRIEVER_ID = "paved-road-drift"
 FACTS_VERSION = "1.0.0"
@@ -35,6 +36,15 @@ SCHEMA: dict[str, dict[str, str]] = {
         for kind in Kind
     },
     "waiversActive": {"type": "integer", "description": "Waivers in force."},
+    "level": {"type": "string", "description": "Highest level reached ('': none, or no levels)."},
+    "campaignsNotDone": {
+        "type": "integer",
+        "description": "Campaigns whose scope holds the product and whose target it misses.",
+    },
+    "campaignsLate": {
+        "type": "integer",
+        "description": "Of those, the campaigns past their deadline.",
+    },
     "waiversExpiringSoon": {
         "type": "integer",
         "description": f"Waivers expired or expiring within {SOON_DAYS} days.",
@@ -51,8 +61,13 @@ def _entity(product: ProductResult) -> dict[str, str]:
     return {"kind": kind, "namespace": namespace or "default", "name": name}
 
 
-def facts(product: ProductResult, waivers: list[WaiverResult]) -> dict[str, object]:
+def facts(
+    product: ProductResult,
+    waivers: list[WaiverResult],
+    campaigns: Sequence[CampaignResult] = (),
+) -> dict[str, object]:
     """The facts of one product; ``waivers`` are that product's."""
+    missing = [c for c in campaigns if any(product.name in names for names in c.missing.values())]
     found: dict[str, object] = {
         "checked": product.status not in {"error", "roadless"},
         "onPavedRoad": product.status != "roadless",
@@ -62,7 +77,12 @@ def facts(product: ProductResult, waivers: list[WaiverResult]) -> dict[str, obje
         "releasesBehind": product.behind if product.behind is not None else -1,
         "violations": sum(product.violations.values()),
         "waiversActive": sum(1 for w in waivers if w.status == "active"),
-        "waiversExpiringSoon": sum(1 for w in waivers if w.days_left <= SOON_DAYS),
+        "waiversExpiringSoon": sum(
+            1 for w in waivers if w.days_left <= SOON_DAYS and w.status in {"active", "expired"}
+        ),
+        "level": product.level or "",
+        "campaignsNotDone": len(missing),
+        "campaignsLate": sum(1 for c in missing if c.days_left < 0),
     }
     for kind, name in _KIND_FACTS.items():
         found[name] = product.violations.get(kind, 0)
@@ -79,7 +99,10 @@ def tech_insights(report: FleetReport) -> str:
         "timestamp": report.generated_at.isoformat(),
         "schema": SCHEMA,
         "items": [
-            {"entity": _entity(product), "facts": facts(product, waivers[product.name])}
+            {
+                "entity": _entity(product),
+                "facts": facts(product, waivers[product.name], report.campaigns),
+            }
             for product in report.products
         ],
     }

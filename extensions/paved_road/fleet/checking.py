@@ -23,6 +23,7 @@ from .. import yaml_file
 from ..drift import CannotCheck, Report, run_check
 from ..drift.answers_file import ANSWERS_FILE, read_answers
 from ..drift.git_remote import remote_tags
+from ..drift.identity import stamp
 from ..drift.product_file import read_product_file
 from ..drift.render import cache_key
 from .aggregate import error_result, product_result, roadless_result
@@ -171,6 +172,8 @@ def process_pool(jobs: int) -> futures.ProcessPoolExecutor:
 
 def _row(item: Pending, report: Report, source: str) -> ProductResult:
     report.product = item.product.repo
+    # Identity, commit and owner, so that `fleet collect` can trust the drift report later.
+    stamp(report, item.checkout.path, commit=item.checkout.commit, repo=item.product.repo)
     return product_result(
         name=item.product.name,
         repo=item.product.repo,

@@ -13,10 +13,15 @@ from importlib import resources
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from .aggregate import IN_FORCE, release_label
+from .attention import by_attention, why
 from .charts import bar_chart
+from .digests import web_url
 from .report import SOON_DAYS, FleetReport, ProductResult
+from .trends import change_lines, table
 
 TOP_GUARDRAILS = 10
+PANEL_ROWS = 10  # a panel's rows before "show all": 3,000 products hold hundreds of waivers
 
 
 def _drill_down(product: ProductResult) -> dict[str, object]:
@@ -24,8 +29,13 @@ def _drill_down(product: ProductResult) -> dict[str, object]:
     return {
         "name": product.name,
         "repo": product.repo,
+        "url": web_url(product.repo),
         "commit": product.commit,
         "entity": product.entity,
+        "level": product.level,
+        "request": product.update_request.model_dump(mode="json")
+        if product.update_request
+        else None,
         "error": product.error,
         "findings": [
             finding.model_dump(mode="json", exclude_none=True)
@@ -52,13 +62,15 @@ def render_dashboard(report: FleetReport) -> str:
     )
     source = resources.files(__package__).joinpath("templates", "dashboard.html.jinja")
     template = environment.from_string(source.read_text(encoding="utf-8"))
-    products = report.products
+    products = by_attention(report)  # most in need first; the table sorts on request
     guardrails = report.guardrails[:TOP_GUARDRAILS]
     return template.render(
         report=report,
         summary=report.summary,
         soon_days=SOON_DAYS,
-        soon=[w for w in report.waivers if w.days_left <= SOON_DAYS],
+        soon=[w for w in report.waivers if w.days_left <= SOON_DAYS and w.status in IN_FORCE],
+        panel_rows=PANEL_ROWS,
+        release_label=release_label,
         guardrails=guardrails,
         teams=_options({p.team for p in products}),
         tiers=_options({p.tier for p in products}),
@@ -82,4 +94,36 @@ def render_dashboard(report: FleetReport) -> str:
             "#b3261e",
         ),
         details=_script_json([_drill_down(p) for p in products]),
+        products=products,
+        burndowns={
+            c.id: bar_chart(
+                f"chart-burndown-{c.id}",
+                f"{c.title}: products not done, per run",
+                [
+                    (f"{point.at:%Y-%m-%d %H:%M}", point.campaigns_left[c.id])
+                    for point in report.trend
+                    if c.id in point.campaigns_left
+                ],
+                "#b3261e",
+            )
+            for c in report.campaigns
+            if sum(c.id in point.campaigns_left for point in report.trend) > 1
+        },
+        level_names=sorted({name for row in report.levels for name in row.levels}),
+        changes=change_lines(report.changes) if report.changes else [],
+        team_trend=table(report.trend, "team"),
+        guardrail_trend=table(report.trend, "guardrail"),
+        trend_chart=bar_chart(
+            "chart-trend",
+            "Percent of products in policy, per run",
+            [
+                (f"{point.at:%Y-%m-%d %H:%M}", round(100 * point.in_policy / point.products))
+                for point in report.trend
+                if point.products
+            ],
+            "#0a5c2a",
+        )
+        if len(report.trend) > 1
+        else "",
+        why={p.name: why(p, report.today) for p in products},
     )

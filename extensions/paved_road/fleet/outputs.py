@@ -3,14 +3,17 @@ all (written beside its destination, then renamed), so a failed run leaves nothi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .attention import to_csv
 from .backstage import tech_insights
 from .collect import REPORT_FILE
 from .dashboard import render_dashboard
+from .digests import digests
 from .markdown import markdown
 from .report import FleetReport, ProductResult
 
@@ -19,6 +22,7 @@ WRITERS: dict[str, Callable[[FleetReport], str]] = {
     "markdown": markdown,
     "html": render_dashboard,
     "backstage": tech_insights,
+    "csv": to_csv,
 }
 
 
@@ -40,23 +44,43 @@ def text(report: FleetReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # mkstemp makes the file 0600; reports are for others to read (the web server that serves
+    # the dashboard, the artifact upload): the mode of any new file, as the umask says.
+    os.fchmod(handle, 0o666 & ~_umask())
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(content)
     Path(temporary).replace(path)
 
 
 def write_drift_reports(rows: list[ProductResult], folder: Path) -> None:
-    """Each product's drift report where ``fleet collect`` finds it: DIR/<name>/REPORT_FILE."""
+    """Each product's drift report where ``fleet collect`` finds it: DIR/<name>/REPORT_FILE,
+    naming its repository and check time (a product that could not be fetched too)."""
     for row in rows:
         if row.drift is not None:
+            row.drift.repository = row.drift.repository or row.repo
+            row.drift.checked_at = row.drift.checked_at or row.checked_at or _now()
             _write(folder / row.name / REPORT_FILE, row.drift.model_dump_json(indent=2) + "\n")
 
 
-def write_reports(report: FleetReport, targets: dict[str, Path]) -> None:
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def write_reports(
+    report: FleetReport, targets: dict[str, Path], digests_dir: Path | None = None
+) -> None:
     """Render every requested format first, then put each file in place."""
-    rendered = {kind: WRITERS[kind](report) for kind in targets}
-    for kind, path in targets.items():
-        _write(path, rendered[kind])
+    files = {path: WRITERS[kind](report) for kind, path in targets.items()}
+    if digests_dir is not None:
+        files |= {digests_dir / name: text for name, text in digests(report).items()}
+    for path, content in files.items():
+        _write(path, content)

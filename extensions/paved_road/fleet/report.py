@@ -19,6 +19,18 @@ SCHEMA_VERSION = "1"
 SOON_DAYS = 30  # a waiver that expires within this many days is "expiring soon"
 
 
+class UpdateRequest(BaseModel):
+    """The pull or merge request of the product's update to the newest release, read back."""
+
+    url: str
+    branch: str
+    state: Literal["open", "merged", "closed"]
+    draft: bool = False
+    ci: Literal["success", "failure", "pending"] | None = Field(
+        default=None, description="The checks of its head commit (None: none reported)."
+    )
+
+
 class ProductResult(BaseModel):
     name: str
     repo: str = Field(description="As the fleet file gives it (or the report file collected).")
@@ -28,6 +40,7 @@ class ProductResult(BaseModel):
         default=None, description="Backstage entity ref, from the product's catalog-info.yaml."
     )
     commit: str | None = Field(default=None, description="The product commit checked.")
+    checked_at: dt.datetime | None = Field(default=None, description="When it was checked (UTC).")
     source: Literal["checked", "cached", "collected"]
     status: Literal["ok", "violations", "error", "roadless"] = Field(
         description="roadless: no .copier-answers.yml, not on the paved road (`paved-road adopt`)."
@@ -44,6 +57,13 @@ class ProductResult(BaseModel):
     sign_in: Literal["oidc", "none"] | None = Field(
         default=None, description="`none`: the product runs without sign-in (auth=none)."
     )
+    update_request: UpdateRequest | None = Field(
+        default=None,
+        description="With a forge token: the update's pull or merge request and its state.",
+    )
+    level: str | None = Field(
+        default=None, description="The highest level of the campaigns file it reaches."
+    )
     drift: Report | None = Field(default=None, description="The product's full drift report.")
 
 
@@ -52,6 +72,10 @@ class GuardrailResult(BaseModel):
 
     path: str
     part: str | None = None
+    kinds: list[str] = Field(
+        default_factory=list,
+        description="What the products did to it: modified, missing, added, forbidden, ...",
+    )
     violated_by: list[str] = Field(description="Products failing on it.")
     waived_by: list[str] = Field(description="Products differing under an active waiver.")
 
@@ -62,8 +86,64 @@ class WaiverResult(BaseModel):
     part: str | None = None
     reason: str
     expires: dt.date
-    status: Literal["active", "expired", "unused"]
+    status: Literal["active", "expired", "unused", "refused"]
+    refused: str | None = Field(default=None, description="Why drift refuses the waiver.")
     days_left: int = Field(description="Days until it expires (negative: expired).")
+
+
+class RefusedReport(BaseModel):
+    """A file ``fleet collect`` did not take as a product's report, and why."""
+
+    file: str = Field(description="Relative to the collected folder.")
+    reason: str
+
+
+class Moved(BaseModel):
+    product: str
+    before: str
+    now: str
+
+
+class Changes(BaseModel):
+    """What changed since the previous run of the history file."""
+
+    since: dt.datetime = Field(description="When the previous run was.")
+    newly_failing: list[Moved] = Field(description="In policy then, failing now.")
+    fixed: list[Moved] = Field(description="Failing then, in policy now.")
+    adopted: list[Moved] = Field(description="On another release than then (before -> now).")
+    added: list[str] = Field(description="Products new to the fleet.")
+    removed: list[str] = Field(description="Products gone from the fleet.")
+
+
+class CampaignResult(BaseModel):
+    id: str
+    title: str
+    target: str = Field(description="The target, in words.")
+    start: dt.date
+    deadline: dt.date
+    days_left: int = Field(description="Until the deadline (negative: past it).")
+    products: int = Field(description="Products in its scope.")
+    done: int = Field(description="Of those, the ones that meet the target.")
+    on_track: bool = Field(
+        description="Done, or at least as far as a straight burndown to the deadline."
+    )
+    missing: dict[str, list[str]] = Field(description="Per owner: the products not done yet.")
+
+
+class LevelCount(BaseModel):
+    team: str
+    levels: dict[str, int] = Field(description="Products per level reached ('none': no level).")
+
+
+class TrendPoint(BaseModel):
+    at: dt.datetime
+    products: int
+    in_policy: int
+    campaigns_left: dict[str, int] = Field(
+        default_factory=dict, description="Per campaign: products not done yet (the burndown)."
+    )
+    team_in_policy: dict[str, int] = Field(description="Per team: percent of its products.")
+    guardrail_violations: dict[str, int] = Field(description="Per path: products breaking it.")
 
 
 class Count(BaseModel):
@@ -80,7 +160,9 @@ class Summary(BaseModel):
         default=0, description="Products not on the paved road (no answers file)."
     )
     behind: int = Field(description="Products on an older release than the newest.")
-    waivers_expiring_soon: int = Field(description=f"Within {SOON_DAYS} days, or expired.")
+    waivers_expiring_soon: int = Field(
+        description=f"In force or expired, and within {SOON_DAYS} days of expiring (or past)."
+    )
     exit_code: Literal[0, 1]
 
 
@@ -95,3 +177,19 @@ class FleetReport(BaseModel):
     products: list[ProductResult]
     guardrails: list[GuardrailResult] = Field(description="Most violated first.")
     waivers: list[WaiverResult] = Field(description="Soonest to expire first.")
+    campaigns: list[CampaignResult] = Field(
+        default_factory=list, description="With --campaigns: each campaign's state."
+    )
+    levels: list[LevelCount] = Field(
+        default_factory=list, description="With --campaigns: the levels reached, per team."
+    )
+    changes: Changes | None = Field(
+        default=None, description="Since the previous run (with --history and a previous run)."
+    )
+    trend: list[TrendPoint] = Field(
+        default_factory=list, description="The history's latest runs, oldest first, this one last."
+    )
+    refused_reports: list[RefusedReport] = Field(
+        default_factory=list,
+        description="Collected files that are not this fleet's reports (foreign), with why.",
+    )

@@ -16,10 +16,12 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,18 +32,17 @@ from ..drift import CannotCheck
 from ..drift.answers_file import read_answers
 from ..drift.conflicts import find_conflicts, product_files
 from ..drift.git_remote import remote_tags
+from ..drift.identity import owner
 from ..drift.versions import commit_version, parse_tag
-from ..forge.gitlab import GitLabError, api_url, gitlab_project, open_or_refresh_merge_request
 from ..template_source import is_approved
 from .clones import CannotFetch, clone
 from .fleet_file import Fleet, Product
 from .progress import bar
-from .pull_request import github_repo, open_pull_request
-
-MERGE_REQUEST_LABELS = ("template-update",)
+from .selection import Selection, owner_matches
+from .update_requests import Forges, with_request
 
 BRANCH_PREFIX = "paved-road/update-"
-CLEAN = {"updated", "current", "exists"}
+CLEAN = {"updated", "current", "exists", "skipped"}
 _IDENTITY = ["-c", "user.name=paved-road fleet", "-c", "user.email=paved-road-fleet@localhost"]
 
 
@@ -55,16 +56,7 @@ class UpdateOutcome:
     branch: str | None = None
     conflicts: list[str] = field(default_factory=list)
     pull_request: str | None = None
-
-
-@dataclass(frozen=True)
-class Forges:
-    """Tokens for the forges' APIs (None: push branches only) and the self-managed GitLab
-    instances, whose products are recognised by their URL's host."""
-
-    github_token: str | None = None
-    gitlab_token: str | None = None
-    gitlab_instances: tuple[str, ...] = ()
+    superseded: list[str] = field(default_factory=list)  # older update branches closed
 
 
 class Failed(Exception):
@@ -99,6 +91,47 @@ def _target(tags: dict[str, str], to: str | None) -> str:
     return released[max(released)]
 
 
+def unknown_release(to: str, approved: Sequence[str]) -> str | None:
+    """Why ``--to`` names no release of the platform's template (None: it does, or no approved
+    source can be listed, and each product then says so). Asked once, before anything is
+    cloned: a mistyped release must not cost a clone of every product."""
+    from ..template_source import APPROVED_SOURCES  # noqa: PLC0415
+
+    if parse_tag(to) is None:
+        return f"--to {to} is not a release tag (vX.Y.Z): name one of the template's releases"
+    newest = None
+    for source in approved or APPROVED_SOURCES:  # the platform's template, as the run approves
+        try:
+            tags = remote_tags(source)
+        except CannotCheck:
+            continue
+        if to in tags:
+            return None
+        with contextlib.suppress(Failed):
+            newest = newest or _target(tags, None)
+    if newest is None:
+        return None
+    return (
+        f"--to {to} is not a release of the template (its newest is {newest}): nothing was cloned"
+    )
+
+
+# Advice `paved-road update` gives about the folder it ran in ("run `paved-road update`
+# again", "`paved-road update --abandon`"): the fleet's scratch clone is deleted, so it is
+# advice about nothing; the fleet says what to do instead.
+_FOLDER_ADVICE = re.compile(
+    r"(?:[;:,]\s*|\s+)(?:run |or |with |then |ask )?`paved-road (?:update|drift)\b[^`]*`.*$"
+)
+
+
+def fleet_words(line: str) -> str:
+    """A line of `paved-road update` as the fleet's row says it."""
+    cut = _FOLDER_ADVICE.sub("", line).rstrip(" ;:,")
+    if cut == line:
+        return line
+    return f"{cut} (fix it in the product, or run `paved-road fleet update` again)"
+
+
 def _run_update(product: Path, target: str, approved: tuple[str, ...]) -> tuple[int, str]:
     """``paved-road update --defaults --vcs-ref TARGET`` through its own entry point, with the
     sources this fleet run approves (the update checks them again, by the same rules)."""
@@ -128,21 +161,14 @@ def _has_identity(product: Path) -> bool:
     return bool(found.stdout.strip()) or "GIT_COMMITTER_EMAIL" in os.environ
 
 
-def _body(outcome: UpdateOutcome, printed: str) -> str:
-    lines = [
-        f"Updates the paved-road template from {outcome.version} to {outcome.target} "
-        "(made by `paved-road fleet update`).",
-        "",
-    ]
-    if outcome.conflicts:
-        lines += ["**Conflicts to resolve** (marked in the files):", ""]
-        lines += [f"- `{path}`" for path in outcome.conflicts] + [""]
-    lines += ["What `paved-road update` said (changes, changelog, drift):", "", "```", printed]
-    return "\n".join([*lines, "```", ""])
-
-
 def _update(
-    product: Product, work: Path, to: str | None, forges: Forges, approved: tuple[str, ...]
+    product: Product,
+    work: Path,
+    to: str | None,
+    forges: Forges,
+    *,
+    approved: tuple[str, ...],
+    chosen: Selection,
 ) -> UpdateOutcome:
     try:
         clone(product.url, product.branch, work)
@@ -152,6 +178,9 @@ def _update(
         recorded = read_answers(work)
     except CannotCheck as error:
         raise Failed(str(error)) from None
+    team = product.team or owner(work)  # the fleet file's team:, else the product's own
+    if not owner_matches(chosen, product.team, team):
+        return UpdateOutcome(product.name, "skipped", f"owned by {team or 'nobody'}, not --team")
     # Updating renders the template and runs its extension code on this machine, which holds
     # the token that pushes to every product: only the platform's template, never a product's
     # choice of fork.
@@ -171,15 +200,21 @@ def _update(
         outcome.detail = f"already at {recorded.commit}"
         return outcome
     outcome.branch = branch = f"{BRANCH_PREFIX}{target}"
+    base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
     if _git(work, "ls-remote", "--heads", "origin", f"refs/heads/{branch}").strip():
         outcome.status, outcome.detail = "exists", f"branch {branch} is already there"
-        return outcome
-    base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
+        # An earlier run pushed it; its request may have failed then: open it now (one that is
+        # open is left as it is).
+        earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
+        outcome = with_request(
+            outcome, product.url, forges, base, earlier, team=team, refresh=False
+        )
+        return _delete_branches(work, outcome)
     _git(work, "checkout", "--quiet", "-b", branch)
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
         lines = [line for line in printed.splitlines() if line.strip()]
-        raise Failed(lines[-1] if lines else "paved-road update failed")
+        raise Failed(fleet_words(lines[-1]) if lines else "paved-road update failed")
     files = product_files(work, git=True)
     outcome.conflicts = sorted({f.path for f in find_conflicts(work, files, git=True) if f.path})
     outcome.status = "conflicts" if code == 1 or outcome.conflicts else "updated"
@@ -197,48 +232,32 @@ def _update(
         "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
-    try:
-        outcome.pull_request = _open_request(product.url, forges, base, outcome, printed)
-    except GitLabError as error:  # the branch is there; the request is not: say so, fail
-        outcome.status = "failed"
-        outcome.detail = f"pushed {branch}, but opened no merge request: {error}"
+    outcome = with_request(outcome, product.url, forges, base, printed, team=team)
+    return _delete_branches(work, outcome)
+
+
+def _delete_branches(work: Path, outcome: UpdateOutcome) -> UpdateOutcome:
+    """The branches of the superseded requests go too (their requests are closed)."""
+    for branch in outcome.superseded:
+        with contextlib.suppress(Failed):  # already gone: nothing to do
+            _git(work, "push", "--quiet", "origin", "--delete", branch)
     return outcome
 
 
-def _open_request(
-    url: str, forges: Forges, base: str, outcome: UpdateOutcome, printed: str
-) -> str | None:
-    """The web address of the branch's pull or merge request, opened if a token allows."""
-    body, branch = _body(outcome, printed), str(outcome.branch)
-    title = f"Update the paved-road template to {outcome.target}"
-    if forges.github_token and github_repo(url):
-        return open_pull_request(
-            url, branch=branch, base=base, title=title, body=body, token=forges.github_token
-        )
-    gitlab = gitlab_project(url, forges.gitlab_instances)
-    if forges.gitlab_token and gitlab is not None:
-        instance, project = gitlab
-        # A conflicted or drifted update is a draft: GitLab does not merge it as it is.
-        merge_request = open_or_refresh_merge_request(
-            api_url(instance),
-            project,
-            source=branch,
-            target=base,
-            title=title if outcome.status == "updated" else f"Draft: {title}",
-            description=body,
-            token=forges.gitlab_token,
-            labels=MERGE_REQUEST_LABELS,
-        )
-        return merge_request.web_url
-    return None
-
-
 def update_one(
-    product: Product, scratch: str, to: str | None, forges: Forges, approved: tuple[str, ...]
+    product: Product,
+    scratch: str,
+    to: str | None,
+    forges: Forges,
+    *,
+    approved: tuple[str, ...],
+    chosen: Selection = Selection(),  # noqa: B008 - frozen: one shared default is safe
 ) -> UpdateOutcome:
     """In a worker process: one product, never raising (a failure is its outcome)."""
     return outcome_in_scratch(
-        product, scratch, lambda checkout: _update(product, checkout, to, forges, approved)
+        product,
+        scratch,
+        lambda checkout: _update(product, checkout, to, forges, approved=approved, chosen=chosen),
     )
 
 
@@ -250,14 +269,46 @@ def outcome_in_scratch(
     Path(scratch).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{product.name}-", dir=scratch))
     try:
-        return work(folder / "product")
+        with _named_output(product.name):
+            outcome = work(folder / "product")
     except Failed as error:
-        return UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
+        outcome = UpdateOutcome(product.name, "failed", f"{error}; nothing pushed")
     except Exception as error:  # a bug: this product's row, not the run
         why = " ".join(str(error).split())[:300]
-        return UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
+        outcome = UpdateOutcome(product.name, "failed", f"{type(error).__name__}: {why}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    # The scratch clone is gone: name the product, never the cache folder it was cloned into.
+    for where in (str(folder / "product"), str(folder)):
+        outcome.detail = outcome.detail.replace(where, product.repo)
+    return outcome
+
+
+@contextlib.contextmanager
+def _named_output(name: str) -> Iterator[None]:
+    """What this product's tools print straight to the terminal (copier's `uv lock` task,
+    git) is held back and printed afterwards, each line prefixed with the product's name: the
+    workers run at once and their lines would interleave, nameless, otherwise."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            lines = sink.read().decode(errors="replace").splitlines()
+            named = "".join(f"{name}: {line}\n" for line in lines if line.strip())
+            if named:
+                os.write(2, named.encode())
 
 
 def update_fleet(
@@ -268,15 +319,18 @@ def update_fleet(
     scratch: Path,
     forges: Forges,
     approved: tuple[str, ...] = (),
+    chosen: Selection = Selection(),  # noqa: B008 - frozen: one shared default is safe
 ) -> list[UpdateOutcome]:
-    """Every product's outcome; ``approved`` adds template sources to the package's."""
+    """Every product's outcome; ``approved`` adds template sources to the package's;
+    ``chosen`` says which products without a fleet ``team:`` are the ``--team``'s."""
     from .checking import process_pool  # noqa: PLC0415
 
     outcomes = []
     progress = bar(len(fleet.products), "updating")
     with process_pool(jobs) as pool:
-        job = (str(scratch), to, forges, approved)
-        running = [pool.submit(update_one, p, *job) for p in fleet.products]
+        job = (str(scratch), to, forges)
+        choice = {"approved": approved, "chosen": chosen}
+        running = [pool.submit(update_one, p, *job, **choice) for p in fleet.products]
         for future in futures.as_completed(running):
             outcomes.append(future.result())
             progress.update()
@@ -293,7 +347,7 @@ def print_outcomes(outcomes: list[UpdateOutcome]) -> int:
         if o.pull_request:
             kind = "merge request" if "/-/merge_requests/" in o.pull_request else "pull request"
             print(f"{'':<28} {kind}: {o.pull_request}")
-    statuses = ("updated", "drift", "conflicts", "failed", "current", "exists")
+    statuses = ("updated", "drift", "conflicts", "failed", "current", "exists", "skipped")
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in statuses}
     print("fleet update: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
     return 0 if all(o.status in CLEAN for o in outcomes) else 1

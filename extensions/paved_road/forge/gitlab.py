@@ -116,10 +116,11 @@ def open_or_refresh_merge_request(
     description: str,
     token: str,
     labels: Sequence[str] = (),
+    refresh: bool = True,
 ) -> MergeRequest:
     """The open merge request of ``source`` into ``target`` with this title and description:
-    refreshed if there is one, opened otherwise. A title starting with ``Draft:`` makes it a
-    draft, which GitLab does not merge."""
+    refreshed if there is one (left as it is with ``refresh=False``), opened otherwise. A title
+    starting with ``Draft:`` makes it a draft, which GitLab does not merge."""
     base = f"projects/{_project(project)}/merge_requests"
     query = urllib.parse.urlencode(
         {"source_branch": source, "target_branch": target, "state": "opened"}
@@ -130,6 +131,8 @@ def open_or_refresh_merge_request(
         fields["labels"] = ",".join(labels)
     if isinstance(found, list) and found:
         iid = int(found[0]["iid"])
+        if not refresh:
+            return MergeRequest(iid, str(found[0]["web_url"]), created=False)
         refreshed = _call(api, "PUT", f"{base}/{iid}", token, fields)
         return MergeRequest(iid, str(refreshed["web_url"]), created=False)
     opened = _call(
@@ -159,3 +162,34 @@ def fail_commit(
         token,
         {"state": "failed", "name": name, "description": description[:255]},
     )
+
+
+def newest_merge_request(
+    api: str, project: str, *, source: str, token: str
+) -> dict[str, Any] | None:
+    """The newest merge request of branch ``source`` in any state, with its head pipeline
+    (``head_pipeline``), or None: what `fleet check` shows of an update's merge request."""
+    base = f"projects/{_project(project)}/merge_requests"
+    query = urllib.parse.urlencode({"source_branch": source, "state": "all"})
+    found = _call(api, "GET", f"{base}?{query}", token)
+    if not isinstance(found, list) or not found:
+        return None
+    newest = max(found, key=lambda mr: int(mr["iid"]))
+    detail = _call(api, "GET", f"{base}/{int(newest['iid'])}", token)  # the list has no pipeline
+    return detail if isinstance(detail, dict) else newest
+
+
+def close_merge_requests(
+    api: str, project: str, *, prefix: str, keep: str, token: str
+) -> list[str]:
+    """Close the open merge requests of branches starting with ``prefix``, except ``keep``'s:
+    the update requests a newer one supersedes. Their source branches, closed."""
+    base = f"projects/{_project(project)}/merge_requests"
+    found = _call(api, "GET", f"{base}?{urllib.parse.urlencode({'state': 'opened'})}", token)
+    closed = []
+    for mr in found if isinstance(found, list) else []:
+        source = str(mr.get("source_branch", ""))
+        if source.startswith(prefix) and source != keep:
+            _call(api, "PUT", f"{base}/{int(mr['iid'])}", token, {"state_event": "close"})
+            closed.append(source)
+    return closed
