@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from paved_road.drift import render as render_module
 from paved_road.drift.check import run_check
+from paved_road.drift.rendering import reference as render_module
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, init_repo, snapshot_template, tool_env

@@ -1,22 +1,32 @@
-"""Benchmark of `paved-road fleet` (issue 13).
+"""Benchmark of `paved-road fleet` (issues 13 and 23).
 
-Builds N local products (default 200) from a template with 3 releases and 6 answer sets:
-every product is a git repository made from one of the 18 (release, answers) renders; every
-seventh one changed a guarded file (drifted), and two thirds are on an older release (behind).
+Builds N local products (default 200) that look like a fleet: every product has its own name,
+slug, package, description and owner; the products are spread over every combination of the
+choice questions (tests/cases.py ALL_CASES); half are on the newest of 3 releases, the rest on
+older ones; every seventh changed a guarded file (tampered). No two products share a render.
 
 1. `fleet check` of the whole fleet, cold (empty cache: clones, renders, results), against
-   one product's cold `paved-road drift`, in paired, interleaved rounds. Goal: 200 products in
-   at most 10x one product's check on 2 cores.
-2. The same fleet checked the way a team does today: `paved-road drift` once per product, in
-   sequence, each a fresh process without a render cache (`--sequential K` times only, then
-   extrapolated to N when K < N, and said so).
-3. `fleet collect` over 10,000 drift report files (copies of the fleet's real reports) with
+   one product's cold `paved-road drift`, in paired, interleaved rounds: the median of the
+   per-round ratios, CPU seconds per product, and the peak memory of the process tree. Then a
+   warm re-check of the unchanged fleet (every result reused).
+2. With `--growth 50,200,1000`: the cold fleet check once per size, for how the cost grows.
+3. The same fleet checked the way a team does today: `paved-road drift` once per product, in
+   sequence (`--sequential K` times only, then extrapolated to N, and said so).
+4. `fleet collect` over 10,000 drift report files (copies of the fleet's real reports) with
    every output (JSON, Markdown, HTML, Backstage). Goal: under 5 s.
-4. Peak memory: the resident memory of each command's whole process tree (the fleet check's
-   worker processes included), sampled every 20 ms.
+
+`--compare DIR` also times every command with another checkout's `extensions/` first on the
+Python path, in the same rounds and on the same fleet: `git archive main extensions | tar -x
+-C /tmp/old` then `--compare /tmp/old` puts main's figures beside this checkout's.
+
+The products are rendered by copier from the template's files at each release with the
+compiled Jinja shared between them (drift's own render path, which tests hold byte for byte
+equal to `copier copy`); the first product of each release is checked against a real `copier
+copy` before the rest are built.
 
 Run from the repo root: `python benchmarks/bench_fleet.py [--products 200] [--repeat 3]
-[--sequential 200] [--reports 10000] [--jobs 2]`. Develop with `--products 12`.
+[--sequential 5] [--reports 10000] [--jobs 2] [--growth 50,200] [--compare DIR]`. Develop with
+`--products 12`.
 """
 
 from __future__ import annotations
@@ -37,26 +47,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.cases import CHECK_CASES
+from paved_road.drift.answers_file import Recorded
+from paved_road.drift.rendering import copier_run, key, tree
+
+from tests.cases import ALL_CASES
 from tests.drift_support import flip_one_byte
 from tests.fleet_support import release
 from tests.support import commit_all, copy_product, git, snapshot_template, tool_env
 
 BIN = Path(sys.executable).parent
 RELEASES = ("v1.0.0", "v1.1.0", "v1.2.0")
-ANSWER_SETS = (
-    "default",
-    "python_version=3.11",
-    "database=postgres",
-    "ui=none",
-    "deploy_target=fly",
-    "deploy_target=none",
-)
 GUARDED = ".pre-commit-config.yaml"
+
+
+CODE: list[str] = []  # another checkout whose extensions/ the timed commands import (--compare)
 
 
 def environment() -> dict[str, str]:
     env = tool_env(CI="", GITHUB_ACTIONS="")
+    if CODE:
+        env["PYTHONPATH"] = os.pathsep.join([f"{CODE[0]}/extensions", env.get("PYTHONPATH", "")])
     env.pop("PAVED_ROAD_CACHE_DIR", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
@@ -123,38 +133,92 @@ def timed(cmd: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> tuple[floa
     return elapsed, peak
 
 
+WORDS = (
+    "amber", "birch", "cedar", "delta", "ember", "fjord", "gamma", "harbor", "indigo", "juniper",
+    "kestrel", "lumen", "maple", "nimbus", "onyx", "pepper", "quartz", "raven", "sable", "tundra",
+    "umber", "violet", "willow", "xenon", "yarrow", "zephyr",
+)  # fmt: skip
+
+
+def identity(number: int) -> dict[str, str]:
+    """A product's own name, slug, package, description and owner."""
+    word = WORDS[number % len(WORDS)]
+    return {
+        "product_name": f"{word.title()} Desk {number:04d}",
+        "project_slug": f"{word}-desk-{number:04d}",
+        "package_name": f"{word}_desk_{number:04d}",
+        "description": f"Keeps the {word} ledgers of region {number % 17} in order.",
+        "owner_team": f"{word}-team-{number % 11}",
+    }
+
+
+def release_of(number: int) -> str:
+    """Half on the newest release, three in ten one behind, one in five two behind."""
+    return RELEASES[2] if number % 10 < 5 else RELEASES[1] if number % 10 < 8 else RELEASES[0]
+
+
+def _fast_copy(template: Path, tag: str, sha: str, answers: dict[str, str], dst: Path) -> None:
+    """What `copier copy --vcs-ref TAG` writes, rendered by copier from the commit's files
+    with compiled Jinja shared across products; the answers file then names the source and
+    commit as copier's own copy does."""
+    folder = tree.working_copy(str(template), tag, sha, dst.with_name(dst.name + ".template"))
+    recorded = Recorded(src_path=str(template), commit=tag, answers=answers)
+    scope = key.template_scope(str(template), sha)
+    copier_run.copier_render(str(folder), None, dst, recorded=recorded, scope=scope)
+    shutil.rmtree(folder)
+    answers_file = dst / ".copier-answers.yml"
+    text = answers_file.read_text(encoding="utf-8")
+    text = text.replace(f"_src_path: {folder}\n", f"_commit: {tag}\n_src_path: {template}\n")
+    answers_file.write_text(text, encoding="utf-8")
+
+
+def _contents(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        path.relative_to(root).as_posix(): (path.read_bytes(), path.stat().st_mode)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
 def build(root: Path, count: int) -> tuple[Path, list[Path]]:
-    """The template with three releases, 18 renders, and `count` products made from them."""
+    """The template with three releases and `count` distinct products made from them."""
     template = snapshot_template(root / "template", tag=RELEASES[0])
-    bases: dict[tuple[str, str], Path] = {}
-    (root / "bases").mkdir()  # copier wants a destination's parent folder to exist
-    for index, tag in enumerate(RELEASES):
-        if index:
-            release(template, tag, f"(release {tag})")
-        for answers in ANSWER_SETS:
-            dst = root / "bases" / f"{tag}-{answers}"
-            bases[(tag, answers)] = copy_product(
-                template, dst, CHECK_CASES[answers], skip_tasks=True, vcs_ref=tag
-            )
+    for tag in RELEASES[1:]:
+        release(template, tag, f"(release {tag})")
+    shas = {tag: git(template, "rev-parse", f"{tag}^{{commit}}").stdout.strip() for tag in RELEASES}
+    combos = list(ALL_CASES.values())
+    (root / "products").mkdir()
+    checked: set[str] = set()
     products = []
-    keys = list(bases)
     for number in range(count):
-        tag, answers = keys[number % len(keys)]
-        product = Path(shutil.copytree(bases[(tag, answers)], root / "products" / f"p{number:04d}"))
+        tag = release_of(number)
+        # 7 is coprime with the number of combinations: every one comes up.
+        answers = {**combos[(number * 7) % len(combos)], **identity(number)}
+        product = root / "products" / f"p{number:04d}"
+        _fast_copy(template, tag, shas[tag], answers, product)
+        if tag not in checked:  # the shortcut writes what copier copy writes
+            real = root / f"real-{tag}"
+            copy_product(template, real, answers, skip_tasks=True, vcs_ref=tag)
+            assert _contents(real) == _contents(product), f"the shortcut differs at {tag}"
+            shutil.rmtree(real)
+            checked.add(tag)
         if number % 7 == 3:
             flip_one_byte(product / GUARDED)
         git(product, "init", "--quiet", "--initial-branch=main")
         commit_all(product, "product")
         products.append(product)
-    fleet = root / "fleet.yml"
-    fleet.write_text(
+    return write_fleet(root / "fleet.yml", products), products
+
+
+def write_fleet(path: Path, products: list[Path]) -> Path:
+    path.write_text(
         "products:\n"
         + "".join(
-            f"  - repo: {path}\n    team: team-{index % 9}\n    tier: {1 + index % 3}\n"
-            for index, path in enumerate(products)
+            f"  - repo: {product}\n    team: team-{index % 9}\n    tier: {1 + index % 3}\n"
+            for index, product in enumerate(products)
         )
     )
-    return fleet, products
+    return path
 
 
 def _cpu_ticks() -> list[int] | None:
@@ -184,35 +248,88 @@ def mib(value: float) -> str:
     return f"{value / 2**20:.0f} MiB"
 
 
+def _use(code: str | None) -> str:
+    CODE[:] = [code] if code else []
+    return f"code of {code}" if code else "this checkout"
+
+
 def bench_check(root: Path, fleet: Path, first: Path, count: int, args) -> float:
-    """Cold fleet check against one product's cold drift, interleaved; the fleet's median."""
+    """Cold fleet check against one product's cold drift, in paired interleaved rounds (each
+    round times every code variant: this checkout, and --compare's); then a warm re-check of
+    the unchanged fleet. Returns this checkout's median fleet seconds."""
     paved_road = str(BIN / "paved-road")
-    one, whole, one_mem, whole_mem, whole_cpu = [], [], [], [], []
+    # The scratch template stands in for the platform's: approved as CI approves that one.
+    approve = ["--approved-source", str(root / "template")]
+    variants = [None, *([args.compare] if args.compare else [])]
+    runs: dict[str | None, dict[str, list[float]]] = {
+        code: {name: [] for name in ("one", "whole", "one_mem", "whole_mem", "one_cpu", "cpu")}
+        for code in variants
+    }
+    fleet_cmds = {}
     for round_number in range(args.repeat):
-        cache = root / f"cache-{round_number}"
-        # The scratch template stands in for the platform's: approved as CI approves that one.
-        approve = ["--approved-source", str(root / "template")]
-        seconds, peak = timed([paved_road, "drift", str(first), *approve], root)
-        one.append(seconds)
-        one_mem.append(peak)
-        fleet_cmd = [paved_road, "fleet", "check", str(fleet), "--jobs", str(args.jobs), *approve]
-        fleet_cmd += ["--cache-dir", str(cache), "--drift-dir", str(root / "reports")]
-        seconds, peak = timed(fleet_cmd, root)
-        whole_cpu.append(CPU_SECONDS[-1])
-        whole.append(seconds)
-        whole_mem.append(peak)
-        shutil.rmtree(cache)
-    ratio = median(whole) / median(one)
-    paired = median([w / o for w, o in zip(whole, one, strict=True)])
-    print(f"1. cold, median of {args.repeat} interleaved rounds (--jobs {args.jobs}):")
-    print(f"   one product, paved-road drift: {median(one):7.2f} s  peak {mib(max(one_mem))}")
-    print(
-        f"   {count} products, fleet check: {median(whole):7.2f} s  "
-        f"peak {mib(max(whole_mem))} (all processes), {median(whole_cpu):.0f} s of CPU"
-    )
-    print(f"   ratio fleet / one product: {ratio:.1f}x (paired median {paired:.1f}x)")
-    print("   goal: at most 10x for 200 products on 2 cores")
-    return median(whole)
+        for code in variants:
+            _use(code)
+            got = runs[code]
+            cache = root / f"cache-{round_number}-{variants.index(code)}"
+            seconds, peak = timed([paved_road, "drift", str(first), *approve], root)
+            got["one"].append(seconds)
+            got["one_mem"].append(peak)
+            got["one_cpu"].append(CPU_SECONDS[-1])
+            cmd = [paved_road, "fleet", "check", str(fleet), "--jobs", str(args.jobs), *approve]
+            cmd += ["--cache-dir", str(cache), "--drift-dir", str(root / "reports")]
+            seconds, peak = timed(cmd, root)
+            got["cpu"].append(CPU_SECONDS[-1])
+            got["whole"].append(seconds)
+            got["whole_mem"].append(peak)
+            fleet_cmds[code] = cmd
+            if round_number < args.repeat - 1:
+                shutil.rmtree(cache)
+    print(f"1. cold, {args.repeat} paired interleaved rounds (--jobs {args.jobs}):")
+    for code in variants:
+        label, got = _use(code), runs[code]
+        warm = [timed(fleet_cmds[code], root)[0] for _ in range(2)]  # the last cache: reused
+        paired = median([w / o for w, o in zip(got["whole"], got["one"], strict=True)])
+        paired_cpu = median([w / o for w, o in zip(got["cpu"], got["one_cpu"], strict=True)])
+        cpu = median(got["cpu"])
+        print(f"   {label}:")
+        print(
+            f"     one product, paved-road drift: {median(got['one']):7.2f} s  "
+            f"{median(got['one_cpu']):.2f} s CPU  peak {mib(max(got['one_mem']))}"
+        )
+        print(
+            f"     {count} products, fleet check: {median(got['whole']):7.2f} s  {cpu:.1f} s CPU "
+            f"({cpu / count:.3f} s CPU per product)  peak {mib(max(got['whole_mem']))} "
+            "(all processes)"
+        )
+        print(
+            f"     ratio fleet / one product: {paired:.1f}x wall, {paired_cpu:.1f}x CPU "
+            "(paired medians)"
+        )
+        print(f"     warm re-check of the unchanged fleet: {median(warm):.2f} s (median of 2)")
+    _use(None)
+    return median(runs[None]["whole"])
+
+
+def bench_growth(root: Path, products: list[Path], sizes: list[int], args) -> None:
+    """One cold fleet check per size (the first products of the fleet), per code variant."""
+    paved_road = str(BIN / "paved-road")
+    approve = ["--approved-source", str(root / "template")]
+    print("2. growth, one cold fleet check per size:")
+    for code in [None, *([args.compare] if args.compare else [])]:
+        print(f"   {_use(code)}:")
+        for size in sizes:
+            fleet = write_fleet(root / f"fleet-{size}.yml", products[:size])
+            cache = root / f"cache-growth-{size}"
+            cmd = [paved_road, "fleet", "check", str(fleet), "--jobs", str(args.jobs), *approve]
+            seconds, peak = timed([*cmd, "--cache-dir", str(cache)], root)
+            cpu = CPU_SECONDS[-1]
+            print(
+                f"     {size:5d} products: {seconds:7.1f} s  {cpu:7.1f} s CPU  "
+                f"({cpu / size:.3f} s CPU per product)  peak {mib(peak)}  "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
+            shutil.rmtree(cache)
+    _use(None)
 
 
 def bench_sequential(root: Path, products: list[Path], runs: int, fleet_seconds: float) -> None:
@@ -257,7 +374,11 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=None, help="drift runs (default: N)")
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--growth", default="", help="sizes, e.g. 50,200,1000")
+    parser.add_argument("--compare", default=None, help="also time this checkout's extensions/")
     args = parser.parse_args()
+    args.compare = str(Path(args.compare).resolve()) if args.compare else None
+    sizes = [int(size) for size in args.growth.split(",") if size]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f} (shared with other work: figures are noisy)"
@@ -265,16 +386,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as folder:
         root = Path(folder)
         started = time.perf_counter()
-        fleet, products = build(root, args.products)
+        fleet, products = build(root, max([args.products, *sizes]))
+        fleet = write_fleet(fleet, products[: args.products])
         print(f"setup: {len(products)} products in {time.perf_counter() - started:.0f} s\n")
         ticks = _cpu_ticks()
-        fleet_seconds = bench_check(root, fleet, products[0], len(products), args)
+        fleet_seconds = bench_check(root, fleet, products[0], args.products, args)
         print(
             f"   CPU time stolen by the hypervisor meanwhile: {stolen_share(ticks, _cpu_ticks())}\n"
         )
-        runs = min(args.sequential or len(products), len(products))
-        bench_sequential(root, products, runs, fleet_seconds)
-        bench_collect(root, args.reports, args.repeat)
+        if sizes:
+            bench_growth(root, products, sizes, args)
+        runs = min(args.products if args.sequential is None else args.sequential, args.products)
+        if runs:
+            bench_sequential(root, products[: args.products], runs, fleet_seconds)
+        if args.reports:
+            bench_collect(root, args.reports, args.repeat)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 import copier
 import jsonschema
 import pytest
-from paved_road.drift import render as render_module
+from paved_road.drift.rendering import reference as render_module
 from paved_road.drift.schema import SCHEMA_FILE, schema_text
 
 from tests.cases import CHECK_CASES
@@ -178,7 +178,7 @@ def test_renders_cached_on_disk_are_reused_by_a_later_process(
     def no_render(*_: object) -> None:
         raise AssertionError("rendered again despite the on-disk cache")
 
-    monkeypatch.setattr(render_module, "_copier_render", no_render)
+    monkeypatch.setattr(render_module, "copier_render", no_render)
     flip_one_byte(product / ".pre-commit-config.yaml")
     code, out, _ = drift(capsys, product, "--cache-dir", str(cache))
     assert code == 1

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from paved_road.drift import render as render_module
+from paved_road.drift import rendering
 from paved_road.drift.answers_file import ANSWERS_FILE, read_answers
 from paved_road.drift.git_remote import remote_tags
-from paved_road.drift.render_plan import only_seeded
+from paved_road.drift.rendering import only_seeded
 
 from tests.cases import ALL_CASES, tiered
 from tests.drift_support import change_part, drift, flip_one_byte, product_policy, rendered
@@ -46,7 +46,7 @@ def test_every_guarded_file_and_part_is_caught(
     # product but those the policy only seeds, which drift leaves out of its render (it
     # renders the commit's files without a clone, and copier is still the renderer).
     recorded = read_answers(product)
-    render = render_module.render(recorded, remote_tags(recorded.src_path))
+    render = rendering.render(recorded, remote_tags(recorded.src_path))
     compared = [path for path in files if not only_seeded(policy, path)]
     assert rendered(render) == compared
     assert len(compared) < len(files), "nothing left out: the policy seeds nothing here?"

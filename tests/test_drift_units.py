@@ -14,8 +14,8 @@ from paved_road.drift import parts
 from paved_road.drift.check import apply_waivers, behind_finding
 from paved_road.drift.compare import compare_file
 from paved_road.drift.formats import github, markdown, text
-from paved_road.drift.jinja_memo import compiles_remembered
 from paved_road.drift.policy import BehindLimits, WaiverRules, glob_regex, parse_policy
+from paved_road.drift.rendering.compiled import compiles_remembered
 from paved_road.drift.report import Finding, Kind, Report, Severity, Template
 from paved_road.drift.versions import behind, commit_version
 from paved_road.drift.waivers import Waiver
@@ -247,17 +247,26 @@ def test_the_cli_imports_only_the_command_it_runs() -> None:
     assert "--vcs-ref" in update.stdout
 
 
-def test_compiles_are_remembered_for_one_render_only() -> None:
-    """Within a render the same source compiles once per environment; afterwards (also after
-    a failure) Jinja compiles as before, so nothing else in the process is affected."""
+def test_compiles_are_shared_within_a_template_scope_only() -> None:
+    """The same source compiles once per scope for environments the compiler cannot tell
+    apart; another configuration, another scope or no scope compiles again; afterwards (also
+    after a failure) Jinja compiles as before, so nothing else in the process is affected."""
     original = jinja2.Environment.compile
-    env, other = jinja2.Environment(), jinja2.Environment()
-    with pytest.raises(RuntimeError), compiles_remembered():
+    env, twin = jinja2.Environment(), jinja2.Environment()
+    other = jinja2.Environment(trim_blocks=True)
+    with pytest.raises(RuntimeError), compiles_remembered(("template", "sha")):
         first = env.compile("{{ x }}")
-        assert env.compile("{{ x }}") is first
+        assert twin.compile("{{ x }}") is first
         assert other.compile("{{ x }}") is not first
         assert env.compile("{{ y }}") is not first
+        twin.filters["extra"] = lambda value: value  # read when compiling: another key
         raise RuntimeError
+    with compiles_remembered(("template", "sha")):
+        assert env.compile("{{ x }}") is first
+    with compiles_remembered(("template", "other sha")):
+        assert env.compile("{{ x }}") is not first
+    with compiles_remembered():
+        assert env.compile("{{ x }}") is not first
     assert jinja2.Environment.compile is original
     assert env.compile("{{ x }}") is not env.compile("{{ x }}")
 

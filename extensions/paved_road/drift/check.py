@@ -24,8 +24,8 @@ from .history import history_findings
 from .lookalikes import lookalike_findings
 from .places import added_findings, forbidden_findings
 from .policy import BehindLimits, WaiverRules, load_policy
-from .provenance import release_finding, render_as_asked, source_finding
-from .render import rendered_files
+from .provenance import ignored_answer_findings, release_finding, source_finding
+from .rendering import render_as_asked, rendered_files
 from .report import Finding, Kind, Report, Severity, Template
 from .signatures import allowed_signers, message, verified
 from .versions import Behind, behind, release_of, unknown_tag
@@ -181,7 +181,7 @@ def run_check(
                 )
             return _unapproved(product, recorded.src_path, recorded.commit, [*findings, unreleased])
         recorded, rendered, ignored = render_as_asked(recorded, tags, cache_dir)
-        findings += ignored
+        findings += ignored_answer_findings(ignored)
         policy = load_policy(rendered, recorded.commit)
         waivers = load_waivers(product)
         effective = effective_findings(rendered, product) + fly_findings(rendered, product)

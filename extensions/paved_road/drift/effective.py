@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from .. import bounded
 from .errors import CannotCheck
 from .manifests import manifest_problems
 from .pod_security import containers, image_name, pod_problems, pod_specs
@@ -35,7 +37,10 @@ TIMEOUT_SECONDS = 60
 # Every file name kustomize builds a folder from (it refuses a folder with more than one).
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
-_BUILDS: dict[str, tuple[list[dict[str, Any]] | None, str]] = {}
+# The builds kept per process: enough for the overlays of the products sharing a render, few
+# enough that a fleet worker's memory stays flat however many products it checks.
+_BUILDS_KEPT = 64
+_BUILDS: OrderedDict[str, tuple[list[dict[str, Any]] | None, str]] = OrderedDict()
 
 
 def kubectl() -> str:
@@ -69,22 +74,28 @@ def build(kustomization: Path, deploy: Path) -> tuple[list[dict[str, Any]] | Non
     Builds are kept per process, keyed by the content of the whole ``deploy/`` folder: a fleet
     of products with the same answers and untouched overlays builds each overlay once."""
     key = f"{kustomization.relative_to(deploy).as_posix()}:{_fingerprint(deploy)}"
-    if key not in _BUILDS:
-        _BUILDS[key] = _build(kustomization)
-    return _BUILDS[key]
+    if key in _BUILDS:
+        _BUILDS.move_to_end(key)
+        return _BUILDS[key]
+    built = _BUILDS[key] = _build(kustomization)
+    while len(_BUILDS) > _BUILDS_KEPT:
+        _BUILDS.popitem(last=False)
+    return built
 
 
 def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
     try:
-        result = subprocess.run(
+        result = bounded.run(
             [kubectl(), "kustomize", "--", str(overlay)],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
             check=False,
         )
-    except subprocess.TimeoutExpired:
-        return None, f"kubectl kustomize gave no answer in {TIMEOUT_SECONDS} s"
+    except subprocess.TimeoutExpired:  # a hang of the tool says nothing about the product
+        raise CannotCheck(
+            f"kubectl kustomize made no progress for {TIMEOUT_SECONDS} s: run the check again"
+        ) from None
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         return None, (lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed")

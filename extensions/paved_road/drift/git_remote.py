@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from .. import bounded
 from ..template_source import git_url
 from .errors import CannotCheck
 
@@ -15,7 +16,7 @@ def remote_tags(src_path: str) -> dict[str, str]:
     """Every tag of the template repository (name -> commit), which also proves it is reachable."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        result = subprocess.run(
+        result = bounded.run(
             # `--`: the source is the product's to write; it must never be read as an option.
             ["git", "ls-remote", "--tags", "--", git_url(src_path)],
             capture_output=True,

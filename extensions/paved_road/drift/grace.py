@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from .. import bounded
 from ..template_source import git_url
 from .policy import BehindLimits
 from .report import Finding, Kind, Severity
@@ -54,7 +55,7 @@ def tag_date(src_path: str, tag: str) -> dt.date | None:
         stamp = ""
         for step in steps:
             try:
-                result = subprocess.run(
+                result = bounded.run(
                     ["git", *step],
                     capture_output=True,
                     text=True,

@@ -24,8 +24,7 @@ from packaging.version import Version
 from .answers_file import ANSWERS_FILE, Recorded
 from .errors import CannotCheck
 from .policy import load_policy
-from .provenance import CONSTANT_KEYS, render_as_asked
-from .render import rendered_files
+from .rendering import CONSTANT_KEYS, render_as_asked, rendered_files
 from .report import Finding, Kind, Severity
 from .versions import parse_tag, release_of
 

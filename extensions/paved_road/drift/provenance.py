@@ -9,25 +9,12 @@ the template records (platform constants such as ``platform_team`` are the templ
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Sequence
-from pathlib import Path
 
-import yaml
-
-from ..platform import PLATFORM_CONSTANTS
 from ..template_source import APPROVED_SOURCES, is_approved, is_local
 from .answers_file import ANSWERS_FILE, Recorded
-from .render import render
 from .report import Finding, Kind, Severity
 from .versions import Release
-
-# Values the platform sets for every product (``paved_road.platform``): never taken from a
-# product's answers file, even where an older template version still declares them as
-# (computed) questions.
-CONSTANT_KEYS = frozenset(PLATFORM_CONSTANTS)
-
 
 LOCAL_RUN = "it is a template on this machine and this is a local run (`CI` is not set)"
 
@@ -71,45 +58,6 @@ def release_finding(release: Release) -> Finding | None:
         message=f"_commit {release.problem}; products must be on a template release: "
         "update to one (`paved-road update`)",
     )
-
-
-def render_as_asked(
-    recorded: Recorded, tags: dict[str, str], cache_dir: Path | None
-) -> tuple[Recorded, Path, list[Finding]]:
-    """The re-render with only the answers the template asks for. Platform constants never
-    reach it; other answers the render does not record (set by hand) mean a second render
-    without them, so no hand-set value shapes what the product is compared with."""
-    ignored = CONSTANT_KEYS & recorded.answers.keys()
-    recorded = _without(recorded, ignored)
-    rendered = render(recorded, tags, cache_dir)
-    if extra := unasked(recorded, rendered):
-        ignored |= extra
-        recorded = _without(recorded, extra)
-        rendered = render(recorded, tags, cache_dir)
-    return recorded, rendered, ignored_answer_findings(ignored)
-
-
-def _without(recorded: Recorded, keys: frozenset[str]) -> Recorded:
-    if not keys:
-        return recorded
-    answers = {key: value for key, value in recorded.answers.items() if key not in keys}
-    return dataclasses.replace(recorded, answers=answers)
-
-
-def unasked(recorded: Recorded, render: Path) -> frozenset[str]:
-    """Answers of the product that the template's re-render does not record: not questions of
-    that template version (copier records every question it asked), so set by hand."""
-    asked = recorded_keys(render)
-    if asked is None:  # a template that records no answers: nothing to go by
-        return frozenset()
-    return frozenset(key for key in recorded.answers if key not in asked)
-
-
-@functools.lru_cache(maxsize=64)  # a render never changes; a fleet asks once per product
-def recorded_keys(render: Path) -> frozenset[str] | None:
-    path = render / ANSWERS_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    return frozenset(data) if isinstance(data, dict) else None
 
 
 def ignored_answer_findings(keys: frozenset[str]) -> list[Finding]:

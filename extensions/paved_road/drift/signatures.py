@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from .. import bounded
+
 NAMESPACE = "paved-road-waiver"
 PRINCIPAL = "paved-road-platform"
 SHIPPED_SIGNERS = Path(__file__).resolve().parent.parent / "data" / "waiver_signers"
@@ -66,7 +68,7 @@ def verified(data: bytes, signature: str, signers: str) -> bool:
         allowed.write_text(signers, encoding="utf-8")
         sig.write_text(signature.strip() + "\n", encoding="utf-8")
         try:
-            done = subprocess.run(
+            done = bounded.run(
                 [
                     *("ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", PRINCIPAL),
                     *("-n", NAMESPACE, "-s", str(sig)),
@@ -83,7 +85,7 @@ def verified(data: bytes, signature: str, signers: str) -> bool:
 
 def sign(data: bytes, key: Path) -> str:
     """The armored signature of DATA with the private KEY (``ssh-keygen -Y sign``)."""
-    done = subprocess.run(
+    done = bounded.run(
         ["ssh-keygen", "-Y", "sign", "-q", "-f", str(key), "-n", NAMESPACE],
         input=data,
         capture_output=True,

@@ -25,7 +25,7 @@ from ..drift.answers_file import ANSWERS_FILE, read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.identity import stamp
 from ..drift.product_file import read_product_file
-from ..drift.render import cache_key
+from ..drift.rendering import group_key
 from .aggregate import error_result, product_result, roadless_result
 from .clones import CannotFetch
 from .fleet_file import Fleet, Product
@@ -33,6 +33,7 @@ from .progress import bar
 from .report import ProductResult
 from .results import ResultStore, result_key
 from .snapshots import Checkout, fetch
+from .watchdog import Watchdog
 
 
 class Interrupted(Exception):
@@ -99,7 +100,7 @@ def _plan(
         if known is None
         else result_key(checkout.commit, recorded.src_path, known, today, approved)
     )
-    return key, cache_key(recorded, recorded.commit), known
+    return key, group_key(recorded), known
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _ignore_interrupts() -> None:
 
 
 class _TooSlow(Exception):
-    """The product's check outlived its time bound."""
+    """The product's check reached its bound (``watchdog``)."""
 
 
 def _stop(_signal: int, _frame: object) -> None:
@@ -134,29 +135,28 @@ def _check_one(
     """In a worker process: the drift check of one snapshot, as JSON (cheap to pass back).
 
     The template's tags are the ones the run listed once and keyed the stored results by.
-    A check that outlives ``timeout`` seconds is stopped (SIGALRM, in this worker only) and
-    becomes the product's error row: one product cannot stall the fleet's run."""
+    A check that uses ``timeout`` seconds of CPU, or makes no progress for as long, is stopped
+    (SIGALRM, in this worker only) and becomes the product's error row: one product cannot
+    stall the fleet's run. Neither bound counts time the machine gave to other work, so a
+    loaded machine makes a check slower, never a different verdict (``watchdog``)."""
     previous = signal.signal(signal.SIGALRM, _stop)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    dog = Watchdog(timeout)
     try:
-        report = run_check(
-            Path(path),
-            today=today,
-            cache_dir=Path(renders),
-            approved_sources=trust.approved,
-            tags=tags,
-            snapshot=True,
-            waiver_signers=[Path(path) for path in trust.signers],
-        )
+        with dog:
+            report = run_check(
+                Path(path),
+                today=today,
+                cache_dir=Path(renders),
+                approved_sources=trust.approved,
+                tags=tags,
+                snapshot=True,
+                waiver_signers=[Path(path) for path in trust.signers],
+            )
     except _TooSlow:
         report = Report(
-            product=path,
-            status="error",
-            exit_code=2,
-            error=f"the check took longer than {timeout:g} s and was stopped",
+            product=path, status="error", exit_code=2, error=dog.why or "the check was stopped"
         )
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     return report.model_dump_json()
 

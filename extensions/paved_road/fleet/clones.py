@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import bounded
+
 TIMEOUT_SECONDS = 300
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_LFS_SKIP_SMUDGE": "1"}
 
@@ -26,7 +28,7 @@ class CannotFetch(Exception):
 def git_bytes(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> bytes:
     """What git prints, or CannotFetch with git's own reason in one line."""
     try:
-        result = subprocess.run(
+        result = bounded.run(
             ["git", *args],
             cwd=cwd,
             input=stdin,

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .. import __version__
-from ..drift.render import copier_version
+from ..drift.rendering import copier_version
 from ..drift.report import Report
 
 

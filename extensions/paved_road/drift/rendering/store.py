@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CannotCheck
+from ..errors import CannotCheck
 
 MANIFEST = "manifest.json"
 FILES = "files"

@@ -23,8 +23,13 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .errors import CannotCheck
-from .policy import POLICY_FILE, Policy, parse_policy
+try:  # libyaml when present: copier.yml is read for every render's plan
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from ..errors import CannotCheck
+from ..policy import POLICY_FILE, Policy, parse_policy
 
 SUFFIX = ".jinja"
 NAMES = ".paved-road-drift-names"
@@ -58,9 +63,7 @@ def _plain_text_renders_as_is(tree: Path) -> bool:
     ``_envops`` change Jinja's delimiters or add line statements (or cannot be read)."""
     configs = [tree / name for name in ("copier.yml", "copier.yaml") if (tree / name).is_file()]
     try:
-        config = (
-            yaml.safe_load(configs[0].read_text(encoding="utf-8")) if len(configs) == 1 else None
-        )
+        config = yaml.load(configs[0].read_bytes(), Loader=_Loader) if len(configs) == 1 else None
     except (yaml.YAMLError, UnicodeDecodeError):
         return False
     if not isinstance(config, dict):

@@ -10,17 +10,32 @@ drift hands it exactly the commit's files instead:
 
 Either way copier is still the renderer. ``None`` means the commit cannot be named for a
 shallow fetch (an abbreviated SHA of a remote template): the caller lets copier clone.
+
+A fleet renders one commit for many products: the commit's files are written once per process
+(``working_copy``) and each render gets a copy made of hard links (a render leaves out files
+by removing them from its copy, never from the shared one; copier only reads a template).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
+from multiprocessing import util
 from pathlib import Path
 
-from ..template_source import git_url
-from .errors import CannotCheck
+import yaml
+
+try:  # libyaml when present: the template's copier.yml is read once per commit
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from ... import bounded
+from ...template_source import git_url
+from ..errors import CannotCheck
 
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 _FULL_SHA_LENGTHS = (40, 64)
@@ -28,7 +43,7 @@ TIMEOUT_SECONDS = 120
 
 
 def _git(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return bounded.run(
         ["git", *args],
         cwd=cwd,
         capture_output=True,
@@ -99,3 +114,69 @@ def template_tree(src_path: str, commit: str, pinned: str | None, dst: Path) -> 
             return dst
         shutil.rmtree(dst, ignore_errors=True)
     return None
+
+
+_TREES: dict[tuple[str, str], Path | None] = {}
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system (a cache folder elsewhere): a plain copy
+        shutil.copy2(source, target)
+
+
+def _extension_folders(tree: Path) -> list[Path]:
+    """The folders of the template's ``_jinja_extensions`` files (``path/file.py:Class``)."""
+    configs = [tree / name for name in ("copier.yml", "copier.yaml") if (tree / name).is_file()]
+    try:
+        config = yaml.load(configs[0].read_bytes(), Loader=_Loader) if len(configs) == 1 else {}
+    except yaml.YAMLError:
+        return []
+    entries = config.get("_jinja_extensions") if isinstance(config, dict) else None
+    found = []
+    for entry in entries if isinstance(entries, list) else ():
+        source = str(entry).split(":", 1)[0]
+        if source.endswith(".py") and (tree / source).parent.resolve().is_relative_to(tree):
+            found.append((tree / source).parent.relative_to(tree))
+    return found
+
+
+def keep_bytecode(copy: Path, src_path: str, pinned: str | None) -> None:
+    """Move the bytecode Python wrote while copier imported the template's extension code from
+    ``copy`` into the shared copy of that commit: later copies link it, and their imports
+    compile nothing (Python checks it against each source's size and time, which links
+    share). Only the extensions' folders: nothing joins the files copier renders."""
+    shared = _TREES.get((src_path, pinned)) if pinned is not None else None
+    if shared is None:
+        return
+    for folder in _extension_folders(shared.resolve()):
+        for cache in sorted((copy / folder).rglob("__pycache__")):
+            target = shared / cache.relative_to(copy)
+            if not target.exists():
+                with contextlib.suppress(OSError):  # another file system: compile again
+                    cache.rename(target)
+
+
+def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
+    """The template's files at ``commit`` in ``dst`` (hard links to this process's one copy of
+    that commit), or None when copier must clone. Only a commit named immutably (``pinned``)
+    is shared; any other is written afresh."""
+    if pinned is None:
+        return template_tree(src_path, commit, pinned, dst)
+    key = (src_path, pinned)
+    if key not in _TREES:
+        scratch = Path(tempfile.mkdtemp(prefix="paved-road-template-"))
+        # Removed at exit, also by a fleet's worker processes (which skip atexit handlers).
+        util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=0)
+        _TREES[key] = template_tree(src_path, commit, pinned, scratch / "tree")
+    shared = _TREES[key]
+    if shared is None:
+        return None
+    shutil.copytree(shared, dst, symlinks=True, copy_function=_link_or_copy)
+    return dst
+
+
+def forget() -> None:
+    """Forget the shared copies, as a new process would start (their folders go at exit)."""
+    _TREES.clear()

@@ -1,0 +1,112 @@
+"""One copier render of a template folder or source into a scratch destination."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import warnings
+from collections.abc import Hashable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..answers_file import Recorded
+from ..errors import CannotCheck
+
+
+@contextlib.contextmanager
+def _no_git_index_sync() -> Iterator[None]:
+    """Copier asks git about the destination's index for every file it writes with an
+    executable bit in the template, to keep that index in step where ``core.fileMode`` is
+    false: a git process per file (about 40 per render). A render's destination is a scratch
+    folder drift made, in no repository's index, so the answer is always "nothing to do"."""
+    from copier._main import Worker  # noqa: PLC0415
+
+    original = getattr(Worker, "_sync_git_index_executable_bit", None)
+    if original is None:  # a copier without it: nothing to skip
+        yield
+        return
+    Worker._sync_git_index_executable_bit = lambda *_: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Worker._sync_git_index_executable_bit = original  # type: ignore[method-assign]
+
+
+_CONFIGS: dict[tuple[Hashable, bytes, bool], Any] = {}
+
+
+@contextlib.contextmanager
+def _config_read_once(scope: Hashable | None) -> Iterator[None]:
+    """Copier parses the template's ``copier.yml`` (pure-Python YAML, its ``!include`` files
+    too) for every render: a fifth of a render's CPU. Within one template identity (a pinned
+    commit: the file and what it includes cannot change) the parsed configuration is kept and
+    each render gets its own deep copy."""
+    from copier import _template  # noqa: PLC0415
+
+    original = getattr(_template, "load_template_config", None)
+    if scope is None or original is None:
+        yield
+        return
+
+    def load_once(conf_path: Path, quiet: bool = False) -> Any:
+        key = (scope, conf_path.read_bytes(), quiet)
+        if key not in _CONFIGS:
+            _CONFIGS[key] = original(conf_path, quiet)
+        return copy.deepcopy(_CONFIGS[key])
+
+    _template.load_template_config = load_once
+    try:
+        yield
+    finally:
+        _template.load_template_config = original
+
+
+def forget() -> None:
+    """Drop the kept configurations, as a new process would start."""
+    _CONFIGS.clear()
+
+
+def copier_render(
+    source: str, vcs_ref: str | None, dst: Path, *, recorded: Recorded, scope: Hashable | None
+) -> None:
+    """``copier copy`` of ``source`` into ``dst`` with the recorded answers (tasks skipped); a
+    failure is a CannotCheck naming the recorded commit and source. Compiled Jinja code is
+    shared with earlier renders of the same ``scope`` (``compiled``)."""
+    import copier  # noqa: PLC0415 - about 0.5 s; only a check that renders pays it
+    from copier.errors import CopierError  # noqa: PLC0415
+
+    from .compiled import compiles_remembered  # noqa: PLC0415 - imports jinja2
+
+    try:
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+            compiles_remembered(scope),
+            _config_read_once(scope),
+            _no_git_index_sync(),
+        ):
+            warnings.simplefilter("ignore")
+            copier.run_copy(
+                source,
+                dst,
+                data=recorded.answers,
+                vcs_ref=vcs_ref,
+                defaults=True,
+                unsafe=True,
+                skip_tasks=True,
+                quiet=True,
+                overwrite=True,
+            )
+    except CopierError as error:
+        raise CannotCheck(f"cannot re-render the template at {recorded.commit}: {error}") from None
+    except Exception as error:  # git and plumbum errors of a clone or checkout
+        text = " ".join(str(error).split())
+        if "revision" in text.lower() or "pathspec" in text or "checkout" in text.lower():
+            raise CannotCheck(
+                f"template commit {recorded.commit!r} does not exist in {recorded.src_path} "
+                "(was the product rendered from uncommitted template changes?)"
+            ) from None
+        raise CannotCheck(
+            f"cannot re-render the template at {recorded.commit}: {text[:300]}"
+        ) from None
