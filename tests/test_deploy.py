@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
@@ -312,8 +313,12 @@ def test_network_policy_admits_only_the_ingress_controller_and_calls_only_dns_an
 
 
 @pytest.mark.parametrize("case", KUBERNETES_CASES)
-def test_release_script_sets_the_image_and_refuses_bad_input(rendered, case: str) -> None:
-    product = rendered(case)
+def test_release_script_sets_the_image_and_refuses_bad_input(
+    rendered, case: str, tmp_path: Path
+) -> None:
+    # A copy of its own: other tests release from the shared render at the same time, and
+    # this one asserts that the release leaves no temporary overlay behind.
+    product = Path(shutil.copytree(rendered(case), tmp_path / "product", symlinks=True))
     image = "ghcr.io/acme/demo-shop:0123abc"
     release = tool_bash(product, "deploy/release.sh", "staging", "--render-only", IMAGE=image)
     assert release.returncode == 0, release.stderr

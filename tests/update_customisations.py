@@ -134,8 +134,11 @@ def follow_upgrade_notes(product: Path, package: str) -> None:
     """What the changelog's Upgrade notes ask of the product's own code after the update: its
     migration goes on top of the template's new ones, its routes declare who may call them,
     and routes are ``async`` once the template's session is an ``AsyncSession``."""
-    _rebase_migration(product / "src" / package / "migrations" / "versions")
+    versions = product / "src" / package / "migrations" / "versions"
+    if not any(versions.glob("merge_*.py")):  # the update already joined the two heads
+        _rebase_migration(versions)
     _declare_access(product, package)
+    _mount_router(product, package)
     deps = (product / "src" / package / "api" / "deps.py").read_text()
     if "AsyncSession" not in deps:
         return
@@ -149,6 +152,21 @@ def follow_upgrade_notes(product: Path, package: str) -> None:
         assert old in text, f"{old!r} not in {route}"
         text = text.replace(old, new)
     route.write_text(text)
+
+
+def _mount_router(product: Path, package: str) -> None:
+    """A router that is not a CRUD resource is included after the registry's (resources.py)."""
+    main = product / "src" / package / "main.py"
+    _edit(
+        main,
+        f"from {package}.api.routes import health\n",
+        f"from {package}.api.routes import health, orders\n",
+    )
+    _edit(
+        main,
+        "    mount_resources(app)\n",
+        "    mount_resources(app)\n    app.include_router(orders.router)\n",
+    )
 
 
 def _declare_access(product: Path, package: str) -> None:
@@ -187,13 +205,8 @@ def customise(product: Path, package: str) -> None:
     )
     (src / "migrations" / "versions" / "0002_orders.py").write_text(ORDER_MIGRATION)
     (src / "api" / "routes" / "orders.py").write_text(ORDER_ROUTE.format(pkg=package))
-    _edit(src / "main.py", "import health, items", "import health, items, orders")
-    # Between two lines every release keeps, as a team adds a router among the others.
-    _edit(
-        src / "main.py",
-        "    app.include_router(health.router)\n",
-        "    app.include_router(health.router)\n    app.include_router(orders.router)\n",
-    )
+    # main.py is left alone: the release that moved routers into resources.py (issue 19)
+    # rewrote every line a team could add a router beside; the upgrade notes mount it after.
     (product / "tests" / "test_orders.py").write_text(ORDER_TEST)
     # Below the introduction, where product teams write about their product.
     _edit(product / "README.md", "\n## Start\n", f"\n{README_NOTE}\n## Start\n")
@@ -222,7 +235,6 @@ def customised_src(package: str) -> set[str]:
         f"{base}/models/__init__.py",
         f"{base}/migrations/versions/0002_orders.py",
         f"{base}/api/routes/orders.py",
-        f"{base}/main.py",
     }
 
 
@@ -237,9 +249,6 @@ def check_customised(product: Path, package: str) -> None:
         'down_revision: str | None = "0001"'
         in (src / "migrations" / "versions" / "0002_orders.py").read_text()
     )
-    main = (src / "main.py").read_text()
-    assert "import health, items, orders" in main
-    assert "app.include_router(orders.router)" in main
     assert (product / "tests" / "test_orders.py").read_text() == ORDER_TEST
     assert README_NOTE in (product / "README.md").read_text()
     assert PORT_LINE in (product / "Makefile").read_text()

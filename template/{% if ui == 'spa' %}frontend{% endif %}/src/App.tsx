@@ -1,11 +1,9 @@
-import { AppBar, Container, Link, Toolbar } from "@mui/material";
+import { AppBar, Container, Link, Stack, Toolbar } from "@mui/material";
 import { Route, Link as RouterLink, Routes } from "react-router";
 import { ColorModeToggle } from "./components/ColorModeToggle";
 import { SignedIn } from "./components/SignedIn";
 import { productName } from "./product";
-import { ItemCreate } from "./screens/ItemCreate";
-import { ItemEdit } from "./screens/ItemEdit";
-import { ItemList } from "./screens/ItemList";
+import { resources } from "./resources";
 
 export function App() {
   return (
@@ -21,15 +19,24 @@ export function App() {
           <Link component={RouterLink} to="/" color="inherit" underline="none" variant="h2">
             {productName}
           </Link>
+          <Stack direction="row" spacing={3}>
+            {resources.map((resource) => (
+              <Link key={resource.path} component={RouterLink} to={resource.path} color="inherit">
+                {resource.label}
+              </Link>
+            ))}
+          </Stack>
           <SignedIn />
           <ColorModeToggle />
         </Toolbar>
       </AppBar>
       <Container component="main" maxWidth="md" sx={{ py: 8 }}>
         <Routes>
-          <Route path="/" element={<ItemList />} />
-          <Route path="/items/new" element={<ItemCreate />} />
-          <Route path="/items/:id/edit" element={<ItemEdit />} />
+          {resources.flatMap((resource) =>
+            resource.routes.map((route) => (
+              <Route key={route.path} path={route.path} element={route.element} />
+            )),
+          )}
         </Routes>
       </Container>
     </>

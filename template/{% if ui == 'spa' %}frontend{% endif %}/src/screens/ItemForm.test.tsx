@@ -3,7 +3,8 @@ import { cleanup, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { ApiError, type ItemInput } from "../api/items";
+import { ApiError } from "../api/client";
+import type { ItemInput } from "../api/items";
 import { theme } from "../theme/theme";
 import { ItemForm } from "./ItemForm";
 

@@ -1,7 +1,8 @@
 import { Alert, Button, Stack, TextField } from "@mui/material";
 import { type FormEvent, useState } from "react";
 
-import { ApiError, type FieldErrors, type ItemInput } from "../api/items";
+import { ApiError, type FieldErrors } from "../api/client";
+import type { ItemInput } from "../api/items";
 
 interface ItemFormProps {
   initial?: ItemInput;

@@ -1,8 +1,10 @@
+"""Field types every resource's schemas share: plain text, ids within the column's range, and
+partial updates that refuse null."""
+
 import re
-from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 # Largest id and offset the API accepts: the range of an INTEGER column on every database.
 MAX_ID = 2**31 - 1
@@ -19,18 +21,12 @@ def _plain_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_plain_text)]
+# A whole number that fits an INTEGER column on every database.
+Integer = Annotated[int, Field(ge=-(2**31), le=MAX_ID)]
 
 
-class ItemCreate(BaseModel):
-    name: Text = Field(min_length=1, max_length=100)
-    description: Text = Field(default="", max_length=2000)
-
-
-class ItemUpdate(BaseModel):
+class PartialUpdate(BaseModel):
     """A partial update: a field left out keeps its value; null is not a value."""
-
-    name: Text | None = Field(default=None, min_length=1, max_length=100)
-    description: Text | None = Field(default=None, max_length=2000)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -38,14 +34,3 @@ class ItemUpdate(BaseModel):
         if value is None:
             raise ValueError("must not be null; leave the field out to keep its value")
         return value
-
-
-class ItemRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    description: str
-    created_at: datetime
-    created_by: str
-    updated_by: str
