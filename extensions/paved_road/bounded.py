@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 TICK = 0.25  # seconds between looks at the child
-_HAS_PROC = Path("/proc/self/stat").is_file()
+HAS_PROC = Path("/proc/self/stat").is_file()
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     found = []
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
@@ -35,7 +35,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     """User + system CPU seconds of a process and its finished children; 0 when gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -50,8 +50,8 @@ def tree_cpu(pid: int) -> float:
     total, stack = 0.0, [pid]
     while stack:
         current = stack.pop()
-        total += _cpu(current)
-        stack += _children(current)
+        total += process_cpu(current)
+        stack += children(current)
     return total
 
 
@@ -60,7 +60,7 @@ def run(args: list[str], *, timeout: float, input: Any = None, **options: Any):
     the timeout counted as the module says."""
     if options.pop("check", False):
         raise ValueError("bounded.run does not check: read returncode")
-    if not _HAS_PROC:
+    if not HAS_PROC:
         return subprocess.run(args, timeout=timeout, input=input, check=False, **options)
     if input is not None:
         options["stdin"] = subprocess.PIPE

@@ -21,42 +21,18 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
-_TICK = 0.25  # seconds between samples
-
-
-def _own_children(pid: int) -> list[int]:
-    found = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(child) for child in (task / "children").read_text().split()]
-    except (OSError, ValueError):
-        pass
-    return found
-
-
-def _cpu_of(pid: int) -> float:
-    """User + system CPU seconds of one process (its threads), from /proc; 0 when gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from ..bounded import HAS_PROC, TICK, children
+from ..bounded import tree_cpu as descendants_cpu
 
 
 def tree_cpu() -> float:
     """CPU seconds of this process, its finished children and its living descendants."""
     times = os.times()
     total = times.user + times.system + times.children_user + times.children_system
-    if not Path("/proc/self/stat").is_file():  # no /proc: finished children only
+    if not HAS_PROC:  # no /proc: finished children only
         return total
-    stack = _own_children(os.getpid())
-    while stack:
-        pid = stack.pop()
-        total += _cpu_of(pid)
-        stack += _own_children(pid)
-    return total
+    return total + sum(descendants_cpu(child) for child in children(os.getpid()))
 
 
 class Watchdog:
@@ -81,7 +57,7 @@ class Watchdog:
         # This thread's own CPU (reading /proc) is not the check's progress.
         start = last = tree_cpu() - time.thread_time()
         still_since = time.monotonic()
-        while not self._done.wait(_TICK):
+        while not self._done.wait(TICK):
             used = tree_cpu() - time.thread_time()
             now = time.monotonic()
             if used > last:
