@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.fake_forge import serve_json
 
 SHAPES = Path(__file__).parent / "data" / "github"
 TOKEN = "github_pat_test_token"
@@ -140,40 +140,6 @@ class FakeGitHub:
 @contextmanager
 def fake_github(*repos: str) -> Iterator[FakeGitHub]:
     github = FakeGitHub(repos=set(repos))
-
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else {}
-            status, answer = github.answer(
-                method, self.path, self.headers.get("Authorization"), body
-            )
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def do_PATCH(self) -> None:
-            self._reply("PATCH")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    github.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_json(github.answer, "Authorization", "application/json; charset=utf-8") as url:
+        github.url = url
         yield github
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.fake_forge import serve_json
 
 SHAPES = Path(__file__).parent / "data" / "gitlab"
 TOKEN = "glpat-test-token"
@@ -116,40 +116,6 @@ class FakeGitLab:
 @contextmanager
 def fake_gitlab(*projects: str) -> Iterator[FakeGitLab]:
     gitlab = FakeGitLab(projects=set(projects))
-
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else {}
-            status, answer = gitlab.answer(
-                method, self.path, self.headers.get("PRIVATE-TOKEN"), body
-            )
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def do_PUT(self) -> None:
-            self._reply("PUT")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    gitlab.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_json(gitlab.answer, "PRIVATE-TOKEN", "application/json") as url:
+        gitlab.url = url
         yield gitlab
-    finally:
-        server.shutdown()
-        server.server_close()
