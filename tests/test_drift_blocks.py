@@ -179,10 +179,11 @@ def test_a_removed_target_or_folder_the_agents_block_names_fails(
     product: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.rmtree(product / "src/demo_shop/crud")
+    (product / "src/demo_shop/schemas/fields.py").unlink()
     code, findings = _report(capsys, product)
     assert code == 1
     stale_paths = {f["message"].split("`")[1] for f in findings if f["kind"] == "stale-reference"}
-    assert {"src/demo_shop/crud/", "src/demo_shop/crud/items.py"} <= stale_paths
+    assert {"src/demo_shop/crud/", "src/demo_shop/schemas/fields.py"} <= stale_paths
 
     makefile = product / "Makefile"
     text = makefile.read_text()

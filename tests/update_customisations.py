@@ -157,11 +157,9 @@ def follow_upgrade_notes(product: Path, package: str) -> None:
 def _mount_router(product: Path, package: str) -> None:
     """A router that is not a CRUD resource is included after the registry's (resources.py)."""
     main = product / "src" / package / "main.py"
-    _edit(
-        main,
-        f"from {package}.api.routes import health\n",
-        f"from {package}.api.routes import health, orders\n",
-    )
+    routes = re.search(rf"^from {package}\.api\.routes import (.+)$", main.read_text(), re.M)
+    assert routes, f"no import of the routes in {main}"
+    _edit(main, routes[0], f"{routes[0]}, orders")
     _edit(
         main,
         "    mount_resources(app)\n",

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from .platform import PLATFORM_CONSTANTS
 from .reserved import (
     IGNORED_NAMES,
     PRODUCT_NAMES,
@@ -224,8 +225,6 @@ def _description(value: str) -> str:
 
 
 def _platform_org() -> str:
-    from .platform import PLATFORM_CONSTANTS  # noqa: PLC0415 - copier.yml's validators skip it
-
     return PLATFORM_CONSTANTS["github_org"]
 
 
@@ -317,8 +316,6 @@ def validate_answers(answers: dict[str, Any]) -> None:
 def answers_from_data(data: list[str], answers: dict[str, Any] | None = None) -> dict[str, Any]:
     """``--data QUESTION=ANSWER`` items over ``answers`` (a data file's), checked: AnswerError
     with one line for the first malformed item, unknown question or bad answer."""
-    from .platform import PLATFORM_CONSTANTS  # noqa: PLC0415 - copier.yml's validators skip it
-
     answers = dict(answers or {})
     for item in data:
         name, sep, value = item.partition("=")
