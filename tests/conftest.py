@@ -27,9 +27,8 @@ def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     mp = pytest.MonkeyPatch()
     mp.setenv("COPIER_SETTINGS_PATH", str(settings))
     mp.setenv("UV_PYTHON_DOWNLOADS", "never")
-    # One mypy cache for every product the run checks (tests/shared.py says why it is safe):
-    # a product's first `make types` then costs a second, not ten.
-    mp.setenv("MYPY_CACHE_DIR", str(run_root(tmp_path_factory) / "mypy-cache"))
+    # No mypy cache shared between products: two products checked at once wrote one cache,
+    # and mypy read one product's module data against another's (a false type error).
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ Shared here:
   vcs ref, answers, tasks or not);
 - node_modules trees, keyed by the lock file's content, copied into products with hard links
   (a product's ``make`` then sees them up to date and runs no ``npm ci``);
-- the template snapshot itself (``template_repo``) and mypy's cache (``MYPY_CACHE_DIR``), which
-  mypy validates per file (size, mtime, hash), so products with different code share it safely.
+- the template snapshot itself (``template_repo``).
+
+Not mypy's cache: mypy does not guard it against two processes writing it at once.
 """
 
 from __future__ import annotations
