@@ -317,8 +317,16 @@ def test_release_script_sets_the_image_and_refuses_bad_input(
     rendered, case: str, tmp_path: Path
 ) -> None:
     # A copy of its own: other tests release from the shared render at the same time, and
-    # this one asserts that the release leaves no temporary overlay behind.
-    product = Path(shutil.copytree(rendered(case), tmp_path / "product", symlinks=True))
+    # this one asserts that the release leaves no temporary overlay behind. The copy leaves
+    # out the overlays of those concurrent releases, caught mid-run.
+    product = Path(
+        shutil.copytree(
+            rendered(case),
+            tmp_path / "product",
+            symlinks=True,
+            ignore=shutil.ignore_patterns(".release.*"),
+        )
+    )
     image = "ghcr.io/acme/demo-shop:0123abc"
     release = tool_bash(product, "deploy/release.sh", "staging", "--render-only", IMAGE=image)
     assert release.returncode == 0, release.stderr
