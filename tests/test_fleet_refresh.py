@@ -5,14 +5,13 @@ products in local bare repositories, GitHub's API answered by tests/github_api.p
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.fleet_support import DEFAULT, PAVED_ROAD, publish, refs, release, show
-from tests.github_api import TOKEN, fake_github
-from tests.support import copy_product, git, snapshot_template, tool_env
+from tests.fleet_support import DEFAULT, publish, refs, release, show, update_on_github
+from tests.github_api import fake_github
+from tests.support import copy_product, git, snapshot_template
 
 BRANCH = "paved-road/update-v1.1.0"
 SUBJECT = "Update the paved-road template to v1.1.0"
@@ -64,9 +63,11 @@ def test_a_stale_update_branch_is_made_again_on_the_moved_base_and_a_claimed_one
     with fake_github("acme/shop", "acme/docs") as github:
         opened = {"title": SUBJECT, "head": BRANCH, "base": main, "body": "earlier"}
         github.pulls["acme/shop"] = [github._pull("acme/shop", 1, opened)]
-        first = _update(tmp_path, github.url)
+        first = update_on_github(tmp_path, github.url, "--jobs", "1")
         docs_after_first = refs(forge / "docs.git")
-        second = _update(tmp_path, github.url)  # nothing moved since: nothing to do
+        second = update_on_github(
+            tmp_path, github.url, "--jobs", "1"
+        )  # nothing moved since: nothing to do
     assert first.returncode == 0, first.stdout + first.stderr
     rows = {line.split()[0]: line for line in first.stdout.splitlines() if line[:1] != " "}
     assert rows["shop"].split()[1] == "updated"
@@ -87,25 +88,3 @@ def test_a_stale_update_branch_is_made_again_on_the_moved_base_and_a_claimed_one
     assert again["shop"].split()[1] == "exists" and "not refreshed" not in again["shop"]
     assert git(forge / "shop.git", "rev-parse", BRANCH).stdout.strip() == head
     assert refs(forge / "docs.git") == docs_after_first
-
-
-def _update(root: Path, api: str) -> subprocess.CompletedProcess[str]:
-    git_config = {
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{(root / 'forge').as_uri()}/.insteadOf",
-        "GIT_CONFIG_VALUE_0": "https://github.com/",
-    }
-    return subprocess.run(
-        [
-            PAVED_ROAD, "fleet", "update", str(root / "fleet.yml"), "--jobs", "1",
-            "--approved-source", str(root / "template"), "--cache-dir", str(root / "cache"),
-        ],
-        cwd=root,
-        env=tool_env(
-            **git_config, PAVED_ROAD_GITHUB_TOKEN=TOKEN, PAVED_ROAD_GITHUB_API_URL=api
-        ),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
