@@ -14,6 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from paved_road.cli import main
+
 from tests.deploy_support import load_yaml
 from tests.support import REPO_ROOT
 
@@ -207,3 +210,44 @@ def test_a_shard_that_wrote_nothing_leaves_its_products_as_rows_saying_so(tmp_pa
     fleet = json.loads((tmp_path / "out" / "fleet.json").read_text())
     assert [(p["name"], p["status"]) for p in fleet["products"]] == [("shop", "error")]
     assert "no drift report collected" in fleet["products"][0]["error"]
+
+
+@pytest.mark.parametrize(
+    ("args", "shards"),
+    [
+        ((), 10),  # one job per 100 products
+        (("--per-job", "1"), 256),  # GitHub's limit on one matrix
+        (("--forge", "gitlab", "--per-job", "1"), 200),  # GitLab's `parallel` limit
+        (("--max-jobs", "4"), 4),
+        (("--per-job", "5000"), 1),
+    ],
+)
+def test_the_matrix_grows_with_the_fleet_within_the_forges_limit(
+    args: tuple[str, ...], shards: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("products:\n" + "".join(f"  - gh:acme/p{i}\n" for i in range(1000)))
+    assert main(["fleet", "shards", str(fleet_file), *args]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"shard": list(range(1, shards + 1))}
+    assert f"1000 product(s) in {shards} shard(s)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--max-jobs", "257"), "--max-jobs must be 1 to 256 (GitHub's limit on one matrix)"),
+        (("--forge", "gitlab", "--max-jobs", "201"), "1 to 200 (GitLab's limit"),
+        (("--per-job", "0"), "--per-job must be 1 or more"),
+    ],
+)
+def test_a_matrix_beyond_the_limit_is_one_line_and_exit_2(
+    args: tuple[str, ...], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("products:\n  - gh:acme/shop\n")
+    assert main(["fleet", "shards", str(fleet_file), *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and said in err and len(err.strip().splitlines()) == 1
+    assert main(["fleet", "shards", str(tmp_path / "absent.yml")]) == 2
+    assert "absent.yml: cannot read the fleet file" in capsys.readouterr().err
