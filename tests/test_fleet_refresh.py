@@ -79,7 +79,8 @@ def test_a_stale_update_branch_is_made_again_on_the_moved_base_and_a_claimed_one
     assert show(forge / "shop.git", BRANCH, "NEWS.md") == "moved\n"
     files = git(forge / "shop.git", "ls-tree", "--name-only", BRANCH).stdout.split()
     assert "EARLIER.md" not in files  # the earlier run's commit is gone
-    assert len(github.pulls["acme/shop"]) == 1  # its pull request follows the branch
+    (pull,) = github.pulls["acme/shop"]  # its pull request follows the branch, and says so
+    assert pull["body"].startswith("Updates the paved-road template from v1.0.0 to v1.1.0")
     assert rows["docs"].split()[1] == "exists"
     assert "with commits by others: not refreshed" in rows["docs"]
     assert git(forge / "docs.git", "rev-parse", BRANCH).stdout.strip() == claimed

@@ -107,6 +107,7 @@ def _open_request(
             token=forges.github_token,
             draft=draft,
             team_reviewer=team if forges.request_review else None,
+            refresh=refresh,
         )
     gitlab = gitlab_project(url, forges.gitlab_instances)
     if forges.gitlab_token and gitlab is not None:
