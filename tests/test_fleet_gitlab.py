@@ -293,6 +293,14 @@ def test_review_is_asked_of_the_owners_gitlab_user_found_by_username() -> None:
             url = f"{gitlab.url}/acme/{product}.git"
             outcomes[product] = with_request(outcome, url, forges, "main", "ok", team=owner)
         shop, ledger = (gitlab.merge_requests[f"acme/{name}"][0] for name in ("shop", "ledger"))
+        lookups = [call for call in gitlab.calls if call[1].startswith("/api/v4/users")]
+        again = UpdateOutcome(
+            "shop", "updated", "pushed", "1.0.0", "1.1.0", "paved-road/update-v1.1.0"
+        )
+        with_request(again, f"{gitlab.url}/acme/shop.git", forges, "main", "ok", team="x")
+        # Open already: refreshed, its reviewers left to the team (nobody looked up).
+        assert [call for call in gitlab.calls if call[1].startswith("/api/v4/users")] == lookups
+        assert "no review asked" not in again.detail
     assert outcomes["shop"].status == "updated" and outcomes["shop"].pull_request
     assert [reviewer["username"] for reviewer in shop["reviewers"]] == ["payments-lead"]
     assert ("GET", "/api/v4/users?username=payments-lead") in gitlab.calls

@@ -112,7 +112,6 @@ def _open_request(
     gitlab = gitlab_project(url, forges.gitlab_instances)
     if forges.gitlab_token and gitlab is not None:
         instance, project = gitlab
-        reviewers = _gitlab_reviewers(api_url(instance), forges, team, outcome)
         # A conflicted or drifted update is a draft: GitLab does not merge it as it is.
         merge_request = open_or_refresh_merge_request(
             api_url(instance),
@@ -124,7 +123,7 @@ def _open_request(
             token=forges.gitlab_token,
             labels=MERGE_REQUEST_LABELS,
             refresh=refresh,
-            reviewer_ids=reviewers,
+            reviewers=lambda: _gitlab_reviewers(api_url(instance), forges, team, outcome),
         )
         return merge_request.web_url
     return None

@@ -16,7 +16,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +118,13 @@ def open_or_refresh_merge_request(
     token: str,
     labels: Sequence[str] = (),
     refresh: bool = True,
-    reviewer_ids: Sequence[int] = (),
+    reviewers: Callable[[], Sequence[int]] | None = None,
 ) -> MergeRequest:
     """The open merge request of ``source`` into ``target`` with this title and description:
     refreshed if there is one (left as it is with ``refresh=False``), opened otherwise, asking
-    ``reviewer_ids`` to review a new one (an open one's reviewers are its team's business). A
-    title starting with ``Draft:`` makes it a draft, which GitLab does not merge."""
+    the users whose ids ``reviewers()`` gives to review a new one (asked only then: an open
+    one's reviewers are its team's business). A title starting with ``Draft:`` makes it a
+    draft, which GitLab does not merge."""
     base = f"projects/{_project(project)}/merge_requests"
     query = urllib.parse.urlencode(
         {"source_branch": source, "target_branch": target, "state": "opened"}
@@ -138,18 +139,14 @@ def open_or_refresh_merge_request(
             return MergeRequest(iid, str(found[0]["web_url"]), created=False)
         refreshed = _call(api, "PUT", f"{base}/{iid}", token, fields)
         return MergeRequest(iid, str(refreshed["web_url"]), created=False)
+    if reviewers is not None and (ids := list(reviewers())):
+        fields["reviewer_ids"] = ids
     opened = _call(
         api,
         "POST",
         base,
         token,
-        {
-            "source_branch": source,
-            "target_branch": target,
-            "remove_source_branch": True,
-            **fields,
-            **({"reviewer_ids": list(reviewer_ids)} if reviewer_ids else {}),
-        },
+        {"source_branch": source, "target_branch": target, "remove_source_branch": True, **fields},
     )
     return MergeRequest(int(opened["iid"]), str(opened["web_url"]), created=True)
 
