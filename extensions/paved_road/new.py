@@ -206,30 +206,53 @@ def _check_ref(template: str, ref: str | None) -> None:
 # --- the answers ---------------------------------------------------------------------------
 
 
-def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+# What a refusal line may use after "paved-road new: ".
+WIDTH = 80 - len("paved-road new: ")
+
+
+def shown_path(path: Path) -> str:
+    """A path as a message names it: relative to the working folder when it is inside it (a
+    long absolute path would push the message past the terminal's width)."""
     try:
-        return answers_from_data(data, _read_data_file(data_file) if data_file else {})
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+    answers, typed = _read_data_file(data_file) if data_file else ({}, {})
+    try:
+        return answers_from_data(data, answers, width=WIDTH, typed=typed)
     except AnswerError as error:
         raise Refused(str(error)) from None
 
 
-def _read_data_file(path: Path) -> dict[str, Any]:
+def _read_data_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The data file's answers, and the text typed for those YAML read as non-strings."""
     from . import yaml_file  # noqa: PLC0415 - only data files need it (and PyYAML)
 
+    name = f"data file {shown_path(path)}"
     if not path.exists():
-        raise Refused(f"data file {path} does not exist")
+        raise Refused(f"{name} does not exist")
     if not path.is_file():
-        raise Refused(f"data file {path} is not a file")
+        raise Refused(f"{name} is not a file")
     try:
         # Bounded (size, nesting, aliases), with the line of an impossible date or a typo.
-        loaded = yaml_file.load(path, f"data file {path}")
+        loaded = yaml_file.load(path, name)
     except yaml_file.FileProblem as problem:
         raise Refused(str(problem)) from None
     if loaded is None:
-        return {}
+        return {}, {}
     if not isinstance(loaded, dict):
-        raise Refused(f"data file {path} must map questions to answers (QUESTION: ANSWER)")
-    return {str(name): value for name, value in loaded.items()}
+        raise Refused(f"{name} must map questions to answers (QUESTION: ANSWER)")
+    answers = {str(key): value for key, value in loaded.items()}
+    texts = yaml_file.typed_texts(path.read_bytes())
+    typed = {
+        key: texts[key]
+        for key, value in answers.items()
+        if key in texts and not isinstance(value, str)
+    }
+    return answers, typed
 
 
 def check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
