@@ -135,7 +135,7 @@ def _no_outer_spaces(value: str) -> None:
     # Kept, they would reach docstrings and the formatter would strip them: the first commit's
     # format check would fail, and the recorded answer would differ from the code.
     if value != value.strip():
-        raise AnswerError("no spaces at the start or the end")
+        raise AnswerError("no spaces at the start or the end", "no spaces at start or end")
 
 
 def _product_name(value: str) -> str:
@@ -144,7 +144,7 @@ def _product_name(value: str) -> str:
     if not value.strip():
         raise AnswerError(
             f"1-{PRODUCT_NAME_MAX} characters, as people say it (this is empty)",
-            f"1-{PRODUCT_NAME_MAX} characters (this is empty)",
+            f"1-{PRODUCT_NAME_MAX} characters, not empty",
         )
     _no_outer_spaces(value)
     if len(value) > PRODUCT_NAME_MAX:
@@ -156,7 +156,7 @@ def _product_name(value: str) -> str:
 def _too_long(limit: int, value: str) -> AnswerError:
     return AnswerError(
         f"at most {limit} characters (this has {len(value)})",
-        f"at most {limit} characters (has {len(value)})",
+        f"at most {limit} chars (has {len(value)})",
     )
 
 
@@ -164,7 +164,7 @@ def _not_a_yaml_word(value: str) -> None:
     if value in YAML_WORDS:
         raise AnswerError(
             "not yes/no/on/off/y/n/true/false/null: YAML misreads them",
-            "not yes/no/on/off/true/false/null",
+            "not a YAML yes/no/null word",
         )
 
 
@@ -172,18 +172,18 @@ def _slug(value: str) -> str:
     if len(value) > SLUG_MAX:
         raise AnswerError(
             f"at most {SLUG_MAX} characters: Kubernetes suffixes need 23 of 63 (has {len(value)})",
-            f"at most {SLUG_MAX} characters (has {len(value)})",
+            f"at most {SLUG_MAX} chars (has {len(value)})",
         )
     if not SLUG_RE.match(value):
         raise AnswerError(
             "a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit",
-            "a-z, 0-9, '-', like payments-api",
+            "a-z, 0-9, '-', like shop-api",
         )
     _not_a_yaml_word(value)
     if value in SYSTEM_NAMESPACES or value.startswith(SYSTEM_PREFIXES):
         raise AnswerError(
             "not default or kube-*: Kubernetes keeps those namespaces",
-            "not default or kube-* (reserved)",
+            "not default or kube-*",
         )
     if value in dependency_distributions():
         raise AnswerError(
@@ -199,22 +199,22 @@ def _package(value: str) -> str:
     if not PACKAGE_RE.match(value):
         raise AnswerError(
             "a-z, 0-9 and '_', not starting with a digit (an import name)",
-            "a-z, 0-9, '_', like payments_api",
+            "a-z, 0-9, '_', like shop_api",
         )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         raise AnswerError("not a Python keyword")
     _not_a_yaml_word(value)
     if value in PRODUCT_NAMES:
         names = " or ".join(sorted(PRODUCT_NAMES))
-        raise AnswerError(f"not {names}: the product uses them", f"not {names} (the product's)")
+        raise AnswerError(f"not {names}: the product uses them", f"not {names} (taken)")
     if value in IGNORED_NAMES:
         raise AnswerError(
-            f"not {value}: the product's .gitignore ignores it", "not a name .gitignore ignores"
+            "not a name the product's .gitignore ignores", "not a name .gitignore ignores"
         )
     if value in STARTUP_MODULES or (value.startswith("__") and value.endswith("__")):
         raise AnswerError(
             "not a __dunder__ name or sitecustomize: Python gives them a meaning",
-            "not __dunder__ or sitecustomize",
+            "not __dunder__/sitecustomize",
         )
     if versions := stdlib_versions(value):
         raise AnswerError(
@@ -260,7 +260,7 @@ def _team(value: str) -> str:
     if not TEAM_RE.match(value) or len(value) > TEAM_MAX:
         raise AnswerError(
             f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9 and '-' (or @{org}/slug)",
-            "a GitHub team slug, like payments",
+            "a team slug, like payments",
         )
     return value
 
@@ -351,7 +351,7 @@ def _unknown(name: object) -> AnswerError:
     """An answer to no question: the closest questions by name, not every one."""
     close = difflib.get_close_matches(str(name), QUESTIONS, n=2, cutoff=0.6)
     hint = f"did you mean {' or '.join(close)}?" if close else "see docs/questions.md"
-    return AnswerError(f"{shown(str(name), 20)} is not a question ({hint})")
+    return AnswerError(f"{shown(str(name), 18)} is not a question ({hint})")
 
 
 def answers_from_data(

@@ -133,6 +133,16 @@ def parse(data: bytes, name: str) -> Any:
         loader.dispose()
 
 
+# The parser's words, made shorter and plainer: the line number already says where.
+_PLAINER = (
+    ("did not find expected", "expected"),
+    ("could not find expected", "expected"),
+    ("found unexpected end of stream", "it ends too early"),
+    ("mapping values are not allowed here", "a ': ' in a value needs quotes"),
+    ("found undefined alias", "an undefined alias (*name)"),
+)
+
+
 def _said(error: yaml.MarkedYAMLError) -> str:
     """The parser's problem in a few words, with what to do (its context, "while scanning a
     plain scalar", is jargon: the line number says where)."""
@@ -140,12 +150,15 @@ def _said(error: yaml.MarkedYAMLError) -> str:
     if isinstance(error, _ImpossibleValue):
         return problem
     if "unhashable key" in problem:
-        return "a key is a list or a mapping: keys are plain names"
+        return "a key is a list or a mapping: use a name"
     if "cannot start any token" in problem:
         return "quote values that start with @, ` or %"
     if "tag" in problem and "constructor" in problem:
-        return "does not parse as YAML: a tag (!...) is not allowed: remove it"
-    return f"does not parse as YAML: {problem[:60]}"
+        return "a tag (!...) is not allowed: remove it"
+    for jargon, plain in _PLAINER:
+        problem = problem.replace(jargon, plain)
+    cut = f"{problem[:27]}..." if len(problem) > 30 else problem
+    return f"does not parse as YAML: {cut}"
 
 
 def load(path: Path, name: str) -> Any:
@@ -188,12 +201,18 @@ def typed_texts(data: bytes) -> dict[str, str]:
     """A mapping document's top-level plain values as typed (``yes``, ``3.10``), by key: what
     a message quotes instead of what YAML made of them (``True``, ``3.1``). Call it on data
     :func:`parse` accepted."""
-    node = yaml.compose(data.decode("utf-8"), Loader=_Loader)
+    text = data.decode("utf-8")
+    node = yaml.compose(text, Loader=_Loader)
     if not isinstance(node, yaml.MappingNode):
         return {}
     texts: dict[str, str] = {}
     for key, value in node.value:  # a key given twice: YAML keeps the last, so does this
         texts.pop(str(key.value), None)
-        if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and value.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if isinstance(value, yaml.ScalarNode) and value.value:
             texts[str(key.value)] = value.value
+        elif getattr(value, "flow_style", False) and value.start_mark.line == value.end_mark.line:
+            # a one-line list or mapping, [a, b] or {a: 1}
+            texts[str(key.value)] = text[value.start_mark.index : value.end_mark.index]
     return texts
