@@ -25,9 +25,9 @@ product_python = test_hostile_answers.product_python
 
 # (question, answer, what the one line says)
 REFUSED = [
-    ("product_name", " Shop", "no spaces at the start or the end"),
-    ("product_name", "Shop\u00a0", "no spaces at the start or the end"),
-    ("description", "Sells things. ", "no spaces at the start or the end"),
+    ("product_name", " Shop", "no spaces at "),
+    ("product_name", "Shop\u00a0", "no spaces at "),
+    ("description", "Sells things. ", "no spaces at "),
     *[("package_name", name, ".gitignore ignores") for name in sorted(IGNORED_NAMES)],
     ("package_name", "__main__", "sitecustomize"),
     ("package_name", "sitecustomize", "sitecustomize"),

@@ -56,15 +56,15 @@ def test_package_default_is_derived_and_valid(slug: str, expected: str) -> None:
 
 
 BAD_ANSWERS = [
-    ("project_slug", "Bad Slug", "a-z, 0-9 and '-'; starts with a letter"),
+    ("project_slug", "Bad Slug", "a-z, 0-9, '-'; a letter first"),
     ("project_slug", "a" * 41, "at most 40 characters: Kubernetes suffixes need 23 of 63"),
-    ("project_slug", "ends-", "ends with a letter or digit"),
+    ("project_slug", "ends-", "no '-' last"),
     ("package_name", "class", "not a Python keyword"),
     ("package_name", "p" * 41, "at most 40 characters"),
     ("package_name", "os", "not a standard library module (one in Python 3.11, 3.12, 3.13)"),
     ("package_name", "2fast", "not starting with a digit"),
     ("package_name", "Shop", "a-z, 0-9 and '_'"),
-    ("owner_team", "Team A", "a GitHub team slug: 2-39 of a-z, 0-9 and '-'"),
+    ("owner_team", "Team A", "a GitHub team slug: 2-39 of a-z, 0-9, '-'"),
     ("description", "two\nlines", "one line of text"),
     ("product_name", "   ", "1-80 characters"),
     ("product_name", "x" * 300, "at most 80 characters (this has 300)"),

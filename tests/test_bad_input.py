@@ -11,8 +11,8 @@ import pytest
 from tests.support import tool_env
 
 BAD_DATA = [
-    ("project_slug=Bad Slug", "Invalid project_slug 'Bad Slug': a-z, 0-9 and '-';"),
-    ("project_slug=null", "Invalid project_slug 'null': not yes/no/on/off/y/n/"),
+    ("project_slug=Bad Slug", "Invalid project_slug 'Bad Slug': a-z, 0-9, '-'"),
+    ("project_slug=null", "Invalid project_slug 'null': not a YAML yes/no/null word"),
     ("project_slug=fastapi", "Invalid project_slug 'fastapi': not a dependency's"),
     ("package_name=json", "Invalid package_name 'json': not a standard library"),
     ("package_name=click", "Invalid package_name 'click': not a dependency's"),

@@ -176,7 +176,7 @@ def _slug(value: str) -> str:
         )
     if not SLUG_RE.match(value):
         raise AnswerError(
-            "a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit",
+            "a-z, 0-9, '-'; a letter first, no '-' last",
             "a-z, 0-9, '-', like shop-api",
         )
     _not_a_yaml_word(value)
@@ -259,7 +259,7 @@ def _team(value: str) -> str:
         value = value.partition("/")[2]
     if not TEAM_RE.match(value) or len(value) > TEAM_MAX:
         raise AnswerError(
-            f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9 and '-' (or @{org}/slug)",
+            f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9, '-'",
             "a team slug, like payments",
         )
     return value
