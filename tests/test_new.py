@@ -53,8 +53,8 @@ def template(template_repo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ("data", "says"),
     [
         (["product_name=Null", "project_slug=null"], "Invalid project_slug 'null'"),
-        (["product_name=X", "package_name=click"], "Invalid package_name 'click': not a dependency's module"),
-        (["product_name=X", "package_name=pipes"], "Invalid package_name 'pipes': not a standard library module"),
+        (["product_name=X", "package_name=click"], "'click': not a dependency's module"),
+        (["product_name=X", "package_name=pipes"], "'pipes': not a standard library module"),
         (["product_name=X", "github_org=evil"], "github_org is set by the platform"),
         (["product_name=X", "platform_team=evil"], "platform_team is set by the platform"),
         (["product_name=X", "databse=postgres"], "'databse' is not a question"),
