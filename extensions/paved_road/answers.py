@@ -95,7 +95,8 @@ def shown(value: object, width: int = _SHOWN_MAX, typed: str | None = None) -> s
     elif value is None:
         text = "(empty)"
     elif (kind := _kind(value)) is not None:
-        text = str(value) if kind in {"a date", "a number"} else f"({kind})"
+        # A date reads back as typed; a number may not (3.10 is 3.1, 0x1F is 31): say what it is.
+        text = str(value) if kind == "a date" else f"({kind})"
     else:
         text = repr(value) if isinstance(value, str) else f"({type(value).__name__})"
     if len(text) <= width:
