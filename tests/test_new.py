@@ -179,7 +179,7 @@ def test_no_terminal_and_no_defaults_is_refused(tmp_path: Path, template_repo: P
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "paved-road new: no terminal to ask the questions on: pass --defaults and --data answers"
+        "paved-road new: no terminal to ask the questions on: pass --defaults and --data"
     ]
     assert not dst.exists()
 

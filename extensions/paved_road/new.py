@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .answers import AnswerError, answers_from_data
+from .answers import AnswerError, answers_from_data, shown
 from .destination import DestinationError, check_destination
 from .new_finish import CommitFailed, first_commit, next_steps
 
@@ -188,7 +188,7 @@ def _check_ref(template: str, ref: str | None) -> None:
     if ref is None or ref == "HEAD" or template.startswith(_REMOTE_PREFIXES):
         return
     if ref.startswith("-"):
-        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit")
+        raise Refused(f"--vcs-ref {shown(ref, 24)} is not a tag, branch or commit")
     repository = subprocess.run(
         ["git", "-C", template, "rev-parse", "--git-dir"], capture_output=True, check=False
     )
@@ -200,7 +200,7 @@ def _check_ref(template: str, ref: str | None) -> None:
         check=False,
     )
     if found.returncode != 0:
-        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit of the template")
+        raise Refused(f"--vcs-ref {shown(ref, 24)} is not a tag, branch or commit of the template")
 
 
 # --- the answers ---------------------------------------------------------------------------
@@ -257,9 +257,9 @@ def _read_data_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 def check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
     if defaults and "product_name" not in answers:
-        raise Refused("--defaults needs a product name: add --data product_name='Payments API'")
+        raise Refused("--defaults needs a product name: add -d product_name='Shop'")
     if not defaults and not sys.stdin.isatty():
-        raise Refused("no terminal to ask the questions on: pass --defaults and --data answers")
+        raise Refused("no terminal to ask the questions on: pass --defaults and --data")
 
 
 # --- copier, then make setup ----------------------------------------------------------------
@@ -271,7 +271,7 @@ def _find_uv() -> None:
         return
     beside = Path(sys.executable).parent
     if not (beside / "uv").is_file():
-        raise Refused("uv is not installed (the template locks with it): python3 -m pip install uv")
+        raise Refused("uv is not installed (the template needs it): pip install uv")
     os.environ["PATH"] = f"{beside}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
@@ -302,7 +302,9 @@ def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> N
     except ValueError as error:
         if not str(error).startswith("Unknown revision"):
             raise
-        raise Refused(f"--vcs-ref {args.vcs_ref!r} is not a tag, branch or commit") from None
+        raise Refused(
+            f"--vcs-ref {shown(args.vcs_ref, 24)} is not a tag, branch or commit"
+        ) from None
     except ProcessExecutionError as error:
         lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
         fatal = next(
