@@ -156,6 +156,7 @@ def test_a_malformed_data_item_and_a_platform_constant_fit_too() -> None:
         ("product_name: 2026-02-30\n", "2026-02-30 is not a real date"),
         ("product_name: bell\x07\n", "U+0007 is not allowed in YAML"),
         ("- product_name\n", "must map questions to answers"),
+        ("product_name: Shop: the API\n", "a value holding ': ' needs quotes"),
     ],
 )
 def test_a_broken_data_file_is_one_line_naming_the_path_as_typed(

@@ -138,7 +138,6 @@ _PLAINER = (
     ("did not find expected", "expected"),
     ("could not find expected", "expected"),
     ("found unexpected end of stream", "it ends too early"),
-    ("mapping values are not allowed here", "a ': ' in a value needs quotes"),
     ("found undefined alias", "an undefined alias (*name)"),
 )
 
@@ -155,6 +154,8 @@ def _said(error: yaml.MarkedYAMLError) -> str:
         return "quote values that start with @, ` or %"
     if "tag" in problem and "constructor" in problem:
         return "a tag (!...) is not allowed: remove it"
+    if "mapping values are not allowed" in problem:
+        return "a value holding ': ' needs quotes"
     for jargon, plain in _PLAINER:
         problem = problem.replace(jargon, plain)
     cut = f"{problem[:27]}..." if len(problem) > 30 else problem
