@@ -188,7 +188,7 @@ def _check_ref(template: str, ref: str | None) -> None:
     if ref is None or ref == "HEAD" or template.startswith(_REMOTE_PREFIXES):
         return
     if ref.startswith("-"):
-        raise Refused(f"--vcs-ref {shown(ref, 24)} is not a tag, branch or commit")
+        raise Refused(f"--vcs-ref {shown(ref, 20)} is not a tag, branch or commit")
     repository = subprocess.run(
         ["git", "-C", template, "rev-parse", "--git-dir"], capture_output=True, check=False
     )
@@ -200,7 +200,7 @@ def _check_ref(template: str, ref: str | None) -> None:
         check=False,
     )
     if found.returncode != 0:
-        raise Refused(f"--vcs-ref {shown(ref, 24)} is not a tag, branch or commit of the template")
+        raise Refused(f"--vcs-ref {shown(ref, 20)} is not a tag, branch or commit")
 
 
 # --- the answers ---------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> N
         if not str(error).startswith("Unknown revision"):
             raise
         raise Refused(
-            f"--vcs-ref {shown(args.vcs_ref, 24)} is not a tag, branch or commit"
+            f"--vcs-ref {shown(args.vcs_ref, 20)} is not a tag, branch or commit"
         ) from None
     except ProcessExecutionError as error:
         lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
