@@ -196,6 +196,7 @@ def test_refused_answers_write_nothing(
     with pytest.raises(UserMessageError, match=f"^Invalid {question} ") as refused:
         copy_product(template_repo, dst, {"product_name": "Ok", question: value}, skip_tasks=True)
     assert "\n" not in str(refused.value)
+    assert len(str(refused.value)) <= 80, refused.value  # copier prints it bare
     assert not dst.exists()
 
 
