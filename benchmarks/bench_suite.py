@@ -47,6 +47,7 @@ class SuiteRun:
     tests: int
     phases: dict[str, float]
     fixtures: list[dict]
+    files: list[dict]
     load_before: float
     load_after: float
 
@@ -58,8 +59,13 @@ class SuiteRun:
             f"wall {self.wall_s / 60:.1f} min, CPU {self.cpu_s / 60:.1f} min "
             f"(load {self.load_before:.1f} before, {self.load_after:.1f} after)",
             f"  test time summed over workers: set-up {setup:.0f} s, calls {call:.0f} s",
-            "  costliest set-ups:",
+            "  costliest test files:",
         ]
+        lines += [
+            f"    {row['file']:<46} {row['tests']:>5} tests {row['seconds']:7.0f} s"
+            for row in self.files[:8]
+        ]
+        lines.append("  costliest set-ups:")
         lines += [
             f"    {row['name']:<30} {row['scope']:<8} {row['count']:>4}x {row['seconds']:7.1f} s"
             for row in self.fixtures[:8]
@@ -113,6 +119,7 @@ def run_suite(commit: str, marker: str | None, pytest_args: list[str], keep: boo
             tests=figures.get("tests", 0),
             phases=figures.get("phases", {}),
             fixtures=figures.get("fixtures", []),
+            files=figures.get("files", []),
             load_before=load_before,
             load_after=os.getloadavg()[0],
         )

@@ -1,8 +1,10 @@
-"""Where the suite's time goes: set-up versus calls, and the fixtures that cost the most.
+"""Where the suite's time goes: set-up versus calls, the test files and the fixtures that cost
+the most.
 
 ``scripts/test`` prints pytest's 25 slowest phases (``--durations=25``); this plugin adds the
-totals per phase and the most expensive fixture set-ups, so a slow run says whether tests are
-slow or the things they share are built too often. With ``PAVED_ROAD_SUITE_REPORT=FILE`` it
+totals per phase, per test file and the most expensive fixture set-ups, so a slow run says
+which files to work on, and whether tests are slow or the things they share are built too
+often. With ``PAVED_ROAD_SUITE_REPORT=FILE`` it
 also writes the figures as JSON (``benchmarks/bench_suite.py`` reads them).
 
 Under pytest-xdist each worker times its own fixtures and sends them to the controller with
@@ -26,6 +28,8 @@ class SuiteTiming:
     def __init__(self) -> None:
         self.phases: dict[str, float] = defaultdict(float)
         self.tests = 0
+        # test file -> [tests, seconds of set-up, call and teardown]
+        self.files: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         # (fixture name, scope) -> [count, seconds]
         self.fixtures: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
 
@@ -38,6 +42,13 @@ class SuiteTiming:
         return {
             "tests": self.tests,
             "phases": dict(self.phases),
+            "files": sorted(
+                (
+                    {"file": name, "tests": int(tests), "seconds": round(secs, 3)}
+                    for name, (tests, secs) in self.files.items()
+                ),
+                key=lambda row: -row["seconds"],
+            ),
             "fixtures": sorted(
                 (
                     {"name": name, "scope": scope, "count": int(count), "seconds": round(secs, 3)}
@@ -68,8 +79,11 @@ class SuiteTimingPlugin:
         if self.worker:
             return
         self.timing.phases[report.when] += report.duration
+        entry = self.timing.files[report.nodeid.split("::")[0]]
+        entry[1] += report.duration
         if report.when == "call" or (report.when == "setup" and report.skipped):
             self.timing.tests += 1
+            entry[0] += 1
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
@@ -99,6 +113,11 @@ class SuiteTimingPlugin:
                 for phase in ("setup", "call", "teardown")
             )
         )
+        files = self.timing.as_json()["files"]
+        write(f"costliest test files (tests, seconds summed over workers, share of {total:.0f} s):")
+        for row in files[:TOP]:
+            share = row["seconds"] / total
+            write(f"  {row['file']:<48} {row['tests']:>5} {row['seconds']:8.0f} {share:6.1%}")
         costly = [row for row in self.timing.as_json()["fixtures"] if row["seconds"] >= 0.1]
         if costly:
             write("costliest fixture set-ups (name, scope: times built, seconds in all):")
