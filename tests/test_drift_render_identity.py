@@ -21,6 +21,7 @@ from paved_road.drift import rendering
 from paved_road.drift.answers_file import ANSWERS_FILE, read_answers
 from paved_road.drift.git_remote import remote_tags
 from paved_road.drift.policy import load_policy
+from paved_road.drift.rendering import direct
 
 from tests.cases import ALL_CASES, CHECK_CASES
 from tests.drift_support import rendered
@@ -95,6 +96,8 @@ def _check_renders_equal_copier(template: Path, root: Path, products: list[dict[
         # Drift renders a plain folder, so its answers file records no commit and another
         # source; every answer is the same.
         assert _answers(render) == _answers(product), answers
+        # Rendered by drift's own walk (rendering/direct.py), not by copier as a fallback.
+        assert direct.FALLBACKS == [], direct.FALLBACKS
     # The later renders compiled only what the earlier ones had not (files of other choices):
     # the sharing this test is about happened.
     assert per_render[0] > 100, per_render
