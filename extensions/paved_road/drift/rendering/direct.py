@@ -77,8 +77,8 @@ def _quiet() -> Iterator[None]:
 def _worker(folder: Path, dst: Path, recorded: Recorded, scope: Hashable | None) -> Any:
     """A copier Worker as ``run_copy`` makes it, sharing the scope's template and environment."""
     from copier._main import Worker  # noqa: PLC0415
-    from copier._template import Template  # noqa: PLC0415
     from copier._settings import SettingsModel  # noqa: PLC0415
+    from copier._template import Template  # noqa: PLC0415
 
     worker = Worker(
         src_path=str(folder),
@@ -134,25 +134,57 @@ def _scan(session: _Session, root: Path) -> list[tuple[str, bool, int]]:
     return entries
 
 
-def _render_part(session: _Session, part: str, context: dict[str, Any]) -> str:
+def _render_part(session: _Session, part: str, context: _Context) -> str:
     if "yield" in part:
         raise Unsupported("a path part uses yield")
     compiled = session.parts.get(part)
     if compiled is None:
         compiled = session.parts[part] = session.env.from_string(part)
-    return str(compiled.render(**_fresh(context)))
+    return context.render(compiled)
 
 
-def _fresh(context: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the context for one render, as copier builds a new one for each: the
-    context hook may change what it is given."""
-    fresh = dict(context)
-    fresh["_copier_answers"] = dict(context["_copier_answers"])
-    return fresh
+class _Context:
+    """The product's render context, and how a template renders with it.
+
+    Copier builds the context anew for each of some 500 renders, and Jinja runs the
+    template's context hooks (copier-template-extensions' ``ContextHook``) on each copy. A
+    hook must be pure and change the context in place, so when running the hooks again on
+    their own result changes nothing, they are run once per product, and each template's
+    root context is built from that result without them (templates it includes still run
+    them, as they do in copier). A hook that does change its own result runs every time."""
+
+    def __init__(self, env: Any, context: dict[str, Any]) -> None:
+        import jinja2.runtime  # noqa: PLC0415
+
+        self.env, self.plain = env, jinja2.runtime.Context
+        once = self._hooked(dict(env.globals, **context))
+        twice = self._hooked(dict(once))
+        hooked = env.context_class is not self.plain
+        self.vars = once if hooked and once == twice else None
+        self.context = context
+
+    def _hooked(self, parent: dict[str, Any]) -> dict[str, Any]:
+        parent["_copier_answers"] = dict(parent["_copier_answers"])
+        self.env.context_class(self.env, parent, None, {}, self.env.globals)
+        return parent
+
+    def render(self, template: Any) -> str:
+        if self.vars is None:  # as copier: a new context (and hooks) for each render
+            fresh = dict(self.context)
+            fresh["_copier_answers"] = dict(self.context["_copier_answers"])
+            return str(template.render(**fresh))
+        parent = dict(template.globals, **self.vars)
+        parent["_copier_answers"] = dict(parent["_copier_answers"])
+        context = self.plain(self.env, parent, template.name, template.blocks, template.globals)
+        try:
+            return str(self.env.concat(template.root_render_func(context)))
+        except Exception:  # Jinja's own handling, as Template.render does
+            self.env.handle_exception()
+            raise  # handle_exception always raises; this keeps type checkers informed
 
 
 def _destinations(
-    worker: Any, session: _Session, context: dict[str, Any]
+    worker: Any, session: _Session, context: _Context
 ) -> list[tuple[str, str, bool, int]]:
     """(source, destination, is_dir, mode) of everything copier would write, in its order:
     ``Worker._render_path`` and ``_render_parts`` with one context."""
@@ -191,7 +223,7 @@ def _destination(
     session: _Session,
     parts: list[str],
     rendered: dict[str, str],
-    context: dict[str, Any],
+    context: _Context,
     answers_relpath: str,
 ) -> str | None:
     """The rendered path of one source path, or None when copier skips it (a part renders
@@ -213,7 +245,7 @@ def _destination(
     return "/".join(out)
 
 
-def _content(session: _Session, source: str, context: dict[str, Any]) -> bytes:
+def _content(session: _Session, source: str, context: _Context) -> bytes:
     if not source.endswith(session.template.templates_suffix):
         return (session.template.local_abspath / source).read_bytes()
     from copier._jinja_ext import get_yield_context  # noqa: PLC0415
@@ -222,7 +254,7 @@ def _content(session: _Session, source: str, context: dict[str, Any]) -> bytes:
         template = session.env.get_template(source)
     except UnicodeDecodeError:
         raise Unsupported(f"{source} is not UTF-8") from None
-    text = str(template.render(**_fresh(context)))
+    text = context.render(template)
     if get_yield_context(session.env).yield_name:
         raise Unsupported(f"{source} holds a yield tag")  # copier refuses it
     return text.encode()
@@ -243,7 +275,7 @@ def render_direct(folder: Path, dst: Path, *, recorded: Recorded, scope: Hashabl
             with Phase.use(Phase.PROMPT):
                 worker._ask()
             with Phase.use(Phase.RENDER):
-                context = worker._render_context()
+                context = _Context(session.env, worker._render_context())
                 found = _destinations(worker, session, context)
                 written = _write(session, found, dst, context)
     finally:
@@ -253,7 +285,7 @@ def render_direct(folder: Path, dst: Path, *, recorded: Recorded, scope: Hashabl
 
 
 def _write(
-    session: _Session, found: list[tuple[str, str, bool, int]], dst: Path, context: dict[str, Any]
+    session: _Session, found: list[tuple[str, str, bool, int]], dst: Path, context: _Context
 ) -> int:
     skipped: set[str] = set()
     policy_at = [index for index, item in enumerate(found) if item[1] == POLICY_FILE]
@@ -270,20 +302,23 @@ def _write(
                 if not is_dir and only_seeded(policy, destination)
             }
     dst.mkdir(parents=True, exist_ok=True)
+    made = {dst}
     written = 0
     for source, destination, is_dir, mode in found:
         target = dst / destination
-        if is_dir:
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        if destination in skipped:
-            continue
+        if is_dir or destination in skipped:
+            continue  # copier's folders are made below, with what it writes in them
         content = _content(session, source, context)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         if (target.stat().st_mode) != mode:
             target.chmod(mode)
         written += 1
+    for _, destination, is_dir, _ in found:  # copier also makes the folders it leaves empty
+        if is_dir and dst / destination not in made:
+            (dst / destination).mkdir(parents=True, exist_ok=True)
     return written
