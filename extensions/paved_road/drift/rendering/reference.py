@@ -18,6 +18,11 @@ from pathlib import Path
 
 import yaml
 
+try:  # libyaml when present: a fleet reads these files for every product
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 from ... import platform
 from .. import effective, policy
 from ..answers_file import ANSWERS_FILE, Recorded
@@ -166,7 +171,9 @@ def unasked(recorded: Recorded, render: Path) -> frozenset[str]:
 @functools.lru_cache(maxsize=64)  # a render never changes; a fleet asks once per product
 def recorded_keys(render: Path) -> frozenset[str] | None:
     path = render / ANSWERS_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = (
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) if path.is_file() else None
+    )
     return frozenset(data) if isinstance(data, dict) else None
 
 
