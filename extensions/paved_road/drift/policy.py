@@ -7,7 +7,6 @@ editing its own copy. See docs/ownership.md for the format.
 
 from __future__ import annotations
 
-import functools
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -28,7 +27,7 @@ POLICY_FILE = ".paved-road/policy.yml"
 Ownership = Literal["guarded", "shared", "seeded"]
 
 
-@functools.lru_cache(maxsize=4096)  # each product's policy has the same globs, or nearly
+@lru_cache(maxsize=4096)  # each product's policy has the same globs, or nearly
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A path glob: ``*`` and ``?`` stay within one segment, ``**`` spans any number of them."""
     out = []
