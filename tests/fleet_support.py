@@ -172,3 +172,31 @@ def refs(bare: Path) -> str:
 
 def show(bare: Path, ref: str, path: str) -> str:
     return git(bare, "show", f"{ref}:{path}").stdout
+
+
+def update_on_github(root: Path, api: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``fleet update ROOT/fleet.yml`` as on github.com: https://github.com/OWNER/NAME is read
+    from ROOT/forge/OWNER/NAME.git (git's insteadOf), the API is the fake at ``api``, and the
+    template at ROOT/template is approved."""
+    from tests.github_api import TOKEN  # noqa: PLC0415 - only the GitHub tests need it
+
+    git_config = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{(root / 'forge').as_uri()}/.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://github.com/",
+    }
+    return subprocess.run(
+        [
+            PAVED_ROAD, "fleet", "update", str(root / "fleet.yml"),
+            "--approved-source", str(root / "template"), "--cache-dir", str(root / "cache"),
+            *args,
+        ],
+        cwd=root,
+        env=tool_env(
+            **git_config, PAVED_ROAD_GITHUB_TOKEN=TOKEN, PAVED_ROAD_GITHUB_API_URL=api
+        ),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip

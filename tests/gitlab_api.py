@@ -31,12 +31,13 @@ class FakeGitLab:
     merge_requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    users: dict[str, int] = field(default_factory=dict)  # username -> id
 
     @property
     def api(self) -> str:
         return f"{self.url}/api/v4"
 
-    def answer(  # noqa: PLR0911 - one return per endpoint and error, as GitLab answers
+    def answer(  # noqa: PLR0911, PLR0912 - one branch and return per endpoint, as GitLab has
         self, method: str, path: str, token: str | None, body: dict[str, Any]
     ):
         self.calls.append((method, path))
@@ -44,6 +45,9 @@ class FakeGitLab:
             return 401, shape("errors")["401"]
         parts = urllib.parse.urlsplit(path)
         segments = parts.path.removeprefix("/api/v4/").split("/")
+        if segments == ["users"] and method == "GET":
+            username = dict(urllib.parse.parse_qsl(parts.query)).get("username")
+            return 200, [self._user(username)] if username in self.users else []
         if len(segments) < 3 or segments[0] != "projects":
             return 404, {"error": "404 Not Found"}
         project = urllib.parse.unquote(segments[1])
@@ -88,8 +92,15 @@ class FakeGitLab:
             return 201, status
         return 404, {"error": "404 Not Found"}
 
+    def _user(self, username: str) -> dict[str, Any]:
+        user = shape("users")[0]
+        return user | {"id": self.users[username], "username": username}
+
     def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
         fields = {key: body[key] for key in ("title", "description") if key in body}
+        if "reviewer_ids" in body:
+            by_id = {user_id: name for name, user_id in self.users.items()}
+            fields["reviewers"] = [self._user(by_id[i]) for i in body["reviewer_ids"]]
         if body.get("state_event") == "close":
             fields["state"] = "closed"
         if "labels" in body:

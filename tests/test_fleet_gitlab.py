@@ -274,3 +274,36 @@ def test_a_refused_merge_request_after_the_push_says_so_and_the_next_run_opens_i
 
         third = update()  # open already: left as it is, not opened twice
         assert third.returncode == 0 and len(gitlab.merge_requests["acme/retry/billing"]) == 2
+
+
+def test_review_is_asked_of_the_owners_gitlab_user_found_by_username() -> None:
+    """GitLab asks users, by id: the owner's username is looked up (`GET /users?username=`);
+    an owner that is no user (a group) opens the request without reviewer, and says so."""
+    from paved_road.fleet.update_requests import Forges, with_request  # noqa: PLC0415
+    from paved_road.fleet.updating import UpdateOutcome  # noqa: PLC0415
+
+    with fake_gitlab("acme/shop", "acme/ledger") as gitlab:
+        gitlab.users = {"payments-lead": 3147}
+        forges = Forges(gitlab_token=TOKEN, gitlab_instances=(gitlab.url,), request_review=True)
+        outcomes = {}
+        for product, owner in (("shop", "payments-lead"), ("ledger", "payments")):
+            outcome = UpdateOutcome(
+                product, "updated", "pushed", "1.0.0", "1.1.0", "paved-road/update-v1.1.0"
+            )
+            url = f"{gitlab.url}/acme/{product}.git"
+            outcomes[product] = with_request(outcome, url, forges, "main", "ok", team=owner)
+        shop, ledger = (gitlab.merge_requests[f"acme/{name}"][0] for name in ("shop", "ledger"))
+        lookups = [call for call in gitlab.calls if call[1].startswith("/api/v4/users")]
+        again = UpdateOutcome(
+            "shop", "updated", "pushed", "1.0.0", "1.1.0", "paved-road/update-v1.1.0"
+        )
+        with_request(again, f"{gitlab.url}/acme/shop.git", forges, "main", "ok", team="x")
+        # Open already: refreshed, its reviewers left to the team (nobody looked up).
+        assert [call for call in gitlab.calls if call[1].startswith("/api/v4/users")] == lookups
+        assert "no review asked" not in again.detail
+    assert outcomes["shop"].status == "updated" and outcomes["shop"].pull_request
+    assert [reviewer["username"] for reviewer in shop["reviewers"]] == ["payments-lead"]
+    assert ("GET", "/api/v4/users?username=payments-lead") in gitlab.calls
+    assert outcomes["ledger"].status == "updated" and outcomes["ledger"].pull_request
+    assert ledger["reviewers"] == []
+    assert "no review asked: payments is no GitLab user" in outcomes["ledger"].detail

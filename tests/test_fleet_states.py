@@ -894,3 +894,29 @@ def test_owner_issues_are_opened_refreshed_and_closed_once_done(
         "paved-road fleet: --owner-issues needs a GitHub token in $PAVED_ROAD_GITHUB_TOKEN "
         "(issues: write)\n"
     )
+
+
+def test_outputs_link_each_product_to_the_drift_report_they_were_made_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Published as one folder (outputs and reports inside it), each product links to its
+    report file; an output written elsewhere (a job summary) links to nothing."""
+    modified = Finding(kind=Kind.MODIFIED, severity=Severity.ERROR, path="Dockerfile", message="x")
+    out = tmp_path / "site"
+    file_report(out / "reports", "shop [eu]", report("shop [eu]", repository="acme/shop [eu]"))
+    drift = report("shop [eu]", status="violations", exit_code=1, findings=[modified])
+    file_report(out / "reports", "shop [eu]", drift)
+    code, fleet, _ = collect(out / "reports", out, capsys)
+    assert code == 1
+    link = "reports/shop [eu]/drift-report.json"
+    assert fleet["products"][0]["drift_report"] == link
+    assert (
+        "[shop \\[eu\\]](reports/shop%20%5Beu%5D/drift-report.json)"
+        in (out / "fleet.markdown").read_text()
+    )
+    assert (
+        '"report":"reports/shop%20%5Beu%5D/drift-report.json"' in (out / "fleet.html").read_text()
+    )
+    code, fleet, _ = collect(out / "reports", tmp_path / "elsewhere", capsys)
+    assert fleet["products"][0]["drift_report"] is None
+    assert "drift-report.json" not in (tmp_path / "elsewhere" / "fleet.markdown").read_text()

@@ -5,7 +5,6 @@ REST API does (tests/github_api.py) and products in local bare repositories."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ from paved_road.cli import main
 from paved_road.fleet.fleet_file import Fleet, Product
 from paved_road.fleet.selection import place, select, selection
 
-from tests.fleet_support import DEFAULT, PAVED_ROAD, publish, refs, release, show
-from tests.github_api import TOKEN, fake_github
-from tests.support import copy_product, snapshot_template, tool_env
+from tests.fleet_support import DEFAULT, publish, refs, release, show, update_on_github
+from tests.github_api import fake_github
+from tests.support import copy_product, snapshot_template
 
 BRANCH = "paved-road/update-v1.1.0"
 
@@ -116,29 +115,6 @@ def github_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _update(root: Path, api: str, *args: str) -> subprocess.CompletedProcess[str]:
-    git_config = {
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{(root / 'forge').as_uri()}/.insteadOf",
-        "GIT_CONFIG_VALUE_0": "https://github.com/",
-    }
-    return subprocess.run(
-        [
-            PAVED_ROAD, "fleet", "update", str(root / "fleet.yml"),
-            "--approved-source", str(root / "template"), "--cache-dir", str(root / "cache"),
-            *args,
-        ],
-        cwd=root,
-        env=tool_env(
-            **git_config, PAVED_ROAD_GITHUB_TOKEN=TOKEN, PAVED_ROAD_GITHUB_API_URL=api
-        ),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-
-
 @pytest.mark.slow(reason="fleet update runs paved-road update (copier) on a product")
 def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_refused_one(
     github_fleet: Path,
@@ -148,7 +124,7 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
     before = {name: refs(forge / f"{name}.git") for name in ("shop", "cart")}
     with fake_github() as github:  # the token cannot see acme/ledger yet
         args = ("--team", "payments", "--draft", "--request-review")
-        first = _update(root, github.url, *args)
+        first = update_on_github(root, github.url, *args)
         assert first.returncode == 1, first.stdout + first.stderr
         rows = {line.split()[0]: line for line in first.stdout.splitlines() if line[:1] != " "}
         assert set(rows) == {"cart", "ledger", "fleet"}  # shop (checkout) is not even cloned
@@ -164,7 +140,7 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
         github.repos.add("acme/ledger")
         older = {"title": "t", "head": "paved-road/update-v1.0.1", "base": "main", "body": ""}
         github.pulls["acme/ledger"] = [github._pull("acme/ledger", 1, older)]  # superseded
-        second = _update(root, github.url, *args)
+        second = update_on_github(root, github.url, *args)
         assert second.returncode == 0, second.stdout + second.stderr
         assert "pull request: https://github.com/acme/ledger/pull/2\n" in second.stdout
         assert "closed 1 superseded: paved-road/update-v1.0.1" in second.stdout
@@ -175,7 +151,7 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
         assert pull["title"] == "Update the paved-road template to v1.1.0"
         assert [team["slug"] for team in pull["requested_teams"]] == ["payments"]
 
-        third = _update(root, github.url, *args)  # open already: found, not opened twice
+        third = update_on_github(root, github.url, *args)  # open already: found, not opened twice
         assert third.returncode == 0, third.stdout + third.stderr
         assert "pull request: https://github.com/acme/ledger/pull/2\n" in third.stdout
         assert len(github.pulls["acme/ledger"]) == 2

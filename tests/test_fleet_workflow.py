@@ -34,7 +34,7 @@ def test_every_action_is_pinned_to_a_commit_and_approved_ones_to_their_pin() -> 
     approved = load_yaml(APPROVED)["actions"]
     pinned = [USES.match(line) for line in WORKFLOW.read_text().splitlines()]
     pinned = [match for match in pinned if match]
-    assert len(pinned) >= 6
+    assert len(pinned) >= 9
     for match in pinned:
         assert re.fullmatch(r"[0-9a-f]{40}", match["ref"]), match.group(0)
         assert match["version"], f"{match['action']}: name the pinned release in a comment"
@@ -43,15 +43,40 @@ def test_every_action_is_pinned_to_a_commit_and_approved_ones_to_their_pin() -> 
             assert match["version"] == str(approved[match["action"]]["version"])
 
 
-def test_the_matrix_covers_every_shard_and_the_report_reads_what_the_shards_write() -> None:
+def test_the_matrix_is_sized_by_the_fleet_and_the_report_reads_what_the_shards_write() -> None:
     workflow = load_yaml(WORKFLOW)
-    shards = int(workflow["env"]["SHARDS"])
-    assert workflow["jobs"]["check"]["strategy"]["matrix"]["shard"] == list(range(1, shards + 1))
+    plan, check = workflow["jobs"]["plan"], workflow["jobs"]["check"]
+    assert "fleet shards" in plan["steps"][-1]["run"]
+    assert check["needs"] == "plan"
+    assert check["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert check["env"]["SHARDS"] == "${{ needs.plan.outputs.shards }}"
     text = WORKFLOW.read_text()
     assert '--shard "$SHARD/$SHARDS"' in text and "--drift-dir reports" in text
-    assert "fleet collect reports" in text
+    assert "fleet collect out/reports" in text
     # The products' CI uploads its drift JSON as this artifact, holding this file.
     assert f"name={PRODUCT_ARTIFACT}" in text and REPORT_FILE == "drift-report.json"
+
+
+def test_it_runs_on_a_schedule_and_by_hand_and_a_scheduled_run_checks() -> None:
+    workflow = load_yaml(WORKFLOW)
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    # No inputs on a schedule: the check path runs, on the default fleet file.
+    assert workflow["jobs"]["plan"]["if"] == "(inputs.mode || 'check') == 'check'"
+    assert workflow["env"]["FLEET_FILE"] == "${{ inputs.fleet || 'fleet.yml' }}"
+
+
+def test_each_shard_keeps_its_cache_keyed_by_the_lock_and_the_shard() -> None:
+    steps = load_yaml(WORKFLOW)["jobs"]["check"]["steps"]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    check = next(step["run"] for step in steps if "fleet check" in step.get("run", ""))
+    assert f"--cache-dir {cache['with']['path']}" in check
+    key, restore = cache["with"]["key"], cache["with"]["restore-keys"].strip()
+    # A new entry each run (entries never change); restored from the newest of the same
+    # checker versions (the lock) and shard.
+    assert key.startswith(restore) and key.endswith("${{ github.run_id }}")
+    for part in ("hashFiles('uv.lock')", "matrix.shard", "needs.plan.outputs.shards"):
+        assert part in restore
 
 
 def _report_step() -> str:

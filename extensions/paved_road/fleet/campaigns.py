@@ -26,10 +26,9 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..yaml_file import FileProblem, line_of, parse
-from .fleet_file import FleetFileError
+from .fleet_file import load_yaml_model
 from .report import CampaignResult, FleetReport, LevelCount, ProductResult
 
 
@@ -142,23 +141,14 @@ class CampaignsFile(BaseModel):
 
 
 def load_campaigns(path: Path) -> CampaignsFile:
-    try:
-        data = path.read_bytes()
-        document = parse(data, str(path))
-    except FileProblem as error:
-        raise FleetFileError(f"{path}:{error.line or 1}: {error.problem}") from None
-    except OSError as error:
-        raise FleetFileError(f"{path}: cannot read the campaigns file: {error.strerror}") from None
-    try:
-        return CampaignsFile.model_validate(document if document is not None else {})
-    except ValidationError as error:
-        first = error.errors()[0]
-        loc = tuple(first["loc"])
-        where = ".".join(str(key) for key in loc) or "top level"
-        raise FleetFileError(
-            f"{path}:{line_of(data, loc) or 1}: {where}: {first['msg']} (see docs/fleet.md, "
-            "Campaigns)"
-        ) from None
+    plan, _ = load_yaml_model(
+        path,
+        CampaignsFile,
+        "campaigns file",
+        "see docs/fleet.md, Campaigns",
+        lambda loc: ".".join(str(key) for key in loc) or "top level",
+    )
+    return plan
 
 
 def level_of(product: ProductResult, levels: list[Level]) -> str | None:

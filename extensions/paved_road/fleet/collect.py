@@ -177,8 +177,10 @@ def collect(
         report = _read(relative, data)
         if isinstance(report, str):
             result.rows.append(error_result(name, repo, report, "collected", **extra))
+            result.rows[-1].link_drift_report(folder / relative)
             continue
         row = product_result(name=name, repo=repo, report=report, source="collected", **extra)
+        row.link_drift_report(folder / relative)
         if (why := distrust(report, name, product, today, max_age)) is not None:
             row.status, row.error = "error", why  # the report stays for the drill-down
             row.team = product.team if product else None  # not the report's word for it

@@ -1,6 +1,7 @@
 """``paved-road fleet check|update|adopt|collect``: arguments and exit codes.
 
 Registering costs nothing: each handler imports what it needs when it runs.
+``fleet shards`` (the CI matrix) is registered by its own module, ``shards``.
 Exit codes: 0 every product in policy (or updated, or adopted); 1 some product violates, is
 not on the paved road, cannot be checked or did not update or adopt cleanly, and every report
 asked for is written; 2 the fleet file (or the reports folder, or an option) is unusable;
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import shards
 from .arguments import (
     MAX_AGE_DAYS,
     PRODUCT_TIMEOUT_SECONDS,
@@ -99,6 +101,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_outputs(check)
     check.set_defaults(handler=run_check_command)
+    shards.register(commands)
 
     collect = commands.add_parser(
         "collect",
@@ -147,8 +150,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     update.add_argument(
         "--request-review",
         action="store_true",
-        help="ask the owning team to review each new pull request (GitHub: the team slug is the "
-        "product's owner)",
+        help="ask the owner to review each new pull or merge request (GitHub: the team whose "
+        "slug is the owner; GitLab: the user whose username is the owner)",
     )
     add_forge_options(update, "to open pull requests", "to open merge requests")
     update.set_defaults(handler=run_update_command)
@@ -247,7 +250,7 @@ def _report(
     refused: list | None = None,  # type: ignore[type-arg]
 ) -> int:
     from .aggregate import build_report  # noqa: PLC0415
-    from .outputs import WRITERS, text, write_reports  # noqa: PLC0415
+    from .outputs import WRITERS, link_from, text, write_reports  # noqa: PLC0415
 
     report = build_report(rows, fleet=source, today=dt.date.today(), refused=refused)
     if args.plan is not None:
@@ -278,6 +281,7 @@ def _report(
             return _fail(str(error))
     if args.owner_issues is not None:
         _owner_issues(report, args)
+    link_from(report, Path.cwd())  # stdout's links: from where the command runs
     sys.stdout.write(text(report) if args.format == "text" else WRITERS[args.format](report))
     return report.summary.exit_code
 
@@ -285,8 +289,9 @@ def _report(
 @_no_traceback
 def run_check_command(args: argparse.Namespace) -> int:
     from .checking import Interrupted, check_fleet  # noqa: PLC0415
-    from .fleet_file import FleetFileError, load_fleet, shard  # noqa: PLC0415
+    from .fleet_file import FleetFileError, load_fleet  # noqa: PLC0415
     from .selection import owner_matches, select, selection  # noqa: PLC0415
+    from .shards import shard  # noqa: PLC0415
 
     unusable = [path for path in args.waiver_signers if not path.is_file()]
     problem = (

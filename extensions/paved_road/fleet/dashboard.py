@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from urllib.parse import quote
 
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
@@ -30,6 +31,7 @@ def _drill_down(product: ProductResult) -> dict[str, object]:
         "name": product.name,
         "repo": product.repo,
         "url": web_url(product.repo),
+        "report": quote(product.drift_report) if product.drift_report else None,
         "commit": product.commit,
         "entity": product.entity,
         "level": product.level,

@@ -18,15 +18,17 @@ Any mistake is one line naming the file and the line to fix (exit 2 for the comm
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..template_source import git_url
 from ..yaml_file import FileProblem, line_of, parse
+
+Model = TypeVar("Model", bound=BaseModel)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -114,24 +116,43 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return text.replace(".function-before[_bare_repo(), Entry]", "") or "top level"
 
 
-def load_fleet(path: Path) -> Fleet:
-    """The fleet of ``path``; FleetFileError (one line with file and line) if it is not one."""
+def load_yaml_model(
+    path: Path,
+    model: type[Model],
+    kind: str,
+    what: str,
+    where: Callable[[tuple[int | str, ...]], str],
+) -> tuple[Model, bytes]:
+    """The platform's YAML file ``path`` (the fleet file, the campaigns file) as ``model``, with
+    its raw bytes, which finding a line needs (`line_of`); FleetFileError (one line, file and
+    line) if it cannot be read or is not one. ``kind`` names the file, ``what`` ends the line:
+    where to read more."""
     try:
         data = path.read_bytes()
         document = parse(data, str(path))
     except FileProblem as error:
         raise FleetFileError(f"{path}:{error.line or 1}: {error.problem}") from None
     except OSError as error:
-        raise FleetFileError(f"{path}: cannot read the fleet file: {error.strerror}") from None
+        raise FleetFileError(f"{path}: cannot read the {kind}: {error.strerror}") from None
     try:
-        model = FleetModel.model_validate(document if document is not None else {})
+        return model.model_validate(document if document is not None else {}), data
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(key for key in first["loc"] if not str(key).startswith("function-"))
         raise FleetFileError(
-            f"{path}:{line_of(data, loc) or 1}: {_where(loc)}: {first['msg']} "
-            "(each product needs `repo:`, a git URL or a path; see docs/fleet.md)"
+            f"{path}:{line_of(data, loc) or 1}: {where(loc)}: {first['msg']} ({what})"
         ) from None
+
+
+def load_fleet(path: Path) -> Fleet:
+    """The fleet of ``path``; FleetFileError (one line with file and line) if it is not one."""
+    model, data = load_yaml_model(
+        path,
+        FleetModel,
+        "fleet file",
+        "each product needs `repo:`, a git URL or a path; see docs/fleet.md",
+        _where,
+    )
     base = path.resolve().parent
     products: list[Product] = []
     seen: dict[str, int] = {}  # name -> index of its first product
@@ -157,17 +178,3 @@ def load_fleet(path: Path) -> Fleet:
             )
         )
     return Fleet(path=str(path), products=products)
-
-
-def shard(fleet: Fleet, spec: str) -> Fleet:
-    """The products of shard ``I/N``: each product falls in one shard by a hash of its name,
-    so adding or removing products moves no other product to another shard."""
-    index, _, total = spec.partition("/")
-    if not (index.isdigit() and total.isdigit() and 1 <= int(index) <= int(total)):
-        raise FleetFileError(f"--shard {spec}: give I/N with 1 <= I <= N, e.g. --shard 3/8")
-    chosen = [
-        product
-        for product in fleet.products
-        if int(hashlib.sha256(product.name.encode()).hexdigest(), 16) % int(total) == int(index) - 1
-    ]
-    return Fleet(path=fleet.path, products=chosen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from .aggregate import IN_FORCE
 from .report import SOON_DAYS, FleetReport, ProductResult
 from .trends import change_lines, table
@@ -13,6 +15,15 @@ MAX_PANEL = 20  # waivers and refused reports: the soonest first, the rest in th
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _product(product: ProductResult) -> str:
+    """The name, linked to the product's drift report file when there is one."""
+    name = _cell(product.name)
+    if product.drift_report is None:
+        return name
+    label = name.replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}]({quote(product.drift_report)})"
 
 
 def _status(product: ProductResult) -> str:
@@ -143,7 +154,7 @@ def markdown(report: FleetReport) -> str:
             "|---|---|---|---|---|---|",
         ]
         out += [
-            f"| {_cell(p.name)} | {_cell(p.team)} | {_cell(p.release)} | {_cell(p.behind)} "
+            f"| {_product(p)} | {_cell(p.team)} | {_cell(p.release)} | {_cell(p.behind)} "
             f"| {_status(p)} | {_cell(_what(p))} |"
             for p in failing[:MAX_ROWS]
         ]

@@ -69,6 +69,16 @@ def write_drift_reports(rows: list[ProductResult], folder: Path) -> None:
             row.drift.repository = row.drift.repository or row.repo
             row.drift.checked_at = row.drift.checked_at or row.checked_at or _now()
             _write(folder / row.name / REPORT_FILE, row.drift.model_dump_json(indent=2) + "\n")
+            row.link_drift_report(folder / row.name / REPORT_FILE)
+
+
+def link_from(report: FleetReport, folder: Path) -> FleetReport:
+    """Each product's link to its drift report file, relative to ``folder`` (where the output
+    naming it is written): the links work wherever the outputs and the reports are published
+    together (the workflow's artifact holds both)."""
+    for product in report.products:
+        product.drift_report = product.drift_report_from(folder)
+    return report
 
 
 def _now() -> dt.datetime:
@@ -79,7 +89,7 @@ def write_reports(
     report: FleetReport, targets: dict[str, Path], digests_dir: Path | None = None
 ) -> None:
     """Render every requested format first, then put each file in place."""
-    files = {path: WRITERS[kind](report) for kind, path in targets.items()}
+    files = {path: WRITERS[kind](link_from(report, path.parent)) for kind, path in targets.items()}
     if digests_dir is not None:
         files |= {digests_dir / name: text for name, text in digests(report).items()}
     for path, content in files.items():

@@ -37,13 +37,15 @@ def open_pull_request(
     token: str,
     draft: bool = False,
     team_reviewer: str | None = None,
+    refresh: bool = False,
 ) -> str:
     """Open a pull request from ``branch`` into ``base`` and return its web address.
 
     Needs a token allowed to create pull requests on the repository (fine-grained:
     "Pull requests: read and write"). Raises ValueError for a repository not on github.com and
     urllib.error.HTTPError when GitHub refuses. One already open for the branch (an earlier run
-    opened it) is returned as it is.
+    opened it) is returned, its title and body made this update's with ``refresh`` (the branch
+    was made again), as it is otherwise.
     """
     repo = github_repo(repo_url)
     if repo is None:
@@ -60,7 +62,10 @@ def open_pull_request(
         found = call(f"{pulls}?{query}", token)
         if not found:
             raise
-        return str(found[0]["html_url"])  # as it is: its reviewers are the team's business
+        if refresh:  # its reviewers and draft state are the team's business
+            update = {"title": title, "body": body}
+            call(f"{pulls}/{found[0]['number']}", token, update, method="PATCH")
+        return str(found[0]["html_url"])
     if team_reviewer:
         reviewers = {"team_reviewers": [team_reviewer]}
         call(f"{pulls}/{pull['number']}/requested_reviewers", token, reviewers)

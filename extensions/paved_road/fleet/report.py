@@ -9,9 +9,11 @@ fields; regenerate the committed schema with ``python -m paved_road.fleet.schema
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from ..drift.report import Report
 
@@ -64,7 +66,26 @@ class ProductResult(BaseModel):
     level: str | None = Field(
         default=None, description="The highest level of the campaigns file it reaches."
     )
+    drift_report: str | None = Field(
+        default=None,
+        description="The drift report file this row was read from (`collect`) or written to "
+        "(`check --drift-dir`), relative to the file that names it, when it is in that "
+        "file's folder: a link.",
+    )
     drift: Report | None = Field(default=None, description="The product's full drift report.")
+    # Where that file is; each output links to it from where the output is written.
+    _drift_file: Path | None = PrivateAttr(default=None)
+
+    def link_drift_report(self, path: Path) -> None:
+        self._drift_file = path.absolute()
+
+    def drift_report_from(self, folder: Path) -> str | None:
+        """The link from an output written in ``folder``: only to a report inside it, so that
+        publishing the folder publishes what it links to (a job summary gets no link)."""
+        if self._drift_file is None:
+            return None
+        relative = Path(os.path.relpath(self._drift_file, folder.absolute()))
+        return None if relative.parts[:1] == ("..",) else relative.as_posix()
 
 
 class GuardrailResult(BaseModel):

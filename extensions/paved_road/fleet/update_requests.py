@@ -15,6 +15,7 @@ from ..forge.gitlab import (
     close_merge_requests,
     gitlab_project,
     open_or_refresh_merge_request,
+    user_ids,
 )
 from .pull_request import close_pull_requests, github_repo, open_pull_request
 
@@ -33,7 +34,8 @@ class Forges:
     gitlab_token: str | None = None
     gitlab_instances: tuple[str, ...] = ()
     draft: bool = False  # every request a draft, not only conflicted or drifted ones
-    request_review: bool = False  # ask the owning team (GitHub team slug) to review
+    # Ask the owner to review: GitHub's team of that slug, GitLab's user of that username.
+    request_review: bool = False
 
 
 def body_of(outcome: UpdateOutcome, printed: str) -> str:
@@ -105,6 +107,7 @@ def _open_request(
             token=forges.github_token,
             draft=draft,
             team_reviewer=team if forges.request_review else None,
+            refresh=refresh,
         )
     gitlab = gitlab_project(url, forges.gitlab_instances)
     if forges.gitlab_token and gitlab is not None:
@@ -120,9 +123,26 @@ def _open_request(
             token=forges.gitlab_token,
             labels=MERGE_REQUEST_LABELS,
             refresh=refresh,
+            reviewers=lambda: _gitlab_reviewers(api_url(instance), forges, team, outcome),
         )
         return merge_request.web_url
     return None
+
+
+def _gitlab_reviewers(
+    api: str, forges: Forges, team: str | None, outcome: UpdateOutcome
+) -> list[int]:
+    """GitLab asks users, by id, to review: the owner's, when the owner is a username. An owner
+    with no such user (a group) gets no reviewer, and the row says so."""
+    if not (forges.request_review and team and forges.gitlab_token):
+        return []
+    found = user_ids(api, [team], token=forges.gitlab_token)
+    if not found:
+        outcome.detail += (
+            f"; no review asked: {team} is no GitLab user (GitLab asks users; for a group, "
+            "use an approval rule or CODEOWNERS)"
+        )
+    return list(found.values())
 
 
 def close_superseded(url: str, forges: Forges, branch: str) -> list[str]:

@@ -1,13 +1,16 @@
 """``fleet update``: every product behind a release gets a branch with the update on it.
 
 For each product, in a scratch clone that is deleted afterwards (the product's repository only
-ever receives a new branch): read its template version, skip it if it is current, run
-``paved-road update`` (the safe update: clean tree, inline conflicts, re-locked uv.lock,
-changelog, drift) on branch ``paved-road/update-RELEASE``, commit what it did, conflicts
-included (marked in the files and listed, so the pull request shows what to resolve), and
-push the branch. A product whose update is refused or fails gets nothing pushed. With a token,
-the branch also gets its pull request (github.com) or merge request (gitlab.com and the
-self-managed GitLab instances named).
+ever receives ``paved-road/update-*`` branches): read its template version, skip it if it is
+current, run ``paved-road update`` (the safe update: clean tree, inline conflicts, re-locked
+uv.lock, changelog, drift) on branch ``paved-road/update-RELEASE``, commit what it did,
+conflicts included (marked in the files and listed, so the pull request shows what to
+resolve), and push the branch. A branch an earlier run pushed is made again on the product's
+branch as it is now when that moved on since and nobody else committed to the update branch
+(force-pushed, with a lease); one someone committed to is theirs, left as it is. A product
+whose update is refused or fails gets nothing pushed. With a token, the branch also gets its
+pull request (github.com) or merge request (gitlab.com and the self-managed GitLab instances
+named).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from .update_requests import Forges, with_request
 
 BRANCH_PREFIX = "paved-road/update-"
 CLEAN = {"updated", "current", "exists", "skipped"}
+_SUBJECT = "Update the paved-road template to "  # the one commit of an update branch
 _IDENTITY = ["-c", "user.name=paved-road fleet", "-c", "user.email=paved-road-fleet@localhost"]
 
 
@@ -147,11 +151,31 @@ def _run_update(product: Path, target: str, approved: tuple[str, ...]) -> tuple[
     return code, printed.getvalue()
 
 
-def _commit_and_push(product: Path, branch: str, message: str) -> None:
+def _commit_and_push(product: Path, branch: str, message: str, *, lease: str | None = None) -> None:
+    """Commit everything and push ``branch``; ``lease``: replace the branch, but only while it
+    is still at that commit (someone pushing to it meanwhile keeps their work)."""
     _git(product, "add", "--all")
     identity = [] if _has_identity(product) else _IDENTITY
     _git(product, *identity, "commit", "--quiet", "--no-verify", "-m", message)
-    _git(product, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+    force = [f"--force-with-lease=refs/heads/{branch}:{lease}"] if lease else []
+    _git(product, "push", "--quiet", *force, "origin", f"HEAD:refs/heads/{branch}")
+
+
+def _stale_branch(work: Path, branch: str, target: str) -> tuple[str, str | None]:
+    """(the head of the update branch an earlier run pushed, why it is kept: None when it is to
+    be made again). It is made again only when it is stale, its one commit on a base the
+    product's branch has moved past, and still only paved-road's: a branch someone committed
+    to (conflicts resolved, a merge of the base) is theirs, left as it is."""
+    remote = f"refs/remotes/origin/{branch}"
+    _git(work, "fetch", "--quiet", "--depth", "2", "origin", f"+refs/heads/{branch}:{remote}")
+    head = _git(work, "rev-parse", remote).strip()
+    subject = _git(work, "log", "-1", "--format=%s", head).strip()
+    if not subject.startswith(f"{_SUBJECT}{target}"):
+        return head, " (with commits by others: not refreshed)"
+    parents = _git(work, "log", "-1", "--format=%P", head).split()
+    if parents == [_git(work, "rev-parse", "HEAD").strip()]:
+        return head, ""  # on the base as it is: up to date
+    return head, None
 
 
 def _has_identity(product: Path) -> bool:
@@ -201,15 +225,18 @@ def _update(
         return outcome
     outcome.branch = branch = f"{BRANCH_PREFIX}{target}"
     base = _git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    lease = None
     if _git(work, "ls-remote", "--heads", "origin", f"refs/heads/{branch}").strip():
-        outcome.status, outcome.detail = "exists", f"branch {branch} is already there"
-        # An earlier run pushed it; its request may have failed then: open it now (one that is
-        # open is left as it is).
-        earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
-        outcome = with_request(
-            outcome, product.url, forges, base, earlier, team=team, refresh=False
-        )
-        return _delete_branches(work, outcome)
+        lease, kept = _stale_branch(work, branch, target)
+        if kept is not None:
+            outcome.status, outcome.detail = "exists", f"branch {branch} is already there{kept}"
+            # An earlier run pushed it; its request may have failed then: open it now (one
+            # that is open is left as it is).
+            earlier = "(pushed by an earlier `paved-road fleet update`; see the branch's commit)"
+            outcome = with_request(
+                outcome, product.url, forges, base, earlier, team=team, refresh=False
+            )
+            return _delete_branches(work, outcome)
     _git(work, "checkout", "--quiet", "-b", branch)
     code, printed = _run_update(work, target, approved)
     if code == 2:  # refused or failed: the update put the clone back; nothing is pushed
@@ -223,13 +250,15 @@ def _update(
     _commit_and_push(
         work,
         branch,
-        f"Update the paved-road template to {target}"
+        f"{_SUBJECT}{target}"
         + (f" ({len(outcome.conflicts)} conflict(s) to resolve)" if outcome.conflicts else ""),
+        lease=lease,
     )
+    pushed = f"refreshed {branch} on {base} (it was behind)" if lease else f"pushed {branch}"
     outcome.detail = {
-        "updated": f"pushed {branch}",
-        "drift": f"pushed {branch}; the drift check fails after the update",
-        "conflicts": f"pushed {branch} with {len(outcome.conflicts)} conflict(s) to resolve: "
+        "updated": pushed,
+        "drift": f"{pushed}; the drift check fails after the update",
+        "conflicts": f"{pushed} with {len(outcome.conflicts)} conflict(s) to resolve: "
         + ", ".join(outcome.conflicts),
     }[outcome.status]
     outcome = with_request(outcome, product.url, forges, base, printed, team=team)

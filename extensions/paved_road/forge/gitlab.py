@@ -1,5 +1,6 @@
-"""GitLab's REST API (v4), the three calls paved-road makes: find the open merge request of a
-branch, open or refresh it, and mark a commit failed.
+"""GitLab's REST API (v4), the calls paved-road makes: find the open merge request of a
+branch, open or refresh it (with reviewers, found by username), close superseded ones, read
+one back, and mark a commit failed.
 
 ``fleet update`` opens merge requests with them, and the template-update pipeline of a
 ``ci: gitlab`` product opens or refreshes its merge request through ``paved-road gitlab-mr``
@@ -15,7 +16,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,10 +118,13 @@ def open_or_refresh_merge_request(
     token: str,
     labels: Sequence[str] = (),
     refresh: bool = True,
+    reviewers: Callable[[], Sequence[int]] | None = None,
 ) -> MergeRequest:
     """The open merge request of ``source`` into ``target`` with this title and description:
-    refreshed if there is one (left as it is with ``refresh=False``), opened otherwise. A title
-    starting with ``Draft:`` makes it a draft, which GitLab does not merge."""
+    refreshed if there is one (left as it is with ``refresh=False``), opened otherwise, asking
+    the users whose ids ``reviewers()`` gives to review a new one (asked only then: an open
+    one's reviewers are its team's business). A title starting with ``Draft:`` makes it a
+    draft, which GitLab does not merge."""
     base = f"projects/{_project(project)}/merge_requests"
     query = urllib.parse.urlencode(
         {"source_branch": source, "target_branch": target, "state": "opened"}
@@ -135,19 +139,29 @@ def open_or_refresh_merge_request(
             return MergeRequest(iid, str(found[0]["web_url"]), created=False)
         refreshed = _call(api, "PUT", f"{base}/{iid}", token, fields)
         return MergeRequest(iid, str(refreshed["web_url"]), created=False)
+    if reviewers is not None and (ids := list(reviewers())):
+        fields["reviewer_ids"] = ids
     opened = _call(
         api,
         "POST",
         base,
         token,
-        {
-            "source_branch": source,
-            "target_branch": target,
-            "remove_source_branch": True,
-            **fields,
-        },
+        {"source_branch": source, "target_branch": target, "remove_source_branch": True, **fields},
     )
     return MergeRequest(int(opened["iid"]), str(opened["web_url"]), created=True)
+
+
+def user_ids(api: str, usernames: Sequence[str], *, token: str) -> dict[str, int]:
+    """The ids of the users named (GitLab asks reviewers by id): ``GET /users?username=``, one
+    call each; a name with no active user (a group's, a typo) is left out."""
+    found = {}
+    for username in usernames:
+        query = urllib.parse.urlencode({"username": username.removeprefix("@")})
+        users = _call(api, "GET", f"users?{query}", token)
+        active = [u for u in users if u.get("state") == "active"] if isinstance(users, list) else []
+        if active:
+            found[username] = int(active[0]["id"])
+    return found
 
 
 def fail_commit(
