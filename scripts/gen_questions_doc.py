@@ -65,11 +65,14 @@ def render() -> str:
     rules = """
 ## Validation rules
 
-A refused answer gets one line that starts with what is allowed (for example
-`Invalid answer for project_slug 'null': not yes/no/on/off/y/n/true/false/null: YAML reads
-'null' as such`); nothing is written. At the interactive prompt the same rule says it in the
-columns copier's own words leave on an 80-column line, and the prompt waits for a better
-answer: `Validation error for question 'project_slug': a-z, 0-9, '-', like payments-api`.
+A refused answer gets one line of at most 80 columns, the program's name included, that
+names the question, shows the answer as it was typed (a long one cut with `...`) and says what
+is allowed (for example `paved-road new: Invalid project_slug 'null': not a YAML yes/no/null
+word`); nothing is written. An unknown question is answered with the closest questions by
+name (`'projct_slug' is not a question (did you mean project_slug?)`). At the interactive
+prompt the same rule says it in the columns copier's own words leave on an 80-column line,
+and the prompt waits for a better answer: `Validation error for question 'project_slug': a-z,
+0-9, '-', like shop-api`.
 A question with only one possible answer is not asked (`when: false`, its one answer as the
 default) and is not listed here. Ctrl-C at the prompt ends with `cancelled, nothing written`
 (exit 130).

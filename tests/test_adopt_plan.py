@@ -85,7 +85,7 @@ def test_pretend_prints_the_plan_and_changes_nothing(flat: Path, template_repo: 
     [
         (["--defaults"], "--defaults needs a product name"),
         (["--defaults", "-d", "product_name=Inventory", "-d", "database=mysql"],
-         "Invalid answer for database 'mysql': one of sqlite, postgres"),
+         "Invalid database 'mysql': one of sqlite, postgres"),
         (["--defaults", "-d", "colour=red"], "'colour' is not a question"),
         (["--defaults", "-d", "product_name=Inventory", "--vcs-ref", "main"],
          "--vcs-ref main is not a release tag"),

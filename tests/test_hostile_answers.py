@@ -162,7 +162,7 @@ def test_any_text_is_refused_in_one_line_or_renders_a_working_product(
     try:
         copy_product(template_repo, dst, given_answers, skip_tasks=True)
     except UserMessageError as error:
-        assert str(error).startswith("Invalid answer for ")
+        assert str(error).startswith("Invalid ")
         assert "\n" not in str(error)
         assert not dst.exists()
         return
@@ -193,9 +193,10 @@ def test_refused_answers_write_nothing(
     template_repo: Path, tmp_path: Path, question: str, value: str
 ) -> None:
     dst = tmp_path / "product"
-    with pytest.raises(UserMessageError, match=f"^Invalid answer for {question} ") as refused:
+    with pytest.raises(UserMessageError, match=f"^Invalid {question} ") as refused:
         copy_product(template_repo, dst, {"product_name": "Ok", question: value}, skip_tasks=True)
     assert "\n" not in str(refused.value)
+    assert len(str(refused.value)) <= 80, refused.value  # copier prints it bare
     assert not dst.exists()
 
 

@@ -69,7 +69,7 @@ def test_the_prompt_refuses_in_a_line_that_fits_and_ends_with_the_next_steps(
     child.expect_exact("Slug")
     child.send("\x15")
     child.send("Payments")
-    _expect_refusal(child, "project_slug", "a-z, 0-9, '-', like payments-api")
+    _expect_refusal(child, "project_slug", "a-z, 0-9, '-', like shop-api")
     _answer(child, "payments-api")
     child.expect_exact("Python package")
     child.sendline("")

@@ -63,7 +63,7 @@ def test_dirty_tree_is_refused(product: Path) -> None:
     [
         ("auth", "--data 'auth' is not QUESTION=ANSWER"),
         ("atuh=none", "'atuh' is not a question (did you mean auth?)"),
-        ("auth=maybe", "Invalid answer for auth 'maybe': one of oidc, none"),
+        ("auth=maybe", "Invalid auth 'maybe': one of oidc, none"),
         ("github_org=evil", "github_org is set by the platform"),
     ],
 )

@@ -4,10 +4,16 @@ copier.yml validators call :func:`answer_error` (one question at a time, interac
 and the context hook and ``paved-road new`` call :func:`validate_answers` (every answer at once,
 before any file is written), so every path gives the same message.
 
-A message starts with what is allowed and never repeats a long answer back. Each also has a
+A message says what is allowed and never repeats a long answer back. Each also has a
 short form for the interactive prompt: copier shows a validator's message on one line after
 "Validation error for question 'project_slug': " (47 columns), so the short form fits the
 rest of an 80-column terminal (:data:`PROMPT_WIDTH`; tests check every one).
+
+A refusal of a given answer (``--data``, a data file) is one line, ``Invalid QUESTION ANSWER:
+FIX``, that fits the columns its caller's program prefix leaves (``width``): the long form of
+the fix when it fits, else the short one, and the answer cut with an ellipsis to what is left.
+The answer is shown as it was typed (``typed``: a data file's own text for a value YAML read as
+a non-string), never as Python shows it (``True`` for ``yes``, ``datetime.date(...)``).
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ PROMPT_WIDTH = 80
 # ZWNJ/ZWJ join letters (Persian, Indic scripts) and emoji sequences.
 _JOINERS = frozenset({"\u200c", "\u200d"})
 _SHOWN_MAX = 30
+# The columns a refusal line may use after the longest program prefix ("paved-road update: ").
+LINE_WIDTH = PROMPT_WIDTH - len("paved-road update: ")
+_SHOWN_MIN = 8  # an answer cut shorter than this says nothing: 'abc...'
 
 
 class AnswerError(ValueError):
@@ -77,17 +86,23 @@ def _kind(value: object) -> str | None:
     return None
 
 
-def shown(value: object) -> str:
-    """An answer as a message may quote it: short ones whole, long ones cut. What YAML made of
-    an unquoted word is said as what was typed, not as Python shows it (`True`, `None`)."""
-    if value is None:
-        return "(empty)"
-    if (kind := _kind(value)) is not None:
-        return str(value) if kind in {"a date", "a number"} else f"({kind})"
-    text = repr(value)
-    if len(text) <= _SHOWN_MAX:
+def shown(value: object, width: int = _SHOWN_MAX, typed: str | None = None) -> str:
+    """An answer as a message may quote it: short ones whole, long ones cut to ``width`` columns
+    with an ellipsis. ``typed``: the text the user typed, when YAML made something else of it;
+    else what YAML made of an unquoted word is said in YAML's words, not Python's (`True`)."""
+    if typed is not None:
+        text = typed
+    elif value is None:
+        text = "(empty)"
+    elif (kind := _kind(value)) is not None:
+        # A date reads back as typed; a number may not (3.10 is 3.1, 0x1F is 31): say what it is.
+        text = str(value) if kind == "a date" else f"({kind})"
+    else:
+        text = repr(value) if isinstance(value, str) else f"({type(value).__name__})"
+    if len(text) <= width:
         return text
-    return f"{text[: _SHOWN_MAX - 5]}...' ({len(value) if isinstance(value, str) else '?'} chars)"
+    quote = text[-1] if isinstance(value, str) and typed is None else ""
+    return f"{text[: max(width - 3 - len(quote), 1)]}...{quote}"
 
 
 def _is_emoji_tag(ch: str) -> bool:
@@ -121,7 +136,7 @@ def _no_outer_spaces(value: str) -> None:
     # Kept, they would reach docstrings and the formatter would strip them: the first commit's
     # format check would fail, and the recorded answer would differ from the code.
     if value != value.strip():
-        raise AnswerError("no spaces at the start or the end")
+        raise AnswerError("no spaces at the start or the end", "no spaces at start or end")
 
 
 def _product_name(value: str) -> str:
@@ -130,7 +145,7 @@ def _product_name(value: str) -> str:
     if not value.strip():
         raise AnswerError(
             f"1-{PRODUCT_NAME_MAX} characters, as people say it (this is empty)",
-            f"1-{PRODUCT_NAME_MAX} characters (this is empty)",
+            f"1-{PRODUCT_NAME_MAX} characters, not empty",
         )
     _no_outer_spaces(value)
     if len(value) > PRODUCT_NAME_MAX:
@@ -142,15 +157,15 @@ def _product_name(value: str) -> str:
 def _too_long(limit: int, value: str) -> AnswerError:
     return AnswerError(
         f"at most {limit} characters (this has {len(value)})",
-        f"at most {limit} characters (has {len(value)})",
+        f"at most {limit} chars (has {len(value)})",
     )
 
 
 def _not_a_yaml_word(value: str) -> None:
     if value in YAML_WORDS:
         raise AnswerError(
-            f"not yes/no/on/off/y/n/true/false/null: YAML reads {value!r} as such",
-            "not yes/no/on/off/true/false/null",
+            "not yes/no/on/off/y/n/true/false/null: YAML misreads them",
+            "not a YAML yes/no/null word",
         )
 
 
@@ -158,22 +173,22 @@ def _slug(value: str) -> str:
     if len(value) > SLUG_MAX:
         raise AnswerError(
             f"at most {SLUG_MAX} characters: Kubernetes suffixes need 23 of 63 (has {len(value)})",
-            f"at most {SLUG_MAX} characters (has {len(value)})",
+            f"at most {SLUG_MAX} chars (has {len(value)})",
         )
     if not SLUG_RE.match(value):
         raise AnswerError(
-            "a-z, 0-9 and '-'; starts with a letter, ends with a letter or digit",
-            "a-z, 0-9, '-', like payments-api",
+            "a-z, 0-9, '-'; a letter first, no '-' last",
+            "a-z, 0-9, '-', like shop-api",
         )
     _not_a_yaml_word(value)
     if value in SYSTEM_NAMESPACES or value.startswith(SYSTEM_PREFIXES):
         raise AnswerError(
             "not default or kube-*: Kubernetes keeps those namespaces",
-            "not default or kube-* (reserved)",
+            "not default or kube-*",
         )
     if value in dependency_distributions():
         raise AnswerError(
-            f"not a dependency's name: {value!r} is one (uv could not lock)",
+            "not a dependency's name (uv could not lock)",
             "not a dependency's name",
         )
     return value
@@ -185,32 +200,30 @@ def _package(value: str) -> str:
     if not PACKAGE_RE.match(value):
         raise AnswerError(
             "a-z, 0-9 and '_', not starting with a digit (an import name)",
-            "a-z, 0-9, '_', like payments_api",
+            "a-z, 0-9, '_', like shop_api",
         )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        raise AnswerError(f"not a Python keyword: {value!r} is one", "not a Python keyword")
+        raise AnswerError("not a Python keyword")
     _not_a_yaml_word(value)
     if value in PRODUCT_NAMES:
         names = " or ".join(sorted(PRODUCT_NAMES))
-        raise AnswerError(f"not {names}: the product uses them", f"not {names} (the product's)")
+        raise AnswerError(f"not {names}: the product uses them", f"not {names} (taken)")
     if value in IGNORED_NAMES:
         raise AnswerError(
-            f"not {value}: the product's .gitignore ignores it", "not a name .gitignore ignores"
+            "not a name the product's .gitignore ignores", "not a name .gitignore ignores"
         )
     if value in STARTUP_MODULES or (value.startswith("__") and value.endswith("__")):
         raise AnswerError(
             "not a __dunder__ name or sitecustomize: Python gives them a meaning",
-            "not __dunder__ or sitecustomize",
+            "not __dunder__/sitecustomize",
         )
     if versions := stdlib_versions(value):
         raise AnswerError(
-            f"not a stdlib module: {value!r} is one in Python {', '.join(versions)}",
+            f"not a standard library module (one in Python {', '.join(versions)})",
             "not a standard library module",
         )
     if value in dependency_modules():
-        raise AnswerError(
-            f"not a dependency's module: {value!r} is one", "not a dependency's module"
-        )
+        raise AnswerError("not a dependency's module")
     return value
 
 
@@ -241,15 +254,14 @@ def _team(value: str) -> str:
     if value.startswith("@"):
         if not value.startswith(f"@{org}/"):
             raise AnswerError(
-                f"@{org}/TEAM or TEAM only: {shown(value.partition('/')[0])} is not the "
-                "platform's organisation",
+                f"@{org}/TEAM or TEAM only: the organisation is {org}",
                 f"@{org}/TEAM or TEAM only",
             )
         value = value.partition("/")[2]
     if not TEAM_RE.match(value) or len(value) > TEAM_MAX:
         raise AnswerError(
-            f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9 and '-' (or @{org}/slug)",
-            "a GitHub team slug, like payments",
+            f"a GitHub team slug: 2-{TEAM_MAX} of a-z, 0-9, '-'",
+            "a team slug, like payments",
         )
     return value
 
@@ -276,60 +288,97 @@ class Answers(BaseModel):
 QUESTIONS = tuple(name for name in Answers.model_fields if name != "extra")
 
 
-def _message(error: ValidationError, *, short: bool) -> str:
+def _forms(error: ValidationError) -> tuple[str, str]:
+    """The long and the short form of what is wrong with the first bad value."""
     first = error.errors()[0]
     cause = first.get("ctx", {}).get("error")
-    if short and isinstance(cause, AnswerError):
-        return cause.short
+    if isinstance(cause, AnswerError):
+        return str(cause), cause.short
     value = first["input"]
     if value is None:
-        return "text expected (this is empty: null or blank)"
+        return "text expected (this is empty: null or blank)", "text expected, not empty"
     if not isinstance(value, str):
-        return f"text expected (this is {_kind(value) or 'not text'}; quote it)"
+        kind = _kind(value) or "not text"
+        return f"text expected, not {kind}: quote it", "text expected: quote it"
     if first["type"] == "literal_error":
         allowed = str(first["ctx"]["expected"]).replace("'", "").replace(" or ", ", ")
-        return f"one of {allowed}"
-    return str(first["msg"]).removeprefix("Value error, ")
+        return f"one of {allowed}", f"one of {allowed}"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return message, message
 
 
-def answer_error(name: str, value: object, *, short: bool = False) -> str:
-    """What is allowed, when ``value`` is not; '' when it is. ``short``: the form that fits
-    copier's one-line prompt message (copier.yml validators)."""
+def _check(name: str, value: object) -> tuple[str, str] | None:
     try:
         Answers.__pydantic_validator__.validate_assignment(
             Answers.model_construct(), name, value, strict=True
         )
     except ValidationError as error:
-        return _message(error, short=short)
-    return ""
+        return _forms(error)
+    return None
 
 
-def validate_answers(answers: dict[str, Any]) -> None:
-    """Raise AnswerError with one line for the first bad answer among those given."""
+def answer_error(name: str, value: object, *, short: bool = False) -> str:
+    """What is allowed, when ``value`` is not; '' when it is. ``short``: the form that fits
+    copier's one-line prompt message (copier.yml validators)."""
+    forms = _check(name, value)
+    return "" if forms is None else forms[short]
+
+
+def refusal(name: str, value: object, forms: tuple[str, str], width: int, typed: str | None) -> str:
+    """``Invalid NAME ANSWER: FIX`` in at most ``width`` columns: the long fix when it leaves
+    room to show the answer, else the short one; the answer cut to the room left."""
+    lead = f"Invalid {name} "
+    whole = len(shown(value, 10**6, typed))
+    rooms = [(width - len(lead) - 2 - len(fix), fix) for fix in forms]
+    room, fix = next(
+        ((room, fix) for room, fix in rooms if room >= whole),  # the answer whole
+        next(((room, fix) for room, fix in rooms if room >= _SHOWN_MIN), rooms[-1]),
+    )
+    return f"{lead}{shown(value, max(room, _SHOWN_MIN), typed)}: {fix}"
+
+
+def validate_answers(
+    answers: dict[str, Any], *, width: int = LINE_WIDTH, typed: dict[str, str] | None = None
+) -> None:
+    """Raise AnswerError with one line (at most ``width`` columns) for the first bad answer
+    among those given. ``typed``: a data file's own text of values YAML read as non-strings."""
     for name in QUESTIONS:
-        if name in answers:
-            message = answer_error(name, answers[name])
-            if message:
-                raise AnswerError(f"Invalid answer for {name} {shown(answers[name])}: {message}")
+        if name in answers and (forms := _check(name, answers[name])) is not None:
+            said = (typed or {}).get(name)
+            raise AnswerError(refusal(name, answers[name], forms, width, said))
 
 
-def answers_from_data(data: list[str], answers: dict[str, Any] | None = None) -> dict[str, Any]:
+def _unknown(name: object) -> AnswerError:
+    """An answer to no question: the closest questions by name, not every one."""
+    close = difflib.get_close_matches(str(name), QUESTIONS, n=2, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}?" if close else "see docs/questions.md"
+    return AnswerError(f"{shown(str(name), 18)} is not a question ({hint})")
+
+
+def answers_from_data(
+    data: list[str],
+    answers: dict[str, Any] | None = None,
+    *,
+    width: int = LINE_WIDTH,
+    typed: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """``--data QUESTION=ANSWER`` items over ``answers`` (a data file's), checked: AnswerError
-    with one line for the first malformed item, unknown question or bad answer."""
+    with one line (at most ``width`` columns) for the first malformed item, unknown question
+    or bad answer. ``typed``: see :func:`validate_answers`."""
     answers = dict(answers or {})
+    typed = dict(typed or {})
     for item in data:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise AnswerError(f"--data {item[:40]!r} is not QUESTION=ANSWER")
+            raise AnswerError(f"--data {shown(item, 24)} is not QUESTION=ANSWER")
         answers[name.strip()] = value
+        typed.pop(name.strip(), None)  # typed on the command line: a string, shown as one
     if "owner_team" in answers:
         answers["owner_team"] = team_slug(answers["owner_team"])
     for name in answers:
         if name in PLATFORM_CONSTANTS:
             raise AnswerError(f"{name} is set by the platform, not answered: remove it")
         if name not in QUESTIONS:
-            close = difflib.get_close_matches(str(name), QUESTIONS, n=1)
-            hint = f"did you mean {close[0]}?" if close else "see docs/questions.md"
-            raise AnswerError(f"{str(name)[:40]!r} is not a question ({hint})")
-    validate_answers(answers)
+            raise _unknown(name)
+    validate_answers(answers, width=width, typed=typed)
     return answers

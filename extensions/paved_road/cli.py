@@ -13,7 +13,9 @@ modules cheap to import for the same reason: heavy imports go inside the handler
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -78,7 +80,37 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         hint = self.help_hint or f"{self.prog} --help"
-        self.exit(2, f"{self.prog}: {message} (see `{hint}`)\n")
+        message = _plainer(message)
+        line = f"{self.prog}: {message} (see `{hint}`)"
+        if len(line) > LINE_WIDTH:  # the command is named already: its --help will do
+            line = f"{self.prog}: {message} (see --help)"
+        self.exit(2, f"{line}\n")
+
+
+LINE_WIDTH = 80
+_CHOICE = re.compile(
+    r"^argument (?P<arg>\S+): invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)$"
+)
+
+
+def _plainer(message: str) -> str:
+    """argparse's words, shorter: an invalid choice names the closest choices, not all of them
+    (a mistyped command listed every command, past the terminal's width)."""
+    if message.startswith("the following arguments are required: "):
+        return "missing " + message.removeprefix("the following arguments are required: ")
+    if (match := re.match(r"^argument (\S+): expected one argument$", message)) is not None:
+        return f"{match[1]} needs a value"
+    if (match := _CHOICE.match(message)) is None:
+        return message
+    choices = [choice.strip(" '") for choice in match["choices"].split(",")]
+    value = match["value"].strip("'")
+    shown = repr(value if len(value) <= 20 else f"{value[:17]}...")
+    what = "a command" if match["arg"] == "COMMAND" else f"a choice of {match['arg']}"
+    if len(", ".join(choices)) <= 30:
+        return f"{match['arg']} {shown} is not one of {', '.join(choices)}"
+    close = difflib.get_close_matches(value, choices, n=2)
+    hint = f": did you mean {' or '.join(close)}?" if close else ""
+    return f"{shown} is not {what}{hint}"
 
 
 def _chosen(argv: Sequence[str]) -> str | None:

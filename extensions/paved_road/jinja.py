@@ -11,7 +11,14 @@ from copier_template_extensions import ContextHook
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-from .answers import QUESTIONS, AnswerError, answer_error, team_slug, validate_answers
+from .answers import (
+    PROMPT_WIDTH,
+    QUESTIONS,
+    AnswerError,
+    answer_error,
+    team_slug,
+    validate_answers,
+)
 from .destination import DestinationError, check_destination
 from .filters import FILTERS
 from .platform import PLATFORM_CONSTANTS
@@ -31,7 +38,7 @@ class PavedRoadFilters(Extension):
 @lru_cache(maxsize=256)
 def _check(items: tuple[tuple[str, Any], ...]) -> None:
     try:
-        validate_answers(dict(items))
+        validate_answers(dict(items), width=PROMPT_WIDTH)  # copier prints it bare
     except AnswerError as error:
         raise UserMessageError(str(error)) from None
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .answers import AnswerError, answers_from_data
+from .answers import AnswerError, answers_from_data, shown
 from .destination import DestinationError, check_destination
 from .new_finish import CommitFailed, first_commit, next_steps
 
@@ -188,7 +188,7 @@ def _check_ref(template: str, ref: str | None) -> None:
     if ref is None or ref == "HEAD" or template.startswith(_REMOTE_PREFIXES):
         return
     if ref.startswith("-"):
-        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit")
+        raise Refused(f"--vcs-ref {shown(ref, 20)} is not a tag, branch or commit")
     repository = subprocess.run(
         ["git", "-C", template, "rev-parse", "--git-dir"], capture_output=True, check=False
     )
@@ -200,43 +200,66 @@ def _check_ref(template: str, ref: str | None) -> None:
         check=False,
     )
     if found.returncode != 0:
-        raise Refused(f"--vcs-ref {ref[:40]!r} is not a tag, branch or commit of the template")
+        raise Refused(f"--vcs-ref {shown(ref, 20)} is not a tag, branch or commit")
 
 
 # --- the answers ---------------------------------------------------------------------------
 
 
-def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+# What a refusal line may use after "paved-road new: ".
+WIDTH = 80 - len("paved-road new: ")
+
+
+def shown_path(path: Path) -> str:
+    """A path as a message names it: relative to the working folder when it is inside it (a
+    long absolute path would push the message past the terminal's width)."""
     try:
-        return answers_from_data(data, _read_data_file(data_file) if data_file else {})
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:
+    answers, typed = _read_data_file(data_file) if data_file else ({}, {})
+    try:
+        return answers_from_data(data, answers, width=WIDTH, typed=typed)
     except AnswerError as error:
         raise Refused(str(error)) from None
 
 
-def _read_data_file(path: Path) -> dict[str, Any]:
+def _read_data_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The data file's answers, and the text typed for those YAML read as non-strings."""
     from . import yaml_file  # noqa: PLC0415 - only data files need it (and PyYAML)
 
+    name = f"data file {shown_path(path)}"
     if not path.exists():
-        raise Refused(f"data file {path} does not exist")
+        raise Refused(f"{name} does not exist")
     if not path.is_file():
-        raise Refused(f"data file {path} is not a file")
+        raise Refused(f"{name} is not a file")
     try:
         # Bounded (size, nesting, aliases), with the line of an impossible date or a typo.
-        loaded = yaml_file.load(path, f"data file {path}")
+        loaded = yaml_file.load(path, name)
     except yaml_file.FileProblem as problem:
         raise Refused(str(problem)) from None
     if loaded is None:
-        return {}
+        return {}, {}
     if not isinstance(loaded, dict):
-        raise Refused(f"data file {path} must map questions to answers (QUESTION: ANSWER)")
-    return {str(name): value for name, value in loaded.items()}
+        raise Refused(f"{name} must map questions to answers (QUESTION: ANSWER)")
+    answers = {str(key): value for key, value in loaded.items()}
+    texts = yaml_file.typed_texts(path.read_bytes())
+    typed = {
+        key: texts[key]
+        for key, value in answers.items()
+        if key in texts and not isinstance(value, str)
+    }
+    return answers, typed
 
 
 def check_interaction(answers: dict[str, Any], *, defaults: bool) -> None:
     if defaults and "product_name" not in answers:
-        raise Refused("--defaults needs a product name: add --data product_name='Payments API'")
+        raise Refused("--defaults needs a product name: add -d product_name='Shop'")
     if not defaults and not sys.stdin.isatty():
-        raise Refused("no terminal to ask the questions on: pass --defaults and --data answers")
+        raise Refused("no terminal to ask the questions on: pass --defaults and --data")
 
 
 # --- copier, then make setup ----------------------------------------------------------------
@@ -248,7 +271,7 @@ def _find_uv() -> None:
         return
     beside = Path(sys.executable).parent
     if not (beside / "uv").is_file():
-        raise Refused("uv is not installed (the template locks with it): python3 -m pip install uv")
+        raise Refused("uv is not installed (the template needs it): pip install uv")
     os.environ["PATH"] = f"{beside}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
@@ -279,7 +302,9 @@ def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> N
     except ValueError as error:
         if not str(error).startswith("Unknown revision"):
             raise
-        raise Refused(f"--vcs-ref {args.vcs_ref!r} is not a tag, branch or commit") from None
+        raise Refused(
+            f"--vcs-ref {shown(args.vcs_ref, 20)} is not a tag, branch or commit"
+        ) from None
     except ProcessExecutionError as error:
         lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
         fatal = next(

@@ -49,9 +49,9 @@ class _Loader(_BaseLoader):
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
-        except ValueError as error:
+        except ValueError:
             raise _ImpossibleValue(
-                None, None, f"{node.value} is not a real date ({error})", node.start_mark
+                None, None, f"{node.value} is not a real date", node.start_mark
             ) from None
 
 
@@ -121,16 +121,45 @@ def parse(data: bytes, name: str) -> Any:
         raise FileProblem(name, f"nests deeper than {MAX_DEPTH} levels") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        what = " ".join(f"{error.context or ''} {error.problem or ''}".split())
-        if "unhashable key" in what:
-            what = "a key is a list or a mapping: keys are plain names"
-        elif not isinstance(error, _ImpossibleValue):
-            what = f"does not parse as YAML: {what}"
-        raise FileProblem(name, what, mark.line + 1 if mark else None) from None
+        raise FileProblem(name, _said(error), mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as error:  # a character YAML refuses anywhere
+        line = text[: error.position].count("\n") + 1
+        code = f"U+{error.character:04X}" if isinstance(error.character, int) else "a character"
+        raise FileProblem(name, f"{code} is not allowed in YAML: remove it", line) from None
     except yaml.YAMLError as error:
-        raise FileProblem(name, f"does not parse as YAML: {error}") from None
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "a YAML error"
+        raise FileProblem(name, f"does not parse as YAML: {first[:60]}") from None
     finally:
         loader.dispose()
+
+
+# The parser's words, made shorter and plainer: the line number already says where.
+_PLAINER = (
+    ("did not find expected", "expected"),
+    ("could not find expected", "expected"),
+    ("found unexpected end of stream", "it ends too early"),
+    ("found undefined alias", "an undefined alias (*name)"),
+)
+
+
+def _said(error: yaml.MarkedYAMLError) -> str:
+    """The parser's problem in a few words, with what to do (its context, "while scanning a
+    plain scalar", is jargon: the line number says where)."""
+    problem = " ".join((error.problem or error.context or "").split())
+    if isinstance(error, _ImpossibleValue):
+        return problem
+    if "unhashable key" in problem:
+        return "a key is a list or a mapping: use a name"
+    if "cannot start any token" in problem:
+        return "quote values that start with @, ` or %"
+    if "tag" in problem and "constructor" in problem:
+        return "a tag (!...) is not allowed: remove it"
+    if "mapping values are not allowed" in problem:
+        return "a value holding ': ' needs quotes"
+    for jargon, plain in _PLAINER:
+        problem = problem.replace(jargon, plain)
+    cut = f"{problem[:27]}..." if len(problem) > 30 else problem
+    return f"does not parse as YAML: {cut}"
 
 
 def load(path: Path, name: str) -> Any:
@@ -167,3 +196,24 @@ def line_of(data: bytes, keys: tuple[str | int, ...]) -> int | None:
             break
         line = node.start_mark.line + 1
     return line
+
+
+def typed_texts(data: bytes) -> dict[str, str]:
+    """A mapping document's top-level plain values as typed (``yes``, ``3.10``), by key: what
+    a message quotes instead of what YAML made of them (``True``, ``3.1``). Call it on data
+    :func:`parse` accepted."""
+    text = data.decode("utf-8")
+    node = yaml.compose(text, Loader=_Loader)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    texts: dict[str, str] = {}
+    for key, value in node.value:  # a key given twice: YAML keeps the last, so does this
+        texts.pop(str(key.value), None)
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if isinstance(value, yaml.ScalarNode) and value.value:
+            texts[str(key.value)] = value.value
+        elif getattr(value, "flow_style", False) and value.start_mark.line == value.end_mark.line:
+            # a one-line list or mapping, [a, b] or {a: 1}
+            texts[str(key.value)] = text[value.start_mark.index : value.end_mark.index]
+    return texts

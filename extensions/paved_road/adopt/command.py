@@ -124,7 +124,7 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
         if dirty := dirty_paths(root):
             raise Refused(
                 f"{product} has {len(dirty)} uncommitted change(s) ({dirty[0]}, ...): "
-                "commit or stash them first, so the adoption can be reviewed on its own"
+                "commit or stash them first"
             )
         commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
         if not commit:

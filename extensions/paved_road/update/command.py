@@ -125,10 +125,11 @@ def _update(product: Path, args: argparse.Namespace) -> int:
         if interrupted is not None:
             return _finish_interrupted(root, interrupted, lock_fd, args)
         if dirty := dirty_paths(root):
-            shown = ", ".join(dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+            # One file named: the line names the product's path already (git status lists all).
+            first = dirty[0] if len(dirty[0]) <= 24 else f"...{dirty[0][-21:]}"
+            listed = first + (", ..." if len(dirty) > 1 else "")
             raise Refused(
-                f"{product} has {len(dirty)} uncommitted change(s) ({shown}): commit or stash "
-                "them first, so the update can be reviewed and undone on its own"
+                f"{product} has {len(dirty)} uncommitted change(s) ({listed}): commit or stash them"
             )
         try:
             args.answers = answers_from_data(args.data)
@@ -137,9 +138,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
         before = read_answers(product)
         check_source(before.src_path, args.approved_source, args.local_template)
         if not args.defaults and not sys.stdin.isatty():
-            raise Refused(
-                "no terminal to ask questions on: pass --defaults to run non-interactively"
-            )
+            raise Refused("no terminal to ask questions on: pass --defaults")
         with temporary_folder(root) as tmp, contained(tmp), run_folder(root) as run_:
             plan = _prepare(run_, root, product, before, args)
             if plan is None:
