@@ -84,6 +84,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--products", type=int, default=50)
+    parser.add_argument(
+        "--compare", default=None, help="also time drift with this checkout's extensions/ (cold)"
+    )
+    parser.add_argument("--cold-only", action="store_true", help="only the cold comparison")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-drift-"))
     settings = work / "copier-settings.yml"
@@ -104,20 +108,30 @@ def main() -> None:
 
     cold = environment()
     pretend = ["update", "--pretend", "--defaults", "--trust", "--skip-tasks", "--quiet"]
-    compare(
+    # The scratch template stands in for the platform's, approved as CI approves it.
+    drift = [str(BIN / "paved-road"), "drift", ".", "--approved-source", str(template)]
+    commands = {
+        "paved-road drift": (drift, cold),
+        "copier check-update": ([str(BIN / "copier"), "check-update"], cold),
+        "copier update --pretend": ([str(BIN / "copier"), *pretend], cold),
+    }
+    if args.compare:  # another checkout's code (e.g. main's), in the same rounds
+        other = {**cold, "PYTHONPATH": f"{Path(args.compare).resolve()}/extensions"}
+        commands["drift (--compare code)"] = (drift, other)
+    runs = compare(
         "1. one default product, cold (no render cache), fresh process",
-        {
-            # The scratch template stands in for the platform's, approved as CI approves it.
-            "paved-road drift": (
-                [str(BIN / "paved-road"), "drift", ".", "--approved-source", str(template)],
-                cold,
-            ),
-            "copier check-update": ([str(BIN / "copier"), "check-update"], cold),
-            "copier update --pretend": ([str(BIN / "copier"), *pretend], cold),
-        },
+        commands,
         product,
         args.repeat,
     )
+    if args.compare:
+        other_runs, check_update = runs["drift (--compare code)"], runs["copier check-update"]
+        paired = [a / b for a, b in zip(other_runs, check_update, strict=True)]
+        median = statistics.median(paired)
+        print(f"  ratio --compare drift / copier check-update: paired median {median:5.2f}")
+    if args.cold_only:
+        shutil.rmtree(work, ignore_errors=True)
+        return
 
     warm = environment(PAVED_ROAD_CACHE_DIR=str(work / "render-cache"))
     compare(

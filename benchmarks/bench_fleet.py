@@ -210,6 +210,33 @@ def build(root: Path, count: int) -> tuple[Path, list[Path]]:
     return write_fleet(root / "fleet.yml", products), products
 
 
+def count_fallbacks(products: list[Path]) -> None:
+    """How many of the products drift's direct render (rendering/direct.py) rendered itself,
+    and why copier had to render the others, in this process with this checkout's code."""
+    from paved_road.drift import rendering  # noqa: PLC0415
+    from paved_road.drift.answers_file import read_answers  # noqa: PLC0415
+    from paved_road.drift.git_remote import remote_tags  # noqa: PLC0415
+    from paved_road.drift.rendering import direct  # noqa: PLC0415
+
+    rendering.clear_memory_cache()
+    tags: dict[str, dict[str, str]] = {}
+    started, cpu = time.perf_counter(), time.process_time()
+    for product in products:
+        recorded = read_answers(product)
+        if recorded.src_path not in tags:
+            tags[recorded.src_path] = remote_tags(recorded.src_path)
+        rendering.render_as_asked(recorded, tags[recorded.src_path], None)
+    cpu = time.process_time() - cpu
+    reasons = sorted(set(direct.FALLBACKS))
+    print(
+        f"renders: {len(products) - len(direct.FALLBACKS)} of {len(products)} products by the "
+        f"direct render, {len(direct.FALLBACKS)} by copier{': ' if reasons else ''}"
+        f"{'; '.join(reasons)}; in one process {time.perf_counter() - started:.1f} s, "
+        f"{cpu:.1f} s CPU ({1000 * cpu / len(products):.0f} ms CPU per product)\n"
+    )
+    rendering.clear_memory_cache()
+
+
 def write_fleet(path: Path, products: list[Path]) -> Path:
     path.write_text(
         "products:\n"
@@ -389,6 +416,7 @@ def main() -> None:
         fleet, products = build(root, max([args.products, *sizes]))
         fleet = write_fleet(fleet, products[: args.products])
         print(f"setup: {len(products)} products in {time.perf_counter() - started:.0f} s\n")
+        count_fallbacks(products)
         ticks = _cpu_ticks()
         fleet_seconds = bench_check(root, fleet, products[0], args.products, args)
         print(

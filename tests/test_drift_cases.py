@@ -14,7 +14,7 @@ import pytest
 from paved_road.drift import rendering
 from paved_road.drift.answers_file import ANSWERS_FILE, read_answers
 from paved_road.drift.git_remote import remote_tags
-from paved_road.drift.rendering import only_seeded
+from paved_road.drift.rendering import direct, only_seeded
 
 from tests.cases import ALL_CASES, tiered
 from tests.drift_support import change_part, drift, flip_one_byte, product_policy, rendered
@@ -35,6 +35,7 @@ def test_every_guarded_file_and_part_is_caught(
     product = renders.product_copy(
         template_repo, tmp_path / "product", ALL_CASES[case], vcs_ref="v1.0.0"
     )
+    fallbacks = len(direct.FALLBACKS)
     code, out, _ = drift(capsys, product, "--format", "json")
     fresh_findings = json.loads(out)["findings"]
     assert code == 0, f"a fresh product must be in policy:\n{out}"
@@ -42,9 +43,9 @@ def test_every_guarded_file_and_part_is_caught(
     policy = product_policy(product)
     files = rendered(product)
 
-    # What drift compares against is what `copier copy` made, byte for byte: every file of the
-    # product but those the policy only seeds, which drift leaves out of its render (it
-    # renders the commit's files without a clone, and copier is still the renderer).
+    # What drift compares against is what `copier copy` made, byte for byte and mode for mode:
+    # every file of the product but those the policy only seeds, which drift leaves out of its
+    # render (it renders the commit's files in-process, with copier's own objects).
     recorded = read_answers(product)
     render = rendering.render(recorded, remote_tags(recorded.src_path))
     compared = [path for path in files if not only_seeded(policy, path)]
@@ -53,9 +54,12 @@ def test_every_guarded_file_and_part_is_caught(
     differ = [
         path
         for path in compared
-        if path != ANSWERS_FILE and (render / path).read_bytes() != (product / path).read_bytes()
+        if (render / path).stat().st_mode != (product / path).stat().st_mode
+        or (path != ANSWERS_FILE and (render / path).read_bytes() != (product / path).read_bytes())
     ]
     assert differ == [], f"drift's render differs from copier's in {differ}"
+    # Drift's own walk rendered it (rendering/direct.py), not copier as a fallback.
+    assert direct.FALLBACKS[fallbacks:] == []
     owned = {path: policy.owner(path) for path in files}
     guarded = [path for path, owner in owned.items() if owner and owner[0] == "guarded"]
     required = [

@@ -21,10 +21,11 @@ from paved_road.drift import rendering
 from paved_road.drift.answers_file import ANSWERS_FILE, read_answers
 from paved_road.drift.git_remote import remote_tags
 from paved_road.drift.policy import load_policy
+from paved_road.drift.rendering import direct
 
 from tests.cases import ALL_CASES, CHECK_CASES
 from tests.drift_support import rendered
-from tests.support import copy_product
+from tests.support import commit_all, copy_product, git
 from tests.test_hostile_answers import HOSTILE, HOSTILE_RENDERS
 
 LONG = {
@@ -95,6 +96,8 @@ def _check_renders_equal_copier(template: Path, root: Path, products: list[dict[
         # Drift renders a plain folder, so its answers file records no commit and another
         # source; every answer is the same.
         assert _answers(render) == _answers(product), answers
+        # Rendered by drift's own walk (rendering/direct.py), not by copier as a fallback.
+        assert direct.FALLBACKS == [], direct.FALLBACKS
     # The later renders compiled only what the earlier ones had not (files of other choices):
     # the sharing this test is about happened.
     assert per_render[0] > 100, per_render
@@ -112,3 +115,26 @@ def test_shared_renders_of_every_choice_are_what_copier_copy_writes(
     template_repo: Path, tmp_path: Path
 ) -> None:
     _check_renders_equal_copier(template_repo, tmp_path, _products(list(CHECK_CASES.values())))
+
+
+def test_what_the_direct_render_does_not_reproduce_copier_renders(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """A template with a symlink (copier copies what it points to; drift's own walk refuses
+    it): copier renders that product instead, and the render is still what `copier copy`
+    writes."""
+    template = tmp_path / "template"
+    git(tmp_path, "clone", "--quiet", str(template_repo), str(template))
+    (template / "template" / "NOTICE.md").symlink_to("README.md.jinja")
+    commit_all(template, "a symlink")
+    git(template, "tag", "v1.0.1")
+    product = copy_product(
+        template, tmp_path / "product", ALL_CASES[FAST[0]], skip_tasks=True, vcs_ref="v1.0.1"
+    )
+    rendering.clear_memory_cache()
+    recorded = read_answers(product)
+    _, render, _ = rendering.render_as_asked(recorded, remote_tags(str(template)), None)
+    assert direct.FALLBACKS == ["Unsupported: the template holds a symlink"]
+    assert (render / "NOTICE.md").read_bytes() == (product / "NOTICE.md").read_bytes()
+    assert (render / "README.md").read_bytes() == (product / "README.md").read_bytes()
+    rendering.clear_memory_cache()

@@ -22,6 +22,11 @@ from typing import Any
 
 import yaml
 
+try:  # libyaml when present: a fleet reads these files for every product
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 from .. import bounded
 from .errors import CannotCheck
 from .manifests import manifest_problems
@@ -100,7 +105,9 @@ def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         return None, (lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed")
     try:
-        docs = [doc for doc in yaml.safe_load_all(result.stdout) if isinstance(doc, dict)]
+        docs = [
+            doc for doc in yaml.load_all(result.stdout, Loader=_SafeLoader) if isinstance(doc, dict)
+        ]
     except yaml.YAMLError:
         return None, "kubectl kustomize printed something that is not YAML"
     return docs, ""
@@ -111,7 +118,7 @@ def project_slug(render: Path) -> str | None:
     """The product's ``<org>/<repo>``, from the template's render of the catalog entry (never
     from the product's copy, which is seeded)."""
     try:
-        catalog = yaml.safe_load((render / CATALOG).read_text(encoding="utf-8"))
+        catalog = yaml.load((render / CATALOG).read_text(encoding="utf-8"), Loader=_SafeLoader)
         slug = catalog["metadata"]["annotations"]["github.com/project-slug"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return None

@@ -27,6 +27,7 @@ POLICY_FILE = ".paved-road/policy.yml"
 Ownership = Literal["guarded", "shared", "seeded"]
 
 
+@lru_cache(maxsize=4096)  # each product's policy has the same globs, or nearly
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A path glob: ``*`` and ``?`` stay within one segment, ``**`` spans any number of them."""
     out = []

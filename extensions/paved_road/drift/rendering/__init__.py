@@ -8,13 +8,16 @@ entry point back:
 - ``key``: what a render depends on (source, commit, answers, tool versions, this code);
 - ``tree``: the commit's files without a clone, written once per process per commit;
 - ``plan``: which files drift need not render (those the policy only seeds);
+- ``direct``: the render itself, in-process from copier's own Template, Jinja environment and
+  Worker kept per template (what it cannot reproduce, copier renders);
 - ``compiled``: Jinja compiled once per template, not once per product;
-- ``copier_run``: the copier render itself;
+- ``copier_run``: a whole copier run, for what ``direct`` leaves to copier;
 - ``store``: the on-disk cache, verified before use;
 - ``reference``: the above in order, memoised per process.
 
-Copier renders every file of every product; docs/drift.md says why this design and not one
-render per choice combination with names substituted afterwards.
+Every product is rendered with its own answers; docs/drift.md says why this design and not
+one render per choice combination with names substituted afterwards, nor a copier run per
+product.
 """
 
 from .key import copier_version

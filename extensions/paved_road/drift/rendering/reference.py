@@ -18,12 +18,18 @@ from pathlib import Path
 
 import yaml
 
+try:  # libyaml when present: a fleet reads these files for every product
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 from ... import platform
 from .. import effective, policy
 from ..answers_file import ANSWERS_FILE, Recorded
 from ..errors import CannotCheck
 from ..versions import DESCRIBE_RE
-from . import compiled, copier_run, plan, store, tree
+from . import compiled, copier_run, direct, plan, store, tree
+from .compiled import compiles_remembered
 from .copier_run import copier_render
 from .key import render_key, template_scope
 
@@ -54,6 +60,24 @@ def _immutable_commit(commit: str, tags: dict[str, str]) -> str | None:
 
 
 def _render_into(recorded: Recorded, pinned: str | None, dst: Path) -> None:
+    """The direct render (``direct``) from this process's copy of a pinned commit's files;
+    where it cannot reproduce copier, or the commit is not pinned, copier renders."""
+    if pinned is not None and (
+        folder := tree.shared_tree(recorded.src_path, recorded.commit, pinned)
+    ):
+        scope = template_scope(recorded.src_path, pinned)
+        try:
+            with compiles_remembered(scope):
+                direct.render_direct(folder, dst, recorded=recorded, scope=scope)
+        except Exception as error:  # copier renders it instead, and says what is wrong
+            direct.FALLBACKS.append(f"{type(error).__name__}: {error}"[:300])
+            shutil.rmtree(dst, ignore_errors=True)
+        else:
+            return
+    _render_by_copier(recorded, pinned, dst)
+
+
+def _render_by_copier(recorded: Recorded, pinned: str | None, dst: Path) -> None:
     """Copier renders the commit's files from a plain folder (no clone), all but those the
     policy only seeds (``plan``); when the files cannot be had that way, copier clones the
     template itself and renders everything."""
@@ -147,7 +171,9 @@ def unasked(recorded: Recorded, render: Path) -> frozenset[str]:
 @functools.lru_cache(maxsize=64)  # a render never changes; a fleet asks once per product
 def recorded_keys(render: Path) -> frozenset[str] | None:
     path = render / ANSWERS_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = (
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) if path.is_file() else None
+    )
     return frozenset(data) if isinstance(data, dict) else None
 
 
@@ -170,6 +196,7 @@ def clear_memory_cache() -> None:
     _rendered_files.cache_clear()
     recorded_keys.cache_clear()
     compiled.forget()
+    direct.forget()
     copier_run.forget()
     tree.forget()
     policy.load_policy.cache_clear()

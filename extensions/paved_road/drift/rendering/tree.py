@@ -158,19 +158,25 @@ def keep_bytecode(copy: Path, src_path: str, pinned: str | None) -> None:
                     cache.rename(target)
 
 
-def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
-    """The template's files at ``commit`` in ``dst`` (hard links to this process's one copy of
-    that commit), or None when copier must clone. Only a commit named immutably (``pinned``)
-    is shared; any other is written afresh."""
-    if pinned is None:
-        return template_tree(src_path, commit, pinned, dst)
+def shared_tree(src_path: str, commit: str, pinned: str) -> Path | None:
+    """This process's one copy of the template's files at ``pinned`` (never to be changed),
+    or None when copier must clone."""
     key = (src_path, pinned)
     if key not in _TREES:
         scratch = Path(tempfile.mkdtemp(prefix="paved-road-template-"))
         # Removed at exit, also by a fleet's worker processes (which skip atexit handlers).
         util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=0)
         _TREES[key] = template_tree(src_path, commit, pinned, scratch / "tree")
-    shared = _TREES[key]
+    return _TREES[key]
+
+
+def working_copy(src_path: str, commit: str, pinned: str | None, dst: Path) -> Path | None:
+    """The template's files at ``commit`` in ``dst`` (hard links to this process's one copy of
+    that commit), or None when copier must clone. Only a commit named immutably (``pinned``)
+    is shared; any other is written afresh."""
+    if pinned is None:
+        return template_tree(src_path, commit, pinned, dst)
+    shared = shared_tree(src_path, commit, pinned)
     if shared is None:
         return None
     shutil.copytree(shared, dst, symlinks=True, copy_function=_link_or_copy)

@@ -1,0 +1,324 @@
+"""Render a product in-process from copier's own objects, without a copier run per product.
+
+A copier run repeats, for every product, work that only depends on the template: it parses
+``copier.yml``, builds a Jinja environment (importing the template's extension code), and
+for each of some 500 path parts and files rebuilds the whole render context and runs the
+template's context hook on it. What depends on the product is small: its answers, the
+context built from them, and what each compiled template renders with that context.
+
+So, per template identity (``scope``: source, pinned commit, tool versions, this code) this
+module keeps one copier ``Template`` and one Jinja environment made by copier's own
+``Worker.jinja_env`` (every compiled template stays in it). Per product, a copier ``Worker``
+with that template and environment does what depends on the answers, with copier's code:
+``_ask`` (defaults, computed answers, validators, casting), ``_render_context``,
+``template_copy_root``, ``match_exclude`` and ``answers_relpath``. This module then walks
+the template as ``Worker._render_template`` does (same scan, same sibling, empty-part,
+answers-file and exclusion rules, same modes), renders each distinct path part once with
+that one context, renders the policy first and leaves out the files the policy only seeds
+(``plan.only_seeded``: no finding can come from them), and writes the rest.
+
+Whatever this walk does not reproduce is refused (``Unsupported``) and copier renders the
+product instead: symlinks, ``yield`` in a path, a path part that could leave the destination
+or that several sources render to, a template that is not valid UTF-8, a copier whose
+internals differ from 9.x's. Tests hold every render byte for byte and mode for mode equal
+to ``copier copy`` (tests/test_drift_render_identity.py, tests/test_drift_cases.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..answers_file import Recorded
+from ..policy import POLICY_FILE, parse_policy
+from .plan import only_seeded
+
+_SCOPES_KEPT = 8  # template identities kept per process, as compiled.py does
+_SESSIONS: OrderedDict[Hashable, _Session] = OrderedDict()
+FALLBACKS: list[str] = []  # why copier rendered a product itself, in order (for benchmarks)
+
+
+class Unsupported(Exception):
+    """A template or product this renderer does not reproduce: copier renders it."""
+
+
+@dataclass
+class _Session:
+    """What one template identity's renders share."""
+
+    template: Any  # copier's Template
+    env: Any  # the Jinja environment copier built for it
+    folder: Path  # the template's files
+    entries: list[tuple[str, bool, int]] = field(default_factory=list)  # (path, is_dir, mode)
+    parts: dict[str, Any] = field(default_factory=dict)  # path part -> compiled template
+    root: Path | None = None  # the template_copy_root the entries were scanned from
+
+
+def forget() -> None:
+    """Drop every kept template and environment, as a new process would start."""
+    _SESSIONS.clear()
+    FALLBACKS.clear()
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _worker(folder: Path, dst: Path, recorded: Recorded, scope: Hashable | None) -> Any:
+    """A copier Worker as ``run_copy`` makes it, sharing the scope's template and environment."""
+    from copier._main import Worker  # noqa: PLC0415
+    from copier._settings import SettingsModel  # noqa: PLC0415
+    from copier._template import Template  # noqa: PLC0415
+
+    worker = Worker(
+        src_path=str(folder),
+        dst_path=dst,
+        data=dict(recorded.answers),
+        vcs_ref=None,
+        settings=SettingsModel.from_file(),
+        defaults=True,
+        overwrite=True,
+        quiet=True,
+        unsafe=True,
+        skip_tasks=True,
+    )
+    session = _SESSIONS.get(scope) if scope is not None else None
+    if session is None or session.folder != folder:
+        template = Template(url=str(folder), ref=None, use_prereleases=False)
+        worker.__dict__["template"] = template  # copier's cached_property, set ahead
+        session = _Session(template=template, env=worker.jinja_env, folder=folder)
+        if scope is not None:
+            _SESSIONS.pop(scope, None)
+            _SESSIONS[scope] = session
+            while len(_SESSIONS) > _SCOPES_KEPT:
+                _SESSIONS.popitem(last=False)
+    else:
+        _SESSIONS.move_to_end(scope)
+        worker.__dict__["template"] = session.template
+        worker.__dict__["jinja_env"] = session.env
+    worker.__dict__["_paved_road_session"] = session
+    return worker
+
+
+def _scan(session: _Session, root: Path) -> list[tuple[str, bool, int]]:
+    """Every entry under the copy root in copier's order (``scantree``), with its mode."""
+    if session.root == root:
+        return session.entries
+    from copier._tools import scantree  # noqa: PLC0415
+
+    template = session.template
+    entries = []
+    for entry in scantree(str(root), True):
+        if entry.is_symlink():
+            raise Unsupported("the template holds a symlink")
+        relpath = Path(entry.path).relative_to(root).as_posix()
+        is_dir = entry.is_dir()
+        mode = 0
+        if not is_dir:
+            source = Path(entry.path).relative_to(template.local_abspath).as_posix()
+            stat_mode = entry.stat().st_mode
+            git_mode = template.git_index_modes.get(PurePosixPath(source))
+            mode = stat_mode if git_mode is None else (stat_mode & ~0o111) | (git_mode & 0o111)
+        entries.append((relpath, is_dir, mode))
+    session.entries, session.root = entries, root
+    return entries
+
+
+def _render_part(session: _Session, part: str, context: _Context) -> str:
+    if "yield" in part:
+        raise Unsupported("a path part uses yield")
+    compiled = session.parts.get(part)
+    if compiled is None:
+        compiled = session.parts[part] = session.env.from_string(part)
+    return context.render(compiled)
+
+
+class _Context:
+    """The product's render context, and how a template renders with it.
+
+    Copier builds the context anew for each of some 500 renders, and Jinja runs the
+    template's context hooks (copier-template-extensions' ``ContextHook``) on each copy. A
+    hook must be pure and change the context in place, so when running the hooks again on
+    their own result changes nothing, they are run once per product, and each template's
+    root context is built from that result without them (templates it includes still run
+    them, as they do in copier). A hook that does change its own result runs every time."""
+
+    def __init__(self, env: Any, context: dict[str, Any]) -> None:
+        import jinja2.runtime  # noqa: PLC0415
+
+        self.env, self.plain = env, jinja2.runtime.Context
+        once = self._hooked(dict(env.globals, **context))
+        twice = self._hooked(dict(once))
+        hooked = env.context_class is not self.plain
+        self.vars = once if hooked and once == twice else None
+        self.context = context
+
+    def _hooked(self, parent: dict[str, Any]) -> dict[str, Any]:
+        parent["_copier_answers"] = dict(parent["_copier_answers"])
+        self.env.context_class(self.env, parent, None, {}, self.env.globals)
+        return parent
+
+    def render(self, template: Any) -> str:
+        if self.vars is None:  # as copier: a new context (and hooks) for each render
+            fresh = dict(self.context)
+            fresh["_copier_answers"] = dict(self.context["_copier_answers"])
+            return str(template.render(**fresh))
+        parent = dict(template.globals, **self.vars)
+        parent["_copier_answers"] = dict(parent["_copier_answers"])
+        context = self.plain(self.env, parent, template.name, template.blocks, template.globals)
+        try:
+            return str(self.env.concat(template.root_render_func(context)))
+        except Exception:  # Jinja's own handling, as Template.render does
+            self.env.handle_exception()
+            raise  # handle_exception always raises; this keeps type checkers informed
+
+
+def _destinations(
+    worker: Any, session: _Session, context: _Context
+) -> list[tuple[str, str, bool, int]]:
+    """(source, destination, is_dir, mode) of everything copier would write, in its order:
+    ``Worker._render_path`` and ``_render_parts`` with one context."""
+    root = worker.template_copy_root
+    local = session.template.local_abspath
+    suffix = session.template.templates_suffix
+    if not suffix:
+        raise Unsupported("the template has no templates suffix")
+    answers_relpath = str(worker.answers_relpath)
+    entries = _scan(session, root)
+    present = {relpath for relpath, _, _ in entries}
+    rendered: dict[str, str] = {}
+    found: list[tuple[str, str, bool, int]] = []
+    for relpath, is_dir, mode in entries:
+        if f"{relpath}{suffix}" in present:
+            continue  # a templated sibling renders it
+        is_template = relpath.endswith(suffix)
+        parts = (relpath[: -len(suffix)] if is_template else relpath).split("/")
+        destination = _destination(session, parts, rendered, context, answers_relpath)
+        if destination is None:
+            continue
+        sibling = local / f"{destination}{suffix}"  # copier looks from the template root
+        if destination != answers_relpath and not is_template and sibling.exists():
+            continue
+        if worker.match_exclude(Path(destination)):
+            continue
+        source = (root / relpath).relative_to(local).as_posix()
+        found.append((source, destination, is_dir, mode))
+    files = [destination for _, destination, is_dir, _ in found if not is_dir]
+    if len(files) != len(set(files)):
+        raise Unsupported("two template files render to one path")
+    return found
+
+
+def _destination(
+    session: _Session,
+    parts: list[str],
+    rendered: dict[str, str],
+    context: _Context,
+    answers_relpath: str,
+) -> str | None:
+    """The rendered path of one source path, or None when copier skips it (a part renders
+    empty): ``_render_parts`` without yield."""
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        if part not in rendered:
+            rendered[part] = _render_part(session, part, context)
+        value = rendered[part]
+        if not value:
+            return None
+        if value == answers_relpath:
+            if index:
+                raise Unsupported("a path part inside a folder renders to the answers file")
+            return answers_relpath
+        if value in (".", "..") or "/" in value or "\\" in value or "\0" in value:
+            raise Unsupported(f"path part {part!r} renders to {value!r}")
+        out.append(value)
+    return "/".join(out)
+
+
+def _content(session: _Session, source: str, context: _Context) -> bytes:
+    if not source.endswith(session.template.templates_suffix):
+        return (session.template.local_abspath / source).read_bytes()
+    from copier._jinja_ext import get_yield_context  # noqa: PLC0415
+
+    try:
+        template = session.env.get_template(source)
+    except UnicodeDecodeError:
+        raise Unsupported(f"{source} is not UTF-8") from None
+    text = context.render(template)
+    if get_yield_context(session.env).yield_name:
+        raise Unsupported(f"{source} holds a yield tag")  # copier refuses it
+    return text.encode()
+
+
+def render_direct(folder: Path, dst: Path, *, recorded: Recorded, scope: Hashable | None) -> None:
+    """Render the template in ``folder`` (a plain folder: the commit's files) into ``dst`` as
+    ``copier copy`` with the recorded answers does, minus the files the policy only seeds.
+    Raises Unsupported (``dst`` then holds nothing) for what copier must render itself."""
+    from copier._main import _operation  # noqa: PLC0415
+    from copier._types import Phase  # noqa: PLC0415
+
+    token = _operation.set("copy")
+    try:
+        with _quiet():
+            worker = _worker(folder, dst, recorded, scope)
+            session: _Session = worker.__dict__["_paved_road_session"]
+            with Phase.use(Phase.PROMPT):
+                worker._ask()
+            with Phase.use(Phase.RENDER):
+                context = _Context(session.env, worker._render_context())
+                found = _destinations(worker, session, context)
+                written = _write(session, found, dst, context)
+    finally:
+        _operation.reset(token)
+    if not written:
+        raise Unsupported("the render is empty")
+
+
+def _write(
+    session: _Session, found: list[tuple[str, str, bool, int]], dst: Path, context: _Context
+) -> int:
+    skipped: set[str] = set()
+    policy_at = [index for index, item in enumerate(found) if item[1] == POLICY_FILE]
+    if len(policy_at) == 1:
+        text = _content(session, found[policy_at[0]][0], context)
+        try:
+            policy = parse_policy(text.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            pass
+        else:
+            skipped = {
+                destination
+                for _, destination, is_dir, _ in found
+                if not is_dir and only_seeded(policy, destination)
+            }
+    dst.mkdir(parents=True, exist_ok=True)
+    made = {dst}
+    written = 0
+    for source, destination, is_dir, mode in found:
+        target = dst / destination
+        if is_dir or destination in skipped:
+            continue  # copier's folders are made below, with what it writes in them
+        content = _content(session, source, context)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        if (target.stat().st_mode) != mode:
+            target.chmod(mode)
+        written += 1
+    for _, destination, is_dir, _ in found:  # copier also makes the folders it leaves empty
+        if is_dir and dst / destination not in made:
+            (dst / destination).mkdir(parents=True, exist_ok=True)
+    return written
