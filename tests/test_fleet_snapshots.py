@@ -6,8 +6,10 @@ Real git repositories throughout; the hostile trees are built with git's own plu
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import tarfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,37 @@ def test_a_remote_product_is_a_shallow_mirror_fetched_again_and_rebuilt_when_bro
         CannotFetch, match=r"git clone failed: .*does not appear to be a git repository"
     ):
         mirror((tmp_path / "forge" / "ghost.git").as_uri(), None, tmp_path / "mirrors" / "g.git")
+
+
+def test_products_laid_out_at_once_from_shared_blobs_all_succeed(tmp_path: Path) -> None:
+    """fleet check fetches products in parallel threads into one blob store. A blob written
+    twice at once was renamed over the first copy, and a thread linking that copy at that
+    moment failed with ENOENT: a product reported as "cannot check" now and then."""
+    repo = tmp_path / "shop"
+    for index in range(300):  # a product's size: the race needs many blobs written at once
+        folder = repo / "src" / f"part{index % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"module{index}.py").write_text(f"VALUE = {index}\n" * (index % 50 + 1))
+    init_repo(repo)
+    commit = git(repo, "rev-parse", "HEAD").stdout.strip()
+    expected = archive(repo, "HEAD")
+    failures: list[str] = []
+    for attempt in range(40):
+        root = tmp_path / f"cache{attempt}"
+        store = BlobStore(root / "blobs")
+
+        def lay_out(name: str, root: Path = root, store: BlobStore = store) -> None:
+            try:
+                snapshot(repo / ".git", commit, root / "products" / name, store)
+            except OSError as error:
+                failures.append(f"{name}: {error}")
+
+        threads = [threading.Thread(target=lay_out, args=(name,)) for name in ("a", "b", "c")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == [], failures[0]
+        for name in ("a", "b", "c"):
+            assert laid_out(root / "products" / name) == expected
+        shutil.rmtree(root)

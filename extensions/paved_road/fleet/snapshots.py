@@ -139,7 +139,16 @@ class BlobStore:
             file.write(data)
         written = Path(temporary)
         written.chmod(0o555 if entry.mode == EXECUTABLE else 0o444)
-        written.replace(target)  # another thread may write the same blob: the same bytes
+        # Never replace a blob another thread wrote first (the same bytes): a rename over it
+        # drops its inode, and a thread linking it at that moment fails with ENOENT.
+        try:
+            os.link(written, target)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system: the rename is all there is
+            written.replace(target)
+            return
+        written.unlink()
 
     def link(self, entry: Entry, dest: Path) -> None:
         """``dest`` as a hard link to the blob, or a copy where links are refused."""
