@@ -15,11 +15,7 @@ from typing import Any
 
 import yaml
 
-try:  # libyaml when present: a fleet reads these files for every product
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
+from .fast_yaml import safe_load
 from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
@@ -35,7 +31,7 @@ PLATFORM_JOBS = {
 
 def _load(data: bytes | None) -> dict[str, Any] | None:
     try:
-        parsed = yaml.load(data.decode("utf-8"), Loader=_SafeLoader) if data is not None else None
+        parsed = safe_load(data.decode("utf-8")) if data is not None else None
     except (yaml.YAMLError, UnicodeDecodeError, ValueError):
         return None
     return parsed if isinstance(parsed, dict) else None

@@ -22,13 +22,9 @@ from typing import Any
 
 import yaml
 
-try:  # libyaml when present: a fleet reads these files for every product
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
 from .. import bounded
 from .errors import CannotCheck
+from .fast_yaml import safe_load, safe_load_all
 from .manifests import manifest_problems
 from .pod_security import containers, image_name, pod_problems, pod_specs
 from .product_file import read_product_file
@@ -105,9 +101,7 @@ def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         return None, (lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed")
     try:
-        docs = [
-            doc for doc in yaml.load_all(result.stdout, Loader=_SafeLoader) if isinstance(doc, dict)
-        ]
+        docs = [doc for doc in safe_load_all(result.stdout) if isinstance(doc, dict)]
     except yaml.YAMLError:
         return None, "kubectl kustomize printed something that is not YAML"
     return docs, ""
@@ -118,7 +112,7 @@ def project_slug(render: Path) -> str | None:
     """The product's ``<org>/<repo>``, from the template's render of the catalog entry (never
     from the product's copy, which is seeded)."""
     try:
-        catalog = yaml.load((render / CATALOG).read_text(encoding="utf-8"), Loader=_SafeLoader)
+        catalog = safe_load((render / CATALOG).read_text(encoding="utf-8"))
         slug = catalog["metadata"]["annotations"]["github.com/project-slug"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return None

@@ -16,17 +16,11 @@ import tempfile
 from multiprocessing import util
 from pathlib import Path
 
-import yaml
-
-try:  # libyaml when present: a fleet reads these files for every product
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
 from ... import platform
 from .. import effective, policy
 from ..answers_file import ANSWERS_FILE, Recorded
 from ..errors import CannotCheck
+from ..fast_yaml import safe_load
 from ..versions import DESCRIBE_RE
 from . import compiled, copier_run, direct, plan, store, tree
 from .compiled import compiles_remembered
@@ -171,9 +165,7 @@ def unasked(recorded: Recorded, render: Path) -> frozenset[str]:
 @functools.lru_cache(maxsize=64)  # a render never changes; a fleet asks once per product
 def recorded_keys(render: Path) -> frozenset[str] | None:
     path = render / ANSWERS_FILE
-    data = (
-        yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) if path.is_file() else None
-    )
+    data = safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
     return frozenset(data) if isinstance(data, dict) else None
 
 
