@@ -148,7 +148,7 @@ def test_relative_template_path_that_does_not_resolve_is_refused(product: Path) 
     ("broken", "says"),
     [
         ("_commit: 2026-02-30", "line {line}: 2026-02-30 is not a real date"),
-        ("_commit: 2026-01-31", "line {line}: _commit is a date, not a tag or commit"),
+        ("_commit: 2026-01-31", "line {line}: _commit is a date, not a tag"),
         ("_commit: [v1", "line {next}: does not parse as YAML"),
         ("_commit: v1.0.0 caf\xe9", "line {line}: is not UTF-8 text"),
     ],
