@@ -224,7 +224,7 @@ def test_a_render_cache_inside_the_product_is_refused(
     render_module.clear_memory_cache()
     code, _, err = drift(capsys, product, "--cache-dir", str(cache))
     assert code == 2
-    assert "is inside the product" in err
+    assert "is in the product: use one outside it" in err
     assert not cache.exists()
 
 
