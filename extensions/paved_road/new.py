@@ -23,7 +23,7 @@ from typing import Any
 from .answers import AnswerError, answers_from_data, shown
 from .destination import DestinationError, check_destination
 from .new_finish import CommitFailed, first_commit, next_steps
-from .shown_path import shown_path
+from .one_line import shown_path
 
 # The template this package was installed from, when it runs from a checkout of the template.
 CHECKOUT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..shown_path import shown_path
+from ..one_line import shown_path
 from .check import run_check
 from .formats import FORMATS, cannot_check_line
 from .identity import stamp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..shown_path import shown_path
+from ..one_line import shown_path
 from .report import Finding, Report, Severity
 
 _LABEL = {Severity.ERROR: "FAIL", Severity.WAIVED: "WAIVED", Severity.INFO: "info"}
