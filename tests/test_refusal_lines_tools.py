@@ -8,12 +8,16 @@ counts in full). Each refusal runs the real CLI in this process (``paved_road.cl
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from paved_road.cli import main
 
 from tests.drift_support import drift
+from tests.support import git
 from tests.test_drift import (  # noqa: F401 - fixtures
     _break,
     pristine_product,
@@ -25,7 +29,7 @@ WIDTH = 80
 
 
 # Files of a product that refusals name: paths, as the product's own path is.
-PRODUCT_FILES = (".copier-answers.yml", ".paved-road/waivers.yml")
+PRODUCT_FILES = (".copier-answers.yml", ".paved-road/waivers.yml", "README.md")
 
 
 def columns(line: str, *paths: Path | str) -> int:
@@ -77,4 +81,83 @@ def test_drift_cannot_check_is_one_line_in_80_columns(
     paths = (template_v1, template_v1.with_name("moved-away"), product.parent, *PRODUCT_FILES)
     line = assert_one_line(err, *paths, "product")
     assert line.startswith("paved-road drift: cannot check product: "), line  # as named from here
+    assert says in line, line
+
+
+# --- paved-road update: refused before anything is fetched or written -----------------------
+
+
+def _commit_all(made: Path) -> None:
+    git(made, "add", "--all")
+    git(made, "commit", "--quiet", "--allow-empty", "-m", "broken on purpose")
+
+
+FORK = "https://git.example.com/someone-else/a-fork-of-the-paved-road-template.git"
+
+
+def _break_for_update(made: Path, how: str) -> tuple[list[str], str]:  # noqa: PLR0911
+    """Break the product as ``how`` says: the update's extra arguments, and what it must say."""
+    answers = made / ".copier-answers.yml"
+    text = answers.read_text()
+    if how == "dirty":
+        (made / "a-rather-long-file-name-of-notes.txt").write_text("work\n")
+        (made / "README.md").write_text("work in progress\n")
+        return [], "product has 2 uncommitted change(s) ("
+    if how == "unapproved":
+        return [], " is unapproved: fix _src_path or --approved-source"
+    if how == "remote-with-local-template":
+        answers.write_text("\n".join(
+            f"_src_path: {FORK}" if x.startswith("_src_path") else x for x in text.splitlines()
+        ) + "\n")  # fmt: skip
+        _commit_all(made)
+        return ["--local-template"], "is unapproved: use --approved-source"
+    if how == "no-answers":
+        answers.unlink()
+        _commit_all(made)
+        return [], "no .copier-answers.yml in product: run it in a product's root"
+    if how == "answers-unparseable":
+        answers.write_text(text + "broken: [unclosed\n")
+        _commit_all(made)
+        return [], ".copier-answers.yml line "
+    if how == "commit-is-a-date":
+        answers.write_text(text.replace("_commit: v1.0.0", "_commit: 2026-01-31"))
+        _commit_all(made)
+        return [], "_commit is a date, not a tag"
+    if how == "not-git":
+        shutil.rmtree(made / ".git")
+        return [], "product is not in a git repository: commit it first"
+    if how == "unknown-question":
+        return ["--data", "projct_slug=x"], "is not a question (did you mean project_slug?)"
+    raise AssertionError(how)
+
+
+UPDATE_CASES = [
+    "dirty",
+    "unapproved",
+    "remote-with-local-template",
+    "no-answers",
+    "answers-unparseable",
+    "commit-is-a-date",
+    "not-git",
+    "unknown-question",
+]
+
+
+@pytest.mark.parametrize("how", UPDATE_CASES)
+def test_update_refusals_are_one_line_in_80_columns(
+    how: str,
+    product: Path,  # noqa: F811
+    template_v1: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    extra, says = _break_for_update(product, how)
+    monkeypatch.chdir(product.parent)
+    monkeypatch.setattr("sys.stdin", io.StringIO())  # no terminal, as a bot runs it
+    capsys.readouterr()
+    code = main(["update", "product", "--defaults", *extra])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, ""), out + err
+    line = assert_one_line(err, template_v1, FORK, "product", *PRODUCT_FILES)
+    assert line.startswith("paved-road update: "), line
     assert says in line, line

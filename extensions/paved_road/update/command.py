@@ -130,7 +130,7 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             listed = first + (", ..." if len(dirty) > 1 else "")
             raise Refused(
                 f"{shown_path(product)} has {len(dirty)} uncommitted change(s) ({listed}): "
-                "commit or stash them"
+                "commit or stash"
             )
         try:
             args.answers = answers_from_data(args.data)
