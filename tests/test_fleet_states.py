@@ -215,8 +215,7 @@ def test_a_crash_while_reporting_is_exit_3_with_one_line_and_no_file(
     code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys)
     assert code == 3
     assert err == (
-        "paved-road fleet: internal error (KeyError: 'status'); no report was written: "
-        "please report this\n"
+        "paved-road fleet: internal error (KeyError: 'status'): nothing written; report it\n"
     )
     assert fleet == {} and not (tmp_path / "out").exists()
 
@@ -315,8 +314,7 @@ def test_collect_of_only_other_json_exits_2(
     err = capsys.readouterr().err
     assert code == 2
     assert err == (
-        f"paved-road fleet: no drift report under {tmp_path} (1 other JSON file(s) ignored): "
-        "download the products' `drift-report.json` artifacts there first\n"
+        f"paved-road fleet: only other JSON in {tmp_path}: download the `drift-report.json` files\n"
     )
 
 

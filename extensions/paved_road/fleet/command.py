@@ -190,10 +190,12 @@ def _no_traceback(handler: Callable[[argparse.Namespace], int]) -> Callable[...,
         try:
             return handler(args)
         except Exception as error:  # the one place a bug becomes a line
-            why = " ".join(str(error).split())[:300]
+            why = " ".join(str(error).split())
+            line = "paved-road fleet: internal error ({}): nothing written; report it"
+            what = f"{type(error).__name__}: {why}"
+            room = 80 - len(line.format(""))  # one line: the start of Python's words will do
             print(
-                f"paved-road fleet: internal error ({type(error).__name__}: {why}); no report "
-                "was written: please report this",
+                line.format(what if len(what) <= room else what[: room - 3] + "..."),
                 file=sys.stderr,
             )
             return EXIT_CRASH
