@@ -154,7 +154,7 @@ def load_fleet(path: Path) -> Fleet:
         path,
         FleetModel,
         "fleet file",
-        "each product needs `repo:`, a git URL or a path; see docs/fleet.md",
+        "see docs/fleet.md",  # each product needs `repo:`, a git URL or a path
         _where,
     )
     base = path.resolve().parent
