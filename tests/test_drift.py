@@ -257,7 +257,7 @@ def _break(product: Path, template: Path, how: str) -> tuple[str, list[str]]:  #
     text = answers.read_text()
     if how == "missing":
         answers.unlink()
-        return "no .copier-answers.yml: run drift in a product's root", []
+        return "no .copier-answers.yml: run it in a product's root", []
     if how == "unparseable":
         answers.write_text(text + "broken: [unclosed\n")
         line = len(text.splitlines()) + 2  # the parser notices at the end of the file

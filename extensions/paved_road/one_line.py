@@ -39,3 +39,9 @@ def file_problem(error: FileProblem, fix: str, room: int) -> str:
     reason stays (it says what to change), in fewer words."""
     line = str(error).replace(": does not parse as YAML: ", ": invalid YAML: ")
     return fitted(line, fix, room, error.name)
+
+
+def cut(text: str, room: int) -> str:
+    """Another program's words in ``room`` columns: the start of them, then ``...``."""
+    text = " ".join(text.split())
+    return text if len(text) <= room else text[: max(room - 3, 0)] + "..."

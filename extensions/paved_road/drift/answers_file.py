@@ -31,7 +31,7 @@ def read_answers(product: Path) -> Recorded:
     try:
         recorded = read_answers_file(product)
     except NoAnswersFile:
-        raise CannotCheck(f"no {ANSWERS_FILE}: run drift in a product's root") from None
+        raise CannotCheck(f"no {ANSWERS_FILE}: run it in a product's root") from None
     except FileProblem as error:
         raise file_problem(error, "restore it from git") from None
     return Recorded(
