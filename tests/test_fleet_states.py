@@ -314,7 +314,7 @@ def test_collect_of_only_other_json_exits_2(
     err = capsys.readouterr().err
     assert code == 2
     assert err == (
-        f"paved-road fleet: only other JSON in {tmp_path}: download the `drift-report.json` files\n"
+        f"paved-road fleet: only other JSON in {tmp_path}: download `drift-report.json` files\n"
     )
 
 

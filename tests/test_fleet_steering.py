@@ -64,8 +64,8 @@ def test_only_team_and_tier_choose_products() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--wave", "0%"], "--wave 0%: give a percentage from 1% to 100%, e.g. --wave 10%"),
-        (["--wave", "half"], "--wave half: give a percentage from 1% to 100%, e.g. --wave 10%"),
+        (["--wave", "0%"], "--wave 0%: give a percentage from 1% to 100%, e.g. 10%"),
+        (["--wave", "half"], "--wave half: give a percentage from 1% to 100%, e.g. 10%"),
         (["--only", "nosuch"], "--only nosuch: no product of {fleet} is named so"),
         (["--tier", "9"], "no product of {fleet} matches --only/--team/--tier/--wave"),
     ],

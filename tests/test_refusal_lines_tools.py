@@ -161,3 +161,56 @@ def test_update_refusals_are_one_line_in_80_columns(
     line = assert_one_line(err, template_v1, FORK, "product", *PRODUCT_FILES)
     assert line.startswith("paved-road update: "), line
     assert says in line, line
+
+
+# --- fleet, waiver, probe, adopt, gitlab-mr: refused before any work ------------------------
+
+FLEET_FILES = {
+    "bad.yml": "products:\n  - name: x\n",
+    "dup.yml": "products:\n  - a/x.git\n  - b/x\n",
+    "ok.yml": "products:\n  - repo: a\n",
+}
+SIGN = ["waiver", "sign", "--product", "acme/shop", "--path", "Makefile", "--reason", "PLAT-1"]
+SIGN += ["--approved-by", "@acme/platform"]
+# (command line, what the one line says); paths are relative to a folder holding FLEET_FILES,
+# an empty folder `empty`, and a folder `plain` that is no product and no git repository.
+OTHERS = [
+    (["fleet", "check", "bad.yml"], "bad.yml:2: products[0].repo: Field required"),
+    (["fleet", "check", "dup.yml"], "dup.yml:3: product name 'x' is used twice (line 2)"),
+    (["fleet", "check", "absent.yml"], "absent.yml: cannot read the fleet file"),
+    (["fleet", "check", "ok.yml", "--only", "nosuch"], "--only nosuch: no product of ok.yml"),
+    (["fleet", "check", "ok.yml", "--tier", "9"], "no product of ok.yml matches"),
+    (["fleet", "check", "ok.yml", "--wave", "half"], "--wave half: give a percentage"),
+    (["fleet", "check", "ok.yml", "--shard", "9/8"], "--shard 9/8: give I/N"),
+    (["fleet", "collect", "empty"], "no drift report in empty: download "),
+    (["fleet", "collect", "nowhere"], "nowhere is not a directory of drift reports"),
+    ([*SIGN, "--key", "no-key", "--expires", "2027-01-01"], "--key no-key is not a file"),
+    ([*SIGN, "--key", "ok.yml", "--expires", "2026-02-30"], "'2026-02-30' is not a YYYY-MM-DD"),
+    (["probe", "plain"], "cannot probe: no .copier-answers.yml: run it in a product's root"),
+    (["adopt", "plain"], "plain is not in a git repository: commit it first"),
+    (["gitlab-mr", "--project", "a/b", "--source-branch", "b", "--title", "t"], "missing"),
+]
+
+
+@pytest.mark.parametrize(("argv", "says"), OTHERS, ids=[" ".join(a[:4]) for a, _ in OTHERS])
+def test_other_commands_refuse_in_one_line_in_80_columns(
+    argv: list[str],
+    says: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in FLEET_FILES.items():
+        Path(name).write_text(text, "utf-8")
+    Path("empty").mkdir()
+    Path("plain").mkdir()
+    capsys.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as usage:  # argparse's own refusals
+        code = int(usage.code or 0)
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, ""), out + err
+    line = assert_one_line(err, *FLEET_FILES, "absent.yml", *PRODUCT_FILES)
+    assert says in line, line

@@ -33,7 +33,7 @@ class Selection:
 def parse_wave(text: str) -> int:
     number = text.strip().removesuffix("%")
     if not number.isdigit() or not 1 <= int(number) <= 100:
-        raise FleetFileError(f"--wave {text}: give a percentage from 1% to 100%, e.g. --wave 10%")
+        raise FleetFileError(f"--wave {text}: give a percentage from 1% to 100%, e.g. 10%")
     return int(number)
 
 
