@@ -171,7 +171,7 @@ def _product_name(destination: Path) -> str:
 def template_source(given: str | None) -> str:
     if given is None:
         if not (CHECKOUT / "copier.yml").is_file():
-            raise Refused("no template here: pass --template with the template's path or URL")
+            raise Refused("no template here: pass --template PATH_OR_URL")
         return str(CHECKOUT)
     if given.startswith(_REMOTE_PREFIXES):
         return given  # copier clones it; a wrong URL is reported by the copy step
