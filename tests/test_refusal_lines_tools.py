@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from paved_road.cli import main
+from paved_road.one_line import cut, fitted
 
 from tests.drift_support import drift
 from tests.support import git
@@ -82,6 +83,19 @@ def test_drift_cannot_check_is_one_line_in_80_columns(
     line = assert_one_line(err, *paths, "product")
     assert line.startswith("paved-road drift: cannot check product: "), line  # as named from here
     assert says in line, line
+    if how in ("no-src-path", "no-commit", "missing"):  # room for the fix
+        assert line.endswith((": restore it from git", ": run it in a product's root")), line
+
+
+def test_the_fix_follows_what_is_wrong_only_when_it_fits() -> None:
+    path = "/a/very/long/folder/that/the/user/named/.copier-answers.yml"
+    assert fitted(f"{path}: has no _commit", "restore it from git", 46, path) == (
+        f"{path}: has no _commit: restore it from git"  # the path counts as one column
+    )
+    said = ".copier-answers.yml line 16: 2026-02-30 is not a real date"
+    assert fitted(said, "restore it from git", 46, ".copier-answers.yml") == said
+    assert cut("fatal:  it\nbroke   badly", 40) == "fatal: it broke badly"
+    assert cut("x" * 50, 20) == "x" * 17 + "..."
 
 
 # --- paved-road update: refused before anything is fetched or written -----------------------
