@@ -215,7 +215,7 @@ def test_a_crash_while_reporting_is_exit_3_with_one_line_and_no_file(
     code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys)
     assert code == 3
     assert err == (
-        "paved-road fleet: internal error (KeyError: 'status'): nothing written; report it\n"
+        "paved-road fleet: internal error (KeyError: 'status'), no report: report it\n"
     )
     assert fleet == {} and not (tmp_path / "out").exists()
 

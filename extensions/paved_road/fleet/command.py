@@ -191,7 +191,7 @@ def _no_traceback(handler: Callable[[argparse.Namespace], int]) -> Callable[...,
             return handler(args)
         except Exception as error:  # the one place a bug becomes a line
             why = " ".join(str(error).split())
-            line = "paved-road fleet: internal error ({}): nothing written; report it"
+            line = "paved-road fleet: internal error ({}), no report: report it"
             what = f"{type(error).__name__}: {why}"
             room = 80 - len(line.format(""))  # one line: the start of Python's words will do
             print(
