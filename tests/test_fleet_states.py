@@ -214,9 +214,7 @@ def test_a_crash_while_reporting_is_exit_3_with_one_line_and_no_file(
     file_report(tmp_path / "in", "shop", report("shop"))
     code, fleet, err = collect(tmp_path / "in", tmp_path / "out", capsys)
     assert code == 3
-    assert err == (
-        "paved-road fleet: internal error (KeyError: 'status'), no report: report it\n"
-    )
+    assert err == ("paved-road fleet: internal error (KeyError: 'status'), no report: report it\n")
     assert fleet == {} and not (tmp_path / "out").exists()
 
 
