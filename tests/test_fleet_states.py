@@ -887,8 +887,7 @@ def test_owner_issues_are_opened_refreshed_and_closed_once_done(
     code = main(["fleet", "collect", str(folder), "--owner-issues", "acme/platform"])
     assert code == 2
     assert capsys.readouterr().err == (
-        "paved-road fleet: --owner-issues needs a GitHub token in $PAVED_ROAD_GITHUB_TOKEN "
-        "(issues: write)\n"
+        "paved-road fleet: --owner-issues: set $PAVED_ROAD_GITHUB_TOKEN (issues: write)\n"
     )
 
 

@@ -234,9 +234,9 @@ def _unusable_issues(args: argparse.Namespace) -> str | None:
     if args.owner_issues is None:
         return None
     if not valid_repo(args.owner_issues):
-        return f"--owner-issues {args.owner_issues}: give the platform repository as OWNER/REPO"
+        return f"--owner-issues {args.owner_issues}: give the platform's repo as OWNER/REPO"
     if not os.environ.get(args.token_env):
-        return f"--owner-issues needs a GitHub token in ${args.token_env} (issues: write)"
+        return f"--owner-issues: set ${args.token_env} (issues: write)"
     return None
 
 
