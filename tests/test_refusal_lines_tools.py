@@ -198,6 +198,7 @@ OTHERS = [
     (["fleet", "check", "ok.yml", "--shard", "9/8"], "--shard 9/8: give I/N"),
     (["fleet", "collect", "empty"], "no drift report in empty: download "),
     (["fleet", "collect", "nowhere"], "nowhere is not a directory of drift reports"),
+    (["fleet", "collect", "empty", "--owner-issues", "acme"], "give the platform's repo as"),
     ([*SIGN, "--key", "no-key", "--expires", "2027-01-01"], "--key no-key is not a file"),
     ([*SIGN, "--key", "ok.yml", "--expires", "2026-02-30"], "'2026-02-30' is not a YYYY-MM-DD"),
     (["probe", "plain"], "cannot probe: no .copier-answers.yml: run it in a product's root"),
