@@ -1,15 +1,23 @@
 """Time `paved-road update` against plain `copier update`, previous release -> this checkout.
 
 Same template repo, same customised default product (copied fresh for every run), same machine,
-one run of this script: `python benchmarks/bench_update.py [--runs N]`. Prints the median wall
-times and the ratio. `paved-road update` does more than copier (clean-tree and template checks,
-conflict scan, changelog, and the drift check, which re-renders the template); the variant with
-`--no-drift` isolates the wrapper's own overhead.
+one run of this script: `python benchmarks/bench_update.py [--runs N]`. Prints the min and median
+wall times with their ratios, and the CPU time (user + system, children included) of each run.
+`paved-road update` does more than copier (clean-tree and template checks, conflict scan,
+changelog, re-locking `uv.lock`, and the drift check, which re-renders the template); the
+variant with `--no-drift` isolates the wrapper's own overhead. The template repo is a local
+checkout, so `paved-road update` runs with `--local-template` (else it refuses the source).
+
+`--profile FILE` instead runs `paved-road update` once under cProfile, writes the stats to FILE
+and prints the 30 most expensive calls by cumulative time (its children, such as `uv lock`
+and git, count as wall time of the call that waits for them).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -26,21 +34,38 @@ from tests.update_customisations import customise
 from tests.update_support import COPIER, GIT_IDENTITY, PAVED_ROAD, build_versions, previous_release
 
 
-def timed(cmd: list[str], product: Path) -> float:
-    start = time.perf_counter()
+def timed(cmd: list[str], product: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system of the command and everything it started)."""
+    before, start = os.times(), time.perf_counter()
     result = subprocess.run(
         cmd, cwd=product, env=tool_env(**GIT_IDENTITY), capture_output=True, text=True, check=False
     )
-    elapsed = time.perf_counter() - start
+    elapsed, after = time.perf_counter() - start, os.times()
     if result.returncode != 0:
         raise SystemExit(f"{cmd} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return elapsed, cpu
+
+
+def profile(product: Path, stats: Path) -> None:
+    """One `paved-road update` under cProfile; prints where its wall time goes."""
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(stats), PAVED_ROAD, *PAVED_ROAD_UPDATE]
+    elapsed, cpu = timed(cmd, product)
+    print(f"profiled paved-road update: wall {elapsed:.2f} s, cpu {cpu:.2f} s -> {stats}")
+    pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(30)
+
+
+PAVED_ROAD_UPDATE = ["update", "--defaults", "--local-template"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    runs = parser.parse_args().runs
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="profile one update instead")
+    options = parser.parse_args()
+    runs = options.runs
     with tempfile.TemporaryDirectory(prefix="bench-update-") as folder:
         root = Path(folder)
         ref, tag = previous_release()
@@ -50,24 +75,33 @@ def main() -> None:
         )
         init_repo(base)
         customise(base, "demo_shop")
+        if options.profile:
+            product = root / "profiled"
+            shutil.copytree(base, product, symlinks=True)
+            profile(product, options.profile.resolve())
+            return
         commands = {
             "copier update --trust --defaults": [COPIER, "update", "--trust", "--defaults"],
-            "paved-road update --defaults": [PAVED_ROAD, "update", "--defaults"],
+            "paved-road update --defaults": [PAVED_ROAD, *PAVED_ROAD_UPDATE],
             "paved-road update --defaults --no-drift": [
                 PAVED_ROAD,
-                "update",
-                "--defaults",
+                *PAVED_ROAD_UPDATE,
                 "--no-drift",
             ],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
         for run in range(runs):
             for name, cmd in commands.items():  # interleaved, so load hits all alike
                 product = root / f"p-{run}-{len(times[name])}-{abs(hash(name))}"
                 shutil.copytree(base, product, symlinks=True)
-                times[name].append(timed(cmd, product))
+                elapsed, cpu = timed(cmd, product)
+                times[name].append(elapsed)
+                cpus[name].append(cpu)
                 shutil.rmtree(product)
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(f"update {versions.old} -> {versions.new}, customised default product, {runs} run(s)")
+    print(f"load average at the end (1, 5, 15 min): {load}")
     # On a shared machine the minimum is the steadiest estimate of the work itself; the
     # median shows what a run typically costs under the current load.
     copier_times = times["copier update --trust --defaults"]
@@ -77,7 +111,8 @@ def main() -> None:
         print(
             f"  {name:42s} min {low:6.2f} s ({low / copier_min:.2f}x)  "
             f"median {median:6.2f} s ({median / copier_median:.2f}x)  "
-            f"runs: {', '.join(f'{v:.2f}' for v in values)}"
+            f"runs: {', '.join(f'{v:.2f}' for v in values)}  "
+            f"cpu median {statistics.median(cpus[name]):6.2f} s"
         )
 
 
