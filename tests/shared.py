@@ -139,11 +139,11 @@ class MypyCaches:
     """Warm mypy caches for the products whose ``make check`` a test runs, one per Python
     version: the cache the run's first product of that version left after its check passed.
 
-    ``seed(product)`` gives a product a real copy (never links: mypy rewrites cache entries)
-    before its check; ``keep(product)`` offers its cache afterwards. mypy's verdict stays
-    exact: it trusts an entry only when the module's source has the recorded hash and every
-    module it depends on has the recorded interface, and drops the whole cache when its own
-    version, the options or a plugin's version differ. Another product's own modules (another
+    ``seed(product)`` gives a product a real copy (never links: mypy 2 writes its SQLite cache
+    files in place) before its check; ``keep(product)`` offers its cache afterwards. mypy's
+    verdict stays exact: it trusts an entry only when the module's source has the recorded hash
+    and every module it depends on has the recorded interface, and drops the whole cache when
+    its own version, the options or a plugin's version differ. Another product's own modules (another
     package, other tests) are therefore checked again for real; the third-party libraries
     (FastAPI, SQLAlchemy, pydantic), most of the cold run, are not."""
 
