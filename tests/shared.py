@@ -143,9 +143,9 @@ class MypyCaches:
     files in place) before its check; ``keep(product)`` offers its cache afterwards. mypy's
     verdict stays exact: it trusts an entry only when the module's source has the recorded hash
     and every module it depends on has the recorded interface, and drops the whole cache when
-    its own version, the options or a plugin's version differ. Another product's own modules (another
-    package, other tests) are therefore checked again for real; the third-party libraries
-    (FastAPI, SQLAlchemy, pydantic), most of the cold run, are not."""
+    its own version, the options or a plugin's version differ. Another product's own modules
+    (another package, other tests) are therefore checked again for real; the third-party
+    libraries (FastAPI, SQLAlchemy, pydantic), most of the cold run, are not."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
