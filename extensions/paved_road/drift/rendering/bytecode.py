@@ -21,6 +21,7 @@ so the absolute name would never match. Only the traceback file name differs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 from collections.abc import Hashable
@@ -48,10 +49,8 @@ def attach(env: Any, cache_dir: Path, scope: Hashable) -> None:
             return super().get_cache_key(name)  # the scratch folder's path is per process
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            try:
+            with contextlib.suppress(OSError):  # a full or read-only cache: render on
                 super().dump_bytecode(bucket)
-            except OSError:  # a full or read-only cache: the render goes on
-                pass
 
     folder = folder_for(cache_dir, scope, env)
     try:
