@@ -88,6 +88,11 @@ def build(
     return built
 
 
+def forget_builds() -> None:
+    """Drop the builds kept in this process, as a new process would start."""
+    _BUILDS.clear()
+
+
 def _build(tool: str, overlay: Path) -> tuple[list[dict[str, Any]] | None, str, str]:
     """(the manifests, "", kubectl's output) or (None, kustomize's error, "")."""
     try:

@@ -199,3 +199,4 @@ def clear_memory_cache() -> None:
     policy.load_policy.cache_clear()
     effective.project_slug.cache_clear()
     effective.base_build.cache_clear()
+    effective.forget_builds()
