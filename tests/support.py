@@ -33,7 +33,9 @@ def tool_env(**extra: str) -> dict[str, str]:
     env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     env.setdefault("PYENV_VERSION", PYTHONS_ON_THIS_MACHINE)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    for leak in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH"):
+    # Bytecode written once per venv, as on an engineer's machine, even where this machine sets
+    # PYTHONDONTWRITEBYTECODE: else every process compiles what it imports again (scripts/test).
+    for leak in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"):
         env.pop(leak, None)
     # Products run as on an engineer's machine, even when this suite runs in CI: CI changes
     # what drift approves and refuses, so a test about CI behaviour sets these itself.
