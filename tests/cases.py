@@ -64,3 +64,15 @@ def tiered(cases: dict[str, dict[str, str]], why: str) -> list:
         )
         for name in cases
     ]
+
+
+def sampled(values: list, fast: list, why: str) -> list:
+    """``values`` as pytest parameters: those in ``fast`` in the fast tier, the others marked
+    slow with ``why`` (the same check again on more inputs). A tuple is one parameter set."""
+    return [
+        pytest.param(
+            *(value if isinstance(value, tuple) else (value,)),
+            marks=() if value in fast else pytest.mark.slow(reason=why),
+        )
+        for value in values
+    ]

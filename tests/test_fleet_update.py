@@ -61,6 +61,7 @@ def test_update_pushes_a_branch_to_each_product_behind_and_lists_conflicts(
     assert "exists" in rows["edited"]
 
 
+@pytest.mark.slow(reason="builds a fleet of products from two template releases")
 @pytest.mark.parametrize(
     ("to", "why"),
     [

@@ -166,6 +166,7 @@ def test_broken_answers_file_is_refused_with_its_line(
     _refused(product, "--defaults", says=says.format(line=line, next=line + 1))
 
 
+@pytest.mark.slow(reason="a whole update of a locked product, then its drift check")
 def test_a_broken_waivers_file_after_an_update_is_one_line(product: Path) -> None:
     """The update is written (exit 3: updated, the drift check fails); what drift could not
     read is one line, not a report."""
