@@ -146,6 +146,8 @@ def test_an_overlay_reading_outside_deploy_is_built_every_time(
         "helmCharts:\n  - name: chart\n",
         "generators:\n  - generator.yaml\n",
         "a_field_kustomize_may_add_later: x\n",
+        # PyYAML reads the second, a Go reader may read the first (or refuse both).
+        "resources:\n  - ../../../outside\nresources:\n  - ../dev\n",
     ],
 )
 def test_what_may_read_outside_deploy_has_no_key(tmp_path: Path, reference: str) -> None:

@@ -7,7 +7,8 @@ only when the build reads nothing outside ``deploy/``, so it is given only when 
 kustomization under ``deploy/`` provably does not:
 
 - no symlink anywhere under ``deploy/``;
-- every kustomization is one YAML mapping whose fields are all known to this module: fields
+- every kustomization is one YAML mapping, no key repeated in any of its mappings, whose
+  fields are all known to this module: fields
   holding no path (``namespace``, ``labels``, ``images``, inline patches, literals, ...), and
   fields holding paths (``resources``, ``components``, patch and generator files, ...) whose
   every path is local, lies inside ``deploy/`` and exists (a missing path is one kustomize
@@ -35,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from .fast_yaml import safe_load_all
+from .fast_yaml import compose_all, safe_load_all
 
 FOLDER = "kustomize"
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -142,12 +143,26 @@ def inputs_digest(deploy: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _repeats_a_key(node: yaml.Node) -> bool:
+    """Whether a mapping anywhere in the document names a key twice: PyYAML keeps the last,
+    a Go YAML reader may keep the first or refuse, so the two could read different paths."""
+    if isinstance(node, yaml.MappingNode):
+        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+        if len(keys) != len(set(keys)):
+            return True
+        return any(_repeats_a_key(key) or _repeats_a_key(value) for key, value in node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return any(_repeats_a_key(item) for item in node.value)
+    return False
+
+
 def _reads_only_inside(data: bytes, path: Path, deploy: Path) -> bool:
     try:
+        nodes = list(compose_all(data))
         docs = list(safe_load_all(data))
     except yaml.YAMLError:
         return False
-    if len(docs) != 1 or not isinstance(docs[0], dict):
+    if len(docs) != 1 or not isinstance(docs[0], dict) or _repeats_a_key(nodes[0]):
         return False
     try:
         paths = _paths(docs[0])
