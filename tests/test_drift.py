@@ -230,7 +230,7 @@ def test_a_render_cache_inside_the_product_is_refused(
     render_module.clear_memory_cache()
     code, _, err = drift(capsys, product, "--cache-dir", str(cache))
     assert code == 2
-    assert "is inside the product" in err
+    assert "is in the product: use one outside it" in err
     assert not cache.exists()
 
 
@@ -263,11 +263,11 @@ def _break(product: Path, template: Path, how: str) -> tuple[str, list[str]]:  #
     text = answers.read_text()
     if how == "missing":
         answers.unlink()
-        return "no .copier-answers.yml in", []
+        return "no .copier-answers.yml: run it in a product's root", []
     if how == "unparseable":
         answers.write_text(text + "broken: [unclosed\n")
         line = len(text.splitlines()) + 2  # the parser notices at the end of the file
-        return f".copier-answers.yml line {line}: does not parse as YAML", []
+        return f".copier-answers.yml line {line}: invalid YAML", []
     if how == "answers-not-utf8":
         answers.write_bytes(text.encode().replace(b"Demo Shop", b"Demo Sh\xf6p"))
         line = text.splitlines().index("product_name: Demo Shop") + 1
@@ -285,7 +285,7 @@ def _break(product: Path, template: Path, how: str) -> tuple[str, list[str]]:  #
     if how == "commit-is-a-date":
         answers.write_text(text.replace("_commit: v1.0.0", "_commit: 2026-01-31"))
         line = text.splitlines().index("_commit: v1.0.0") + 1
-        return f".copier-answers.yml line {line}: _commit is a date, not a tag or commit", []
+        return f".copier-answers.yml line {line}: _commit is a date, not a tag", []
     if how == "unknown-commit":
         answers.write_text(text.replace("_commit: v1.0.0", "_commit: v9.9.9"))
         return "template commit 'v9.9.9' does not exist", []
@@ -305,14 +305,17 @@ def _break(product: Path, template: Path, how: str) -> tuple[str, list[str]]:  #
         return "waivers.yml line 3: is not UTF-8 text", []
     if how == "summary-into-missing-folder":
         summary = product.parent / "no-such-folder" / "summary.md"
-        return f"--summary {summary}: folder {summary.parent} does not exist", [
+        return f"--summary {summary}: no such folder: create it", [
             "--summary",
             str(summary),
         ]
     if how == "cache-dir-is-a-file":
         cache = product.parent / "cache-file"
         cache.write_text("not a folder\n")
-        return f"--cache-dir {cache}: {cache} is a file", ["--cache-dir", str(cache)]
+        return f"--cache-dir {cache} is a file: name a folder", [
+            "--cache-dir",
+            str(cache),
+        ]
     raise AssertionError(how)
 
 
@@ -505,7 +508,7 @@ def test_console_script_exit_codes(product: Path, template_v1: Path, tmp_path: P
         [script, "drift", str(tmp_path / "nowhere")], capture_output=True, text=True, check=False
     )
     assert nowhere.returncode == 2
-    assert nowhere.stderr.strip().endswith("is not a directory")
+    assert nowhere.stderr.strip().endswith("not a folder: name the product's folder")
 
 
 def test_pre_commit_hook_manifest_is_valid() -> None:

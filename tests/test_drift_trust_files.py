@@ -155,6 +155,6 @@ def test_an_answers_file_that_is_a_device_is_one_line_not_a_hang(
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line == (
-        f"paved-road drift: cannot check {product}: .copier-answers.yml: is not a regular file "
-        "(a device or a pipe): make it one: restore it from git history"
+        f"paved-road drift: cannot check {product}: .copier-answers.yml: is a device or a pipe: "
+        "make it a file"
     )

@@ -64,8 +64,8 @@ def test_only_team_and_tier_choose_products() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--wave", "0%"], "--wave 0%: give a percentage from 1% to 100%, e.g. --wave 10%"),
-        (["--wave", "half"], "--wave half: give a percentage from 1% to 100%, e.g. --wave 10%"),
+        (["--wave", "0%"], "--wave 0%: give a percentage from 1% to 100%, e.g. 10%"),
+        (["--wave", "half"], "--wave half: give a percentage from 1% to 100%, e.g. 10%"),
         (["--only", "nosuch"], "--only nosuch: no product of {fleet} is named so"),
         (["--tier", "9"], "no product of {fleet} matches --only/--team/--tier/--wave"),
     ],
@@ -173,6 +173,20 @@ def test_a_team_update_opens_draft_pull_requests_for_the_owner_and_retries_a_ref
             "--abandon` drops the plan",
             "paved-road update: cannot be checked (no git): nothing was done (fix it in the "
             "product, or run `paved-road fleet update` again)",
+        ),
+        (  # the one-line forms (issue 26)
+            "paved-road update: writing stopped by SIGKILL: run again to finish, or --abandon",
+            "paved-road update: writing stopped by SIGKILL (fix it in the product, or run "
+            "`paved-road fleet update` again)",
+        ),
+        (
+            "paved-road update: README.md was edited: --abandon the stopped update",
+            "paved-road update: README.md was edited (fix it in the product, or run "
+            "`paved-road fleet update` again)",
+        ),
+        (
+            "paved-road update: _commit v0.9.0 is not in template x: restore .copier-answers.yml",
+            "paved-road update: _commit v0.9.0 is not in template x: restore .copier-answers.yml",
         ),
         (
             "paved-road update: _commit v0.9.0 of .copier-answers.yml is not in the template",

@@ -74,14 +74,12 @@ def test_bad_data_is_refused_before_the_template_runs(product: Path, data: str, 
 def test_missing_answers_file_is_refused(product: Path) -> None:
     (product / ".copier-answers.yml").unlink()
     commit_all(product, "lost the answers file")
-    _refused(product, "--defaults", says=".copier-answers.yml not found")
+    _refused(product, "--defaults", says="no .copier-answers.yml in .: run it in a product's root")
 
 
 def test_commit_not_in_template_is_refused(product: Path) -> None:
     _set_answer(product, "_commit", "v9.9.9")
-    _refused(
-        product, "--defaults", says="_commit v9.9.9 of .copier-answers.yml is not in the template"
-    )
+    _refused(product, "--defaults", says="_commit v9.9.9 is not in template ")
 
 
 def test_unreachable_template_is_refused(product: Path) -> None:
@@ -140,7 +138,9 @@ def test_relative_template_path_is_read_from_the_product(
 def test_relative_template_path_that_does_not_resolve_is_refused(product: Path) -> None:
     _set_answer(product, "_src_path", "../nowhere/template")
     _refused(
-        product, "--defaults", says="a relative _src_path is read from the product's directory"
+        product,
+        "--defaults",
+        says="template ../nowhere/template not found from .: record its URL or absolute path",
     )
 
 
@@ -148,8 +148,8 @@ def test_relative_template_path_that_does_not_resolve_is_refused(product: Path) 
     ("broken", "says"),
     [
         ("_commit: 2026-02-30", "line {line}: 2026-02-30 is not a real date"),
-        ("_commit: 2026-01-31", "line {line}: _commit is a date, not a tag or commit"),
-        ("_commit: [v1", "line {next}: does not parse as YAML"),
+        ("_commit: 2026-01-31", "line {line}: _commit is a date, not a tag"),
+        ("_commit: [v1", "line {next}: invalid YAML: "),
         ("_commit: v1.0.0 caf\xe9", "line {line}: is not UTF-8 text"),
     ],
 )
@@ -177,6 +177,7 @@ def test_a_broken_waivers_file_after_an_update_is_one_line(product: Path) -> Non
     assert result.returncode == 3, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("paved-road update: updated, but the drift check cannot run: ")
+    assert lines[0].startswith("paved-road update: updated; drift: ")
+    assert len(lines[0].replace(".paved-road/waivers.yml", "P")) <= 80, lines[0]
     assert ".paved-road/waivers.yml line " in lines[0]
     assert "Drift check:" not in result.stdout

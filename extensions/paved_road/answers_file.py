@@ -44,7 +44,7 @@ def _recorded(path: Path, data: dict[str, Any], key: str) -> str:
         raise FileProblem(ANSWERS_FILE, f"has no {key}", _line(path, key))
     if not isinstance(value, str | int) or isinstance(value, bool):
         kind = type(value).__name__
-        what = "a tag or commit" if key == "_commit" else "a template URL or path"
+        what = "a tag" if key == "_commit" else "a URL or path"  # short: one 80-column line
         raise FileProblem(ANSWERS_FILE, f"{key} is a {kind}, not {what}", _line(path, key))
     if str(value).startswith("-"):  # git and copier would read it as an option
         raise FileProblem(

@@ -84,10 +84,14 @@ class OneLineParser(argparse.ArgumentParser):
         line = f"{self.prog}: {message} (see `{hint}`)"
         if len(line) > LINE_WIDTH:  # the command is named already: its --help will do
             line = f"{self.prog}: {message} (see --help)"
+        if len(line) > LINE_WIDTH:  # the line says what to fix; the hint is a courtesy
+            line = f"{self.prog}: {message}"
         self.exit(2, f"{line}\n")
 
 
 LINE_WIDTH = 80
+_INVALID = re.compile(r"^argument (?P<arg>\S+): invalid (?P<type>\w+) value: (?P<value>.*)$")
+_TYPE_WORDS = {"fromisoformat": "a YYYY-MM-DD date", "int": "a whole number", "float": "a number"}
 _CHOICE = re.compile(
     r"^argument (?P<arg>\S+): invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)$"
 )
@@ -100,6 +104,9 @@ def _plainer(message: str) -> str:
         return "missing " + message.removeprefix("the following arguments are required: ")
     if (match := re.match(r"^argument (\S+): expected one argument$", message)) is not None:
         return f"{match[1]} needs a value"
+    if (match := _INVALID.match(message)) is not None:  # a value its type refused
+        what = _TYPE_WORDS.get(match["type"], "a valid value")
+        return f"{match['arg']} {match['value']} is not {what}"
     if (match := _CHOICE.match(message)) is None:
         return message
     choices = [choice.strip(" '") for choice in match["choices"].split(",")]

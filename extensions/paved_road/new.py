@@ -23,6 +23,7 @@ from typing import Any
 from .answers import AnswerError, answers_from_data, shown
 from .destination import DestinationError, check_destination
 from .new_finish import CommitFailed, first_commit, next_steps
+from .one_line import shown_path
 
 # The template this package was installed from, when it runs from a checkout of the template.
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -170,7 +171,7 @@ def _product_name(destination: Path) -> str:
 def template_source(given: str | None) -> str:
     if given is None:
         if not (CHECKOUT / "copier.yml").is_file():
-            raise Refused("no template here: pass --template with the template's path or URL")
+            raise Refused("no template here: pass --template PATH_OR_URL")
         return str(CHECKOUT)
     if given.startswith(_REMOTE_PREFIXES):
         return given  # copier clones it; a wrong URL is reported by the copy step
@@ -208,15 +209,6 @@ def _check_ref(template: str, ref: str | None) -> None:
 
 # What a refusal line may use after "paved-road new: ".
 WIDTH = 80 - len("paved-road new: ")
-
-
-def shown_path(path: Path) -> str:
-    """A path as a message names it: relative to the working folder when it is inside it (a
-    long absolute path would push the message past the terminal's width)."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def given_answers(data_file: Path | None, data: list[str]) -> dict[str, Any]:

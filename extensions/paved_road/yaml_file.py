@@ -168,7 +168,7 @@ def load(path: Path, name: str) -> Any:
         if path.is_dir():
             raise FileProblem(name, "is a directory, not a file")
         if path.exists() and not path.is_file():  # /dev/zero would never finish reading
-            raise FileProblem(name, "is not a regular file (a device or a pipe): make it one")
+            raise FileProblem(name, "is a device or a pipe: make it a file")
         with path.open("rb") as file:
             data = file.read(MAX_BYTES + 1)  # enough to know it is too large
     except OSError as error:

@@ -23,6 +23,7 @@ from ..drift import run_check
 from ..drift.policy import load_policy
 from ..drift.report import Report
 from ..drift.versions import parse_tag
+from ..one_line import shown_path
 from ..update import apply, recovery, stages
 from ..update.children import contained
 from ..update.interrupts import Interrupted, deferred, signals_interrupt
@@ -110,25 +111,23 @@ def run(args: argparse.Namespace) -> int:
 def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.Namespace) -> int:
     root = worktree_root(product)
     with update_lock(root) as lock_fd:
-        if (interrupted := recovery.pending(root)) is not None:
-            raise Refused(
-                f"an earlier run ({recovery.describe(interrupted)}) was stopped while being "
-                "written into the product: `paved-road update` finishes it (or `paved-road "
-                "update --abandon` drops it); then adopt"
-            )
+        if recovery.pending(root) is not None:
+            # `paved-road update --abandon` drops it instead (docs/updating.md).
+            raise Refused("a stopped update is pending: finish it with `paved-road update`")
         recovery.remove_leftovers(root)
         if (product / ANSWERS_FILE).exists():
             raise Refused(
-                f"{product} is on the paved road already ({ANSWERS_FILE}): use `paved-road update`"
+                f"{shown_path(product)} is on the paved road already: use `paved-road update`"
             )
         if dirty := dirty_paths(root):
+            first = dirty[0] if len(dirty[0]) <= 24 else f"...{dirty[0][-21:]}"
             raise Refused(
-                f"{product} has {len(dirty)} uncommitted change(s) ({dirty[0]}, ...): "
-                "commit or stash them first"
+                f"{shown_path(product)} has {len(dirty)} uncommitted change(s) ({first}, ...): "
+                "commit or stash"
             )
         commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
         if not commit:
-            raise Refused(f"{product} has no commit yet: commit the product first")
+            raise Refused(f"{shown_path(product)} has no commit yet: commit it first")
         inferred = infer(product)
         guessed = {k: v for k, v in inferred.answers.items() if k not in given}
         new.check_interaction({**guessed, **given}, defaults=args.defaults)
@@ -144,11 +143,10 @@ def _adopt(product: Path, template: str, given: dict[str, Any], args: argparse.N
                 run_.handed_over = True  # the applier removes the run folder when done
                 applied = apply.spawn(plan, root, lock_fd)
         if applied != 0:
-            why = f"stopped by {signal.Signals(-applied).name}" if applied < 0 else "failed"
-            raise Refused(
-                f"writing the adoption {why}; see above (`paved-road update` finishes a "
-                "stopped one)"
-            )
+            if applied < 0:
+                stopped = signal.Signals(-applied).name
+                raise Refused(f"adoption stopped by {stopped}: `paved-road update` finishes it")
+            raise Refused("writing the adoption failed: the line above says why")
     sys.stdout.write(text(adoption))
     _write_report(args.report or product / REPORT_FILE, adoption)
     if adoption.of("conflict"):
@@ -234,10 +232,7 @@ def _release(known: dict[str, str], wanted: str | None, template: str) -> str:
             raise Refused(f"template {template} has no release tag (vX.Y.Z) to adopt")
         return released[max(released)]
     if wanted not in released.values():
-        raise Refused(
-            f"--vcs-ref {wanted} is not a release tag of {template}: adoption records a "
-            "release, so that drift and updates work"
-        )
+        raise Refused(f"--vcs-ref {wanted} is not a release tag of {template}")
     return wanted
 
 
@@ -268,9 +263,7 @@ def _render(
         )
     except (CopierError, OSError, ValueError) as error:
         lines = str(error).strip().splitlines() or [type(error).__name__]
-        raise Refused(
-            f"rendering the template failed, product left unchanged: {lines[-1][:200]}"
-        ) from None
+        raise Refused(f"rendering failed, product unchanged: {lines[-1][:25]}") from None
 
 
 def _drift_when_resolved(product: Path, render: Path, items: list[Item]) -> Report:

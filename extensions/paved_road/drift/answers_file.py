@@ -12,7 +12,7 @@ from ..answers_file import ANSWERS_FILE, NoAnswersFile
 from ..answers_file import read_answers as read_answers_file
 from ..template_source import resolve_src
 from ..yaml_file import FileProblem
-from .errors import CannotCheck
+from .errors import CannotCheck, file_problem
 
 __all__ = ["ANSWERS_FILE", "Recorded", "read_answers"]
 
@@ -31,11 +31,9 @@ def read_answers(product: Path) -> Recorded:
     try:
         recorded = read_answers_file(product)
     except NoAnswersFile:
-        raise CannotCheck(
-            f"no {ANSWERS_FILE} in {product}: run drift in a product made from the template"
-        ) from None
+        raise CannotCheck(f"no {ANSWERS_FILE}: run it in a product's root") from None
     except FileProblem as error:
-        raise CannotCheck(f"{error}: restore it from git history") from None
+        raise file_problem(error, "restore it from git") from None
     return Recorded(
         src_path=resolve_src(recorded.src_path, product),
         commit=recorded.commit,

@@ -163,7 +163,7 @@ def run_check(
     findings: list[Finding] = []
     try:
         if not product.is_dir():
-            raise CannotCheck(f"{product} is not a directory")
+            raise CannotCheck("not a folder: name the product's folder")
         recorded = asked = read_answers(product)
         source = source_finding(recorded, approved_sources, trusted_because, local_run)
         findings += [source] if source is not None else []
@@ -177,7 +177,6 @@ def run_check(
             if unknown_tag(recorded.commit, tags):
                 raise CannotCheck(
                     f"template commit {recorded.commit!r} does not exist in {recorded.src_path}"
-                    " (no such release tag)"
                 )
             return _unapproved(product, recorded.src_path, recorded.commit, [*findings, unreleased])
         recorded, rendered, ignored = render_as_asked(recorded, tags, cache_dir)

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..one_line import shown_path
 from .check import run_check
 from .formats import FORMATS, cannot_check_line
 from .identity import stamp
@@ -79,19 +80,20 @@ def unusable_option(args: argparse.Namespace) -> str | None:
     summary: Path | None = args.summary
     if summary is not None:
         if summary.is_dir():
-            return f"--summary {summary} is a folder: name a file to append the report to"
+            return f"--summary {summary} is a folder: name a file"
         if not summary.parent.is_dir():
-            return f"--summary {summary}: folder {summary.parent} does not exist: create it first"
+            return f"--summary {summary}: no such folder: create it"
         if not os.access(summary if summary.exists() else summary.parent, os.W_OK):
-            return f"--summary {summary} is not writable: name a file you may write"
+            return f"--summary {summary} is not writable: name another file"
     for signers in args.waiver_signers:
         if not signers.is_file():
-            return f"--waiver-signers {signers} is not a file: name an allowed-signers file"
+            return f"--waiver-signers {signers} is not a file: name one"
     cache: Path | None = args.cache_dir
     if cache is not None:
         existing = next((path for path in (cache, *cache.parents) if path.exists()), None)
         if existing is not None and not existing.is_dir():
-            return f"--cache-dir {cache}: {existing} is a file, not a folder: name a folder"
+            where = "" if existing == cache else f": {shown_path(existing)}"
+            return f"--cache-dir {cache}{where} is a file: name a folder"
     return None
 
 

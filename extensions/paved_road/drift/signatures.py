@@ -93,6 +93,8 @@ def sign(data: bytes, key: Path) -> str:
         check=False,
     )
     if done.returncode != 0:
-        why = done.stderr.decode(errors="replace").strip().splitlines()
-        raise ValueError(f"ssh-keygen cannot sign with {key}: {why[-1] if why else '?'}")
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        # ssh-keygen's last words, without the key's path the line names already.
+        why = said[-1].replace(f" {key}", "") if said else f"ssh-keygen exited {done.returncode}"
+        raise ValueError(f"--key {key}: {why}")
     return done.stdout.decode("ascii")

@@ -47,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
         approved_by=args.approved_by,
         approved_on=args.approved_on,
     )
+    if not args.key.is_file():
+        print(
+            f"paved-road waiver: --key {args.key} is not a file: name a private key",
+            file=sys.stderr,
+        )
+        return 2
     try:
         signature = sign(message(args.product.lower(), waiver), args.key)
     except (OSError, ValueError) as error:

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import yaml_file
-from .errors import CannotCheck
+from .errors import CannotCheck, file_problem, fitted
 from .policy import WaiverRules
 
 WAIVERS_FILE = ".paved-road/waivers.yml"
@@ -100,14 +100,13 @@ def load_waivers(product: Path) -> list[Waiver]:
     try:
         data = yaml_file.load(path, WAIVERS_FILE) or {}
     except yaml_file.FileProblem as error:
-        raise CannotCheck(f"{error}: fix it") from None
+        raise file_problem(error, "fix it (docs/drift.md)") from None
     try:
         return WaiversFile.model_validate(data).waivers
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
         line = yaml_file.line_of(path.read_bytes(), first["loc"])
-        raise CannotCheck(
-            f"{WAIVERS_FILE}{f' line {line}' if line else ''} at {where}: {first['msg']} "
-            "(each waiver has path, reason, expires, approved_by, approved_on; dates YYYY-MM-DD)"
-        ) from None
+        # The fields a waiver needs are in docs/drift.md: one line has room for the first error.
+        said = f"{WAIVERS_FILE}{f' line {line}' if line else ''} at {where}: {first['msg']}"
+        raise CannotCheck(fitted(said, "see docs/drift.md", WAIVERS_FILE)) from None

@@ -263,7 +263,7 @@ class _Run:
             progress.close()
             kept = sum(1 for row in self.rows if row.status != "error")
             raise Interrupted(
-                f"interrupted: {kept} result(s) kept in the cache, run it again to resume"
+                f"interrupted: {kept} result(s) kept, run it again to resume"
             ) from None
         fetchers.shutdown()
         pool.shutdown()

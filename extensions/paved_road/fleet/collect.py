@@ -142,10 +142,7 @@ def collect(
         raise NothingToCollect(f"{folder} is not a directory of drift reports")
     files = _report_files(folder)
     if not files:
-        raise NothingToCollect(
-            f"no *.json drift report under {folder}: download the products' "
-            f"`{REPORT_FILE}` artifacts there first"
-        )
+        raise NothingToCollect(f"no drift report in {folder}: download `{REPORT_FILE}` files")
     today = today or dt.date.today()
     known: dict[str, Product] = {p.name: p for p in fleet.products} if fleet else {}
     result = Collected(rows=[])
@@ -199,8 +196,5 @@ def collect(
         if product.name not in seen
     ]
     if not result.rows and not result.refused:
-        raise NothingToCollect(
-            f"no drift report under {folder} ({result.ignored} other JSON file(s) ignored): "
-            f"download the products' `{REPORT_FILE}` artifacts there first"
-        )
+        raise NothingToCollect(f"only other JSON in {folder}: download `{REPORT_FILE}` files")
     return result

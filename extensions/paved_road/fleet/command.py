@@ -190,10 +190,12 @@ def _no_traceback(handler: Callable[[argparse.Namespace], int]) -> Callable[...,
         try:
             return handler(args)
         except Exception as error:  # the one place a bug becomes a line
-            why = " ".join(str(error).split())[:300]
+            why = " ".join(str(error).split())
+            line = "paved-road fleet: internal error ({}), no report: report it"
+            what = f"{type(error).__name__}: {why}"
+            room = 80 - len(line.format(""))  # one line: the start of Python's words will do
             print(
-                f"paved-road fleet: internal error ({type(error).__name__}: {why}); no report "
-                "was written: please report this",
+                line.format(what if len(what) <= room else what[: room - 3] + "..."),
                 file=sys.stderr,
             )
             return EXIT_CRASH
@@ -232,9 +234,9 @@ def _unusable_issues(args: argparse.Namespace) -> str | None:
     if args.owner_issues is None:
         return None
     if not valid_repo(args.owner_issues):
-        return f"--owner-issues {args.owner_issues}: give the platform repository as OWNER/REPO"
+        return f"--owner-issues {args.owner_issues}: give the platform's repo as OWNER/REPO"
     if not os.environ.get(args.token_env):
-        return f"--owner-issues needs a GitHub token in ${args.token_env} (issues: write)"
+        return f"--owner-issues: set ${args.token_env} (issues: write)"
     return None
 
 

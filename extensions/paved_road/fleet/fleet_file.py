@@ -25,12 +25,17 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from ..one_line import fitted
 from ..template_source import git_url
 from ..yaml_file import FileProblem, line_of, parse
 
 Model = TypeVar("Model", bound=BaseModel)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+# What a message may take of an 80-column line after "paved-road fleet: ".
+ROOM = 62
 
 
 class FleetFileError(Exception):
@@ -139,9 +144,8 @@ def load_yaml_model(
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(key for key in first["loc"] if not str(key).startswith("function-"))
-        raise FleetFileError(
-            f"{path}:{line_of(data, loc) or 1}: {where(loc)}: {first['msg']} ({what})"
-        ) from None
+        said = f"{path}:{line_of(data, loc) or 1}: {where(loc)}: {first['msg']}"
+        raise FleetFileError(fitted(said, what, ROOM, str(path))) from None
 
 
 def load_fleet(path: Path) -> Fleet:
@@ -150,7 +154,7 @@ def load_fleet(path: Path) -> Fleet:
         path,
         FleetModel,
         "fleet file",
-        "each product needs `repo:`, a git URL or a path; see docs/fleet.md",
+        "see docs/fleet.md",  # each product needs `repo:`, a git URL or a path
         _where,
     )
     base = path.resolve().parent
@@ -163,8 +167,8 @@ def load_fleet(path: Path) -> Fleet:
             line = line_of(data, ("products", index)) or 1
             first_line = line_of(data, ("products", seen[name])) or 1
             raise FleetFileError(
-                f"{path}:{line}: product name {name!r} is used twice (first on line "
-                f"{first_line}): give one of them `name:`"
+                f"{path}:{line}: product name {name!r} is used twice (line {first_line}): "
+                "add `name:`"
             )
         seen[name] = index
         products.append(

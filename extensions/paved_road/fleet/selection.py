@@ -33,7 +33,7 @@ class Selection:
 def parse_wave(text: str) -> int:
     number = text.strip().removesuffix("%")
     if not number.isdigit() or not 1 <= int(number) <= 100:
-        raise FleetFileError(f"--wave {text}: give a percentage from 1% to 100%, e.g. --wave 10%")
+        raise FleetFileError(f"--wave {text}: give a percentage from 1% to 100%, e.g. 10%")
     return int(number)
 
 
@@ -63,10 +63,7 @@ def select(fleet: Fleet, chosen: Selection) -> Fleet:
     names = {product.name for product in fleet.products}
     unknown = [name for name in chosen.only if name not in names]
     if unknown:
-        raise FleetFileError(
-            f"--only {unknown[0]}: no product of {fleet.path} is named so "
-            "(a product's name is its `name:`, or the last part of its repo)"
-        )
+        raise FleetFileError(f"--only {unknown[0]}: no product of {fleet.path} is named so")
     products = [
         product
         for product in fleet.products
@@ -76,9 +73,7 @@ def select(fleet: Fleet, chosen: Selection) -> Fleet:
         and place(product.name) < chosen.wave
     ]
     if not products:
-        raise FleetFileError(
-            f"no product of {fleet.path} matches --only/--team/--tier/--wave: nothing to do"
-        )
+        raise FleetFileError(f"no product of {fleet.path} matches --only/--team/--tier/--wave")
     return Fleet(path=fleet.path, products=products)
 
 

@@ -125,6 +125,7 @@ def unknown_release(to: str, approved: Sequence[str]) -> str | None:
 # advice about nothing; the fleet says what to do instead.
 _FOLDER_ADVICE = re.compile(
     r"(?:[;:,]\s*|\s+)(?:run |or |with |then |ask )?`paved-road (?:update|drift)\b[^`]*`.*$"
+    r"|:\s*(?:run (?:it )?again\b|--abandon\b|check it with `).*$"  # the one-line forms
 )
 
 

@@ -20,6 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..one_line import cut
+
+# What a message may take of an 80-column line after "paved-road gitlab-mr: ".
+ROOM = 58
+
 GITLAB_COM = "https://gitlab.com"
 TIMEOUT_SECONDS = 60
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
@@ -84,10 +89,14 @@ def _call(api: str, method: str, path: str, token: str, data: dict[str, Any] | N
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             return json.load(response)
     except urllib.error.HTTPError as error:
-        raise GitLabError(f"GitLab refused {method} {url}: {error.code} {_why(error)}") from None
+        # The API path (a path: its own length only) and GitLab's words, cut to the line.
+        said = f"GitLab refused {method} {path}: {error.code} "
+        room = max(ROOM - len(said) + len(path) - 1, 24)
+        raise GitLabError(said + cut(_why(error), room)) from None
     except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as error:
-        why = getattr(error, "reason", None) or error
-        raise GitLabError(f"GitLab at {api} did not answer {method} {path}: {why}") from None
+        why = str(getattr(error, "reason", None) or error)
+        said = f"GitLab at {api} did not answer: "
+        raise GitLabError(said + cut(why, max(ROOM - len(said) + len(api) - 1, 24))) from None
 
 
 def _why(error: urllib.error.HTTPError) -> str:

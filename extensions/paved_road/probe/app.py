@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..drift.errors import CannotCheck
+from ..one_line import cut
+
+# What a message may take of an 80-column line after "paved-road probe: cannot probe: ".
+ROOM = 48
 
 # The host name the probe's requests name (the app's ALLOWED_HOSTS); it resolves nowhere.
 HOST = "probe.paved-road.invalid"
@@ -43,12 +47,13 @@ def build_environment(product: Path, scratch: Path) -> Path:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise CannotCheck(f"cannot build the app's locked environment: {error}") from None
+        said = "cannot build the app's environment: "
+        raise CannotCheck(said + cut(str(error), ROOM - len(said))) from None
     if built.returncode != 0:
         lines = [line.strip() for line in built.stderr.splitlines() if line.strip()]
+        said = f"{' '.join(command[:3])} failed: "
         raise CannotCheck(
-            f"the app's locked environment does not build ({' '.join(command[:4])}): "
-            f"{lines[-1] if lines else f'exit {built.returncode}'}"
+            said + cut(lines[-1] if lines else f"exit {built.returncode}", ROOM - len(said))
         )
     return venv / "bin" / "python"
 
@@ -69,7 +74,7 @@ def server_args(product: Path) -> list[str]:
             if isinstance(command, list) and command[:1] == ["uvicorn"]:
                 return [str(part) for part in command[1:]]
             break
-    raise CannotCheck('the Dockerfile has no CMD ["uvicorn", ...]: restore it from the template')
+    raise CannotCheck('Dockerfile has no CMD ["uvicorn", ...]: restore it')
 
 
 def _with_option(args: list[str], name: str, value: str) -> list[str]:

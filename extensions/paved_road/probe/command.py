@@ -18,8 +18,9 @@ from pathlib import Path
 from ..drift.answers_file import read_answers
 from ..drift.errors import CannotCheck
 from ..filters import env_prefix
+from ..one_line import cut
 from . import checks
-from .app import App, build_environment, free_ports, production_settings, server_args
+from .app import ROOM, App, build_environment, free_ports, production_settings, server_args
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,7 +80,7 @@ def probe(product: Path, python: Path | None, scratch: Path) -> tuple[list[str],
     answers = read_answers(product).answers
     package = str(answers.get("package_name") or "")
     if not package:
-        raise CannotCheck(".copier-answers.yml has no package_name: restore it from git history")
+        raise CannotCheck(".copier-answers.yml has no package_name: restore it from git")
     auth = str(answers.get("auth") or "none")  # products from before the question: none
     server = server_args(product)
     python = python or build_environment(product, scratch)
@@ -99,10 +100,9 @@ def probe(product: Path, python: Path | None, scratch: Path) -> tuple[list[str],
         try:
             served.start()
             if served.outcome() != "serving":
-                raise CannotCheck(
-                    "the app does not start with valid production settings and the image's "
-                    f"server command: {served.last_line()}"
-                )
+                # Production settings and the image's server command; its last words, cut.
+                said = "the app does not start: "
+                raise CannotCheck(said + cut(served.last_line(), ROOM - len(said)))
             problems, notes = _probe_served(served.port, auth)
         finally:
             served.stop()

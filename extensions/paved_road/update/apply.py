@@ -114,7 +114,7 @@ def _copy_objects(scratch: Path, root: Path, entries: dict[str, list[str]]) -> N
             check=True,
         )
         if written.stdout.decode().strip() != sha:
-            raise Refused(f"could not copy git object {sha} into the product's repository")
+            raise Refused(f"could not copy git object {sha[:12]} into the product")
 
 
 def repository_state(root: Path) -> dict[str, str | None]:
@@ -297,16 +297,14 @@ def main(argv: list[str]) -> int:
             roll_back(plan_path, root)
         except (OSError, subprocess.CalledProcessError, Refused) as again:
             print(
-                f"paved-road update: writing the update failed ({_why(error)}) and so did "
-                f"putting the product back ({_why(again)}): `git reset --hard && git clean -fd` "
-                "restores HEAD",
+                f"paved-road update: writing failed, undoing too ({_why(again)[:20]}): "
+                "git reset --hard; git clean -fd",
                 file=sys.stderr,
             )
             return 3
         discard(plan_path.parent)
         print(
-            f"paved-road update: writing the update failed ({_why(error)}); the product is "
-            "back at HEAD, unchanged",
+            f"paved-road update: writing failed ({_why(error)[:30]}): product unchanged",
             file=sys.stderr,
         )
         return 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..template_source import APPROVED_SOURCES, is_approved, is_local
+from ..template_source import is_approved, is_local
 from .product import Refused
 
 
@@ -22,16 +22,7 @@ def check_source(src_path: str, approved: Sequence[str], local_template: bool) -
         return
     if local_template and is_local(src_path):
         return
-    known = ", ".join([*APPROVED_SOURCES, *approved])
+    # One line (docs/updating.md lists the approved sources and says nothing of it ran).
     if local_template:
-        way_out = "--local-template trusts only a template on this machine"
-    else:
-        way_out = (
-            "restore _src_path in .copier-answers.yml to the platform's template, or pass "
-            "--approved-source SOURCE (or --local-template for a template checkout on this "
-            "machine) if you trust it"
-        )
-    raise Refused(
-        f"template source {src_path} is not an approved paved-road template (approved: "
-        f"{known}): nothing of it was run; {way_out}"
-    )
+        raise Refused(f"remote template {src_path} is unapproved: use --approved-source")
+    raise Refused(f"template {src_path} is unapproved: fix _src_path or --approved-source")

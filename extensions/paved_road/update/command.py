@@ -17,6 +17,7 @@ from ..answers import AnswerError, answers_from_data
 from ..drift import run_check
 from ..drift.formats import text
 from ..drift.versions import Behind, behind
+from ..one_line import shown_path
 from ..template_source import resolve_src
 from . import apply, brief, changelog, recovery, stages
 from .approval import check_source
@@ -108,8 +109,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     except Interrupted as signal_name:  # anywhere before the applier started
         print(
-            f"paved-road update: interrupted by {signal_name} before the product was changed: "
-            "product left unchanged, run the update again",
+            f"paved-road update: interrupted by {signal_name}: product unchanged, run it again",
             file=sys.stderr,
         )
         return EXIT_REFUSED
@@ -129,7 +129,8 @@ def _update(product: Path, args: argparse.Namespace) -> int:
             first = dirty[0] if len(dirty[0]) <= 24 else f"...{dirty[0][-21:]}"
             listed = first + (", ..." if len(dirty) > 1 else "")
             raise Refused(
-                f"{product} has {len(dirty)} uncommitted change(s) ({listed}): commit or stash them"
+                f"{shown_path(product)} has {len(dirty)} uncommitted change(s) ({listed}): "
+                "commit or stash"
             )
         try:
             args.answers = answers_from_data(args.data)
@@ -159,9 +160,8 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
             applied = apply.spawn(plan, root, lock_fd)
         if applied < 0 and plan.exists():  # the applier itself was killed: the plan stays
             raise Refused(
-                f"writing the update was stopped by {signal.Signals(-applied).name}, part of "
-                "it is written: run `paved-road update` again to finish it (it first checks "
-                "that nothing changed since), or `paved-road update --abandon`"
+                f"writing stopped by {signal.Signals(-applied).name}: run again to finish, "
+                "or --abandon"
             )
         if applied > 0:  # it put the product back (or could not) and said why, in one line
             return EXIT_REFUSED
@@ -175,9 +175,7 @@ def _write(plan: Path, root: Path, lock_fd: int, args: argparse.Namespace, run_:
         if applied is None:
             raise
         print(
-            f"paved-road update: interrupted by {signal_name} after the update was "
-            "written: the product holds the complete update; run `paved-road drift` "
-            "to check it",
+            f"paved-road update: update done, then {signal_name}: check it with `paved-road drift`",
             file=sys.stderr,
         )
         return EXIT_CONFLICTS if outcome.conflicts else EXIT_DRIFT
@@ -189,24 +187,16 @@ def _finish_interrupted(root: Path, plan: Path, lock_fd: int, args: argparse.Nam
     which = recovery.describe(recovery.load(plan))
     try:
         if (why := recovery.changed_since(recovery.load(plan), root)) is not None:
-            raise Refused(
-                f"an earlier update ({which}) was stopped while being written, and the "
-                f"product changed since ({why}): nothing was done, the product and that "
-                "update's plan are left as they are. Keep your change and drop that update "
-                "with `paved-road update --abandon`, then update again"
-            )
+            raise Refused(f"{why}: --abandon the stopped update")
         print(
-            f"paved-road update: an earlier update ({which}) was stopped while being written "
-            "into the product; finishing it",
+            f"paved-road update: finishing the stopped update ({which})",
             file=sys.stderr,
         )
         with temporary_folder(root) as tmp, contained(tmp):
             return _write(plan, root, lock_fd, args, Run(plan.parent))
     except Interrupted as signal_name:  # before its applier started again
         raise Refused(
-            f"interrupted by {signal_name} before the earlier update ({which}) was finished: "
-            "the product and that update's plan are as they were; run `paved-road update` "
-            "again to finish it"
+            f"interrupted by {signal_name} before finishing ({which}): run it again"
         ) from None
 
 
@@ -236,16 +226,14 @@ def _prepare(
     relative = src != before.src_path and not Path(before.src_path).is_absolute()
     if relative and not Path(src).exists():
         raise Refused(
-            f"template source {before.src_path} not found: a relative _src_path is read from "
-            f"the product's directory ({src}); record the template's URL or absolute path "
-            "in .copier-answers.yml"
+            f"template {before.src_path} not found from {shown_path(product)}: "
+            "record its URL or absolute path"
         )
     with open_template(src, run_.folder / "template") as repo:
         if not has_commit(repo, before.commit):
             raise Refused(
-                f"_commit {before.commit} of .copier-answers.yml is not in the template "
-                f"{before.src_path}: restore the answers file, or ask the platform team whether "
-                "that version was deleted"
+                f"_commit {before.commit} is not in template {before.src_path}: "
+                f"restore {ANSWERS_FILE}"
             )
         if args.vcs_ref and not has_commit(repo, args.vcs_ref):
             raise Refused(f"--vcs-ref {args.vcs_ref} is not a tag or commit of {before.src_path}")
@@ -376,10 +364,8 @@ def _drift(product: Path, args: argparse.Namespace) -> int:
         releases_only=False,
     )
     if report.status == "error":  # e.g. a broken waivers file: the update itself is written
-        print(
-            f"paved-road update: updated, but the drift check cannot run: {report.error}",
-            file=sys.stderr,
-        )
+        # drift's own words (fitted to its line), after as short a start as says "updated".
+        print(f"paved-road update: updated; drift: {report.error}", file=sys.stderr)
         return report.exit_code
     print("Drift check:")
     sys.stdout.write(text(report))

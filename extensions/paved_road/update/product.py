@@ -9,7 +9,11 @@ from typing import Any
 
 from ..answers_file import ANSWERS_FILE, NoAnswersFile
 from ..answers_file import read_answers as read_answers_file
+from ..one_line import file_problem, shown_path
 from ..yaml_file import FileProblem
+
+# What a message may take of an 80-column line after "paved-road update: ".
+ROOM = 61
 
 
 class Refused(Exception):
@@ -41,17 +45,16 @@ def read_answers(product: Path) -> Answers:
         recorded = read_answers_file(product)
     except NoAnswersFile:
         raise Refused(
-            f"{product / ANSWERS_FILE} not found: run paved-road update in a product made from "
-            "the template (its .copier-answers.yml records the template and version)"
+            f"no {ANSWERS_FILE} in {shown_path(product)}: run it in a product's root"
         ) from None
     except FileProblem as error:
-        raise Refused(f"{error}: restore it from git history") from None
+        raise Refused(file_problem(error, "restore it from git", ROOM)) from None
     return Answers(src_path=recorded.src_path, commit=recorded.commit, values=recorded.data)
 
 
 def worktree_root(product: Path) -> Path:
     if not product.is_dir():
-        raise Refused(f"{product} is not a directory")
+        raise Refused(f"{shown_path(product)} is not a folder: name the product's folder")
     inside = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"],
         cwd=product,
@@ -60,10 +63,7 @@ def worktree_root(product: Path) -> Path:
         check=False,
     )
     if inside.returncode != 0:
-        raise Refused(
-            f"{product} is not in a git repository: commit the product to git first "
-            "(the update merges against that history)"
-        )
+        raise Refused(f"{shown_path(product)} is not in a git repository: commit it first")
     return Path(inside.stdout.strip())
 
 

@@ -53,14 +53,16 @@ def remove_leftovers(root: Path, keep: Path | None = None) -> None:
 
 
 def _short(sha: str | None) -> str:
-    return sha[:12] if sha else "none"
+    return sha[:7] if sha else "none"
 
 
 def _moved(plan: dict[str, Any], root: Path) -> str | None:
     was, now = plan["state"], repository_state(root)
     if (was["head"], was["branch"]) != (now["head"], now["branch"]):
         where = (now["branch"] or "a detached HEAD").removeprefix("refs/heads/")
-        return f"HEAD moved from {_short(was['head'])} to {_short(now['head'])} on {where}"
+        if was["head"] == now["head"]:
+            return f"HEAD moved to {where}"
+        return f"HEAD moved ({_short(was['head'])} -> {_short(now['head'])})"
     if was["stash"] != now["stash"]:
         return "a stash was made or dropped"
     return None
@@ -80,7 +82,7 @@ def _others_changed(plan: dict[str, Any], root: Path) -> str | None:
     for item in filter(None, status.split("\0")):
         path = item[3:]
         if path not in planned and path not in temporaries:
-            return f"{path} changed, and the update does not touch it"
+            return f"{path} changed (not the update's)"
     return None
 
 
@@ -104,14 +106,14 @@ def _files_changed(plan: dict[str, Any], root: Path) -> str | None:
     written = [number for number, state in enumerate(states) if state == "after"]
     unwritten = [number for number, state in enumerate(states) if state == "before"]
     if written and unwritten and written[-1] > unwritten[0]:
-        return f"{plan['files'][unwritten[0]]['path']} no longer holds what the update wrote"
+        return f"{plan['files'][unwritten[0]]['path']} was rewritten"
     index = _index_now(plan, root)
     if index == "changed":
-        return "the index changed (git add, git rm or git restore --staged)"
+        return "the index changed"  # git add, git rm or git restore --staged
     if index == "after" and "before" in states[:-1]:
-        return "the index holds the update's entries, but not all its files are written"
+        return "the files lag the staged update"
     if index == "before" and states and states[-1] == "after":
-        return "the index no longer holds what the update wrote"
+        return "the index dropped the update"
     return None
 
 
@@ -132,11 +134,8 @@ def load(plan_path: Path) -> dict[str, Any]:
         if not isinstance(plan, dict) or any(key not in plan for key in _KEYS):
             raise ValueError("an older format")
     except (OSError, ValueError) as error:
-        raise Refused(
-            f"an earlier update was stopped while being written, and its plan ({plan_path}) "
-            f"cannot be checked ({error}): nothing was done; `paved-road update --abandon` "
-            "drops it (the files stay as they are), then update again"
-        ) from None
+        why = error.strerror if isinstance(error, OSError) else str(error)
+        raise Refused(f"stopped update unreadable ({why}): --abandon it") from None
     return plan
 
 

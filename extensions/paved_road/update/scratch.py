@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..one_line import shown_path
 from .product import Refused, git
 
 AREA = "paved-road-update"
@@ -44,9 +45,7 @@ def update_lock(root: Path) -> Iterator[int]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Refused(
-                f"another paved-road update is running on {root}: wait for it to finish"
-            ) from None
+            raise Refused(f"another update is running on {shown_path(root)}: wait for it") from None
         yield fd
     finally:
         os.close(fd)

@@ -48,26 +48,17 @@ def open_template(src: str, where: Path) -> Iterator[Path]:
     local = Path(src)
     if "://" not in src and ":" not in src.split("/", maxsplit=1)[0] and local.exists():
         if not local.is_dir():
-            raise Refused(
-                f"template source {src} is a file, not a folder: fix _src_path in "
-                ".copier-answers.yml"
-            )
+            raise Refused(f"template source {src} is a file, not a folder: fix _src_path")
         top = _git("rev-parse", "--show-toplevel", cwd=local)
         if top.returncode != 0:
-            raise Refused(
-                f"template source {src} is not a git repository: updates need a template "
-                "versioned with git tags"
-            )
+            raise Refused(f"template source {src} is not a git repository: fix _src_path")
         yield local
         return
     clone = _git(
         "clone", "--quiet", "--no-checkout", "--filter=blob:none", "--", git_url(src), str(where)
     )
     if clone.returncode != 0:
-        raise Refused(
-            f"template source {src} is unreachable: {_why(clone)} "
-            "(check the network, or the _src_path in .copier-answers.yml)"
-        )
+        raise Refused(f"template source {src} is unreachable: {_why(clone)[:40]}")
     yield where
 
 

@@ -99,14 +99,12 @@ def copier_render(
                 overwrite=True,
             )
     except CopierError as error:
-        raise CannotCheck(f"cannot re-render the template at {recorded.commit}: {error}") from None
+        why = " ".join(str(error).split())[:40]  # one line; copier's words can run long
+        raise CannotCheck(f"cannot render template {recorded.commit}: {why}") from None
     except Exception as error:  # git and plumbum errors of a clone or checkout
         text = " ".join(str(error).split())
         if "revision" in text.lower() or "pathspec" in text or "checkout" in text.lower():
             raise CannotCheck(
-                f"template commit {recorded.commit!r} does not exist in {recorded.src_path} "
-                "(was the product rendered from uncommitted template changes?)"
+                f"template commit {recorded.commit!r} does not exist in {recorded.src_path}"
             ) from None
-        raise CannotCheck(
-            f"cannot re-render the template at {recorded.commit}: {text[:300]}"
-        ) from None
+        raise CannotCheck(f"cannot render template {recorded.commit}: {text[:40]}") from None

@@ -112,10 +112,7 @@ def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = No
     pinned = _immutable_commit(recorded.commit, tags)
     if cache_dir is not None and pinned is not None:
         if recorded.product is not None and store.inside(cache_dir, recorded.product):
-            raise CannotCheck(
-                f"render cache {cache_dir} is inside the product, which could then write what "
-                "it is checked against: use a folder outside it"
-            )
+            raise CannotCheck(f"render cache {cache_dir} is in the product: use one outside it")
         stored = store.cached(
             cache_dir,
             render_key(recorded, pinned),

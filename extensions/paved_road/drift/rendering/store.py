@@ -88,7 +88,7 @@ def cached(cache_dir: Path, key: str, render_into: Callable[[Path], None]) -> Pa
         cache_dir.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
     except OSError as error:
-        raise CannotCheck(f"render cache {cache_dir} cannot be used: {error.strerror}") from None
+        raise CannotCheck(f"render cache {cache_dir}: {error.strerror}") from None
     render_into(fresh / FILES)
     digests = _digests(fresh / FILES)
     (fresh / MANIFEST).write_text(json.dumps({"key": key, "files": digests}, indent=1))

@@ -69,17 +69,14 @@ def _from_local(repo: Path, src_path: str, commit: str, dst: Path) -> None:
     verify = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}")
     found = _git(*verify, cwd=repo)  # the commit is the product's to write: never an option
     if found.returncode != 0:
-        raise CannotCheck(
-            f"template commit {commit!r} does not exist in {src_path} "
-            "(was the product rendered from uncommitted template changes?)"
-        )
+        raise CannotCheck(f"template commit {commit!r} does not exist in {src_path}")
     index = dst.with_name(dst.name + ".index")
     try:
         for step in (("read-tree", found.stdout.strip()), ("checkout-index", "--all")):
             done = _git(f"--work-tree={dst}", *step, cwd=repo, GIT_INDEX_FILE=str(index.resolve()))
             if done.returncode != 0:
-                why = " ".join(done.stderr.split())[:200]
-                raise CannotCheck(f"cannot read template commit {commit} of {src_path}: {why}")
+                why = " ".join(done.stderr.split())[:40]
+                raise CannotCheck(f"cannot read template {commit}: {why}")
     finally:
         index.unlink(missing_ok=True)
 
