@@ -10,7 +10,7 @@ from tests.deploy_support import rendered  # noqa: F401
 
 # Fixtures of a throwaway PostgreSQL 15 server (postgres_cluster, postgres_env_for).
 from tests.postgres import postgres_cluster, postgres_env_for  # noqa: F401
-from tests.shared import Renders, built_once, run_root, seed_node_modules
+from tests.shared import MypyCaches, Renders, built_once, run_root, seed_node_modules
 from tests.support import snapshot_template
 
 # Set-up versus call time and the costliest fixtures, printed after every run (scripts/test).
@@ -28,7 +28,8 @@ def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     mp.setenv("COPIER_SETTINGS_PATH", str(settings))
     mp.setenv("UV_PYTHON_DOWNLOADS", "never")
     # No mypy cache shared between products: two products checked at once wrote one cache,
-    # and mypy read one product's module data against another's (a false type error).
+    # and mypy read one product's module data against another's (a false type error). Each
+    # product gets its own copy of a warm one instead (mypy_caches).
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +99,11 @@ def _uses_module_fixture(item: pytest.Item) -> bool:
         for name, definitions in info.name2fixturedefs.items()
         if definitions and name in item.fixturenames
     )
+
+
+@pytest.fixture(scope="session")
+def mypy_caches(tmp_path_factory: pytest.TempPathFactory) -> MypyCaches:
+    """``mypy_caches.seed(product)`` before a product's ``make check``, and
+    ``mypy_caches.keep(product)`` after it passed: its mypy starts from a real copy of a warm
+    cache of the same Python version (tests/shared.py says why the verdict stays exact)."""
+    return MypyCaches(run_root(tmp_path_factory) / "mypy")

@@ -13,7 +13,8 @@ Shared here:
   (a product's ``make`` then sees them up to date and runs no ``npm ci``);
 - the template snapshot itself (``template_repo``).
 
-Not mypy's cache: mypy does not guard it against two processes writing it at once.
+Not one mypy cache for the run: mypy does not guard it against two processes writing it at
+once. Each product checked gets a real copy of a warm one instead (``MypyCaches``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -131,3 +133,39 @@ def seed_node_modules(root: Path, package_dir: Path) -> None:
     # make compares the hidden lock's mtime with package-lock.json's; hard links share the
     # inode, so this touches the shared tree's copy too, which is harmless.
     (target / ".package-lock.json").touch()
+
+
+class MypyCaches:
+    """Warm mypy caches for the products whose ``make check`` a test runs, one per Python
+    version: the cache the run's first product of that version left after its check passed.
+
+    ``seed(product)`` gives a product a real copy (never links: mypy 2 writes its SQLite cache
+    files in place) before its check; ``keep(product)`` offers its cache afterwards. mypy's
+    verdict stays exact: it trusts an entry only when the module's source has the recorded hash
+    and every module it depends on has the recorded interface, and drops the whole cache when
+    its own version, the options or a plugin's version differ. Another product's own modules
+    (another package, other tests) are therefore checked again for real; the third-party
+    libraries (FastAPI, SQLAlchemy, pydantic), most of the cold run, are not."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @staticmethod
+    def _key(product: Path) -> str:
+        with (product / "pyproject.toml").open("rb") as config:
+            version = tomllib.load(config)["tool"]["mypy"]["python_version"]
+        return f"mypy-cache-py{version}"
+
+    def seed(self, product: Path) -> bool:
+        """Copy the warm cache for the product's Python version in, if the run has one."""
+        key = self._key(product)
+        if not (self.root / f"{key}.ready").exists():
+            return False
+        shutil.copytree(self.root / key, product / ".mypy_cache", dirs_exist_ok=True)
+        return True
+
+    def keep(self, product: Path) -> None:
+        """After the product's check passed: its cache becomes the warm one, if none is yet."""
+        cache = product / ".mypy_cache"
+        if cache.is_dir() and not (self.root / f"{self._key(product)}.ready").exists():
+            built_once(self.root, self._key(product), lambda target: shutil.copytree(cache, target))

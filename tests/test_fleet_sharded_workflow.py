@@ -109,6 +109,7 @@ def _tools(tmp_path: Path) -> str:
     return f"{tools}:{os.environ['PATH']}"
 
 
+@pytest.mark.slow(reason="1,000 products' reports through the workflow's own bash steps")
 def test_a_thousand_products_are_sharded_checked_once_each_and_collected(tmp_path: Path) -> None:
     path = _tools(tmp_path)
     names = [f"p{i:04d}" for i in range(PRODUCTS)]

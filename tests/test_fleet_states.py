@@ -711,6 +711,7 @@ def test_the_dashboard_with_campaigns_history_and_refusals_is_accessible(
 
 
 @pytest.mark.browser
+@pytest.mark.slow(reason="a dashboard of 3,000 products in a real browser")
 def test_a_dashboard_of_3000_products_stays_usable(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

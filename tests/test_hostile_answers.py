@@ -22,6 +22,7 @@ from paved_road.reserved import IGNORED_NAMES, STARTUP_MODULES, YAML_WORDS
 
 from tests.cases import ALL_CASES, CHECK_CASES, DEFAULTS, tiered
 from tests.deploy_support import tool
+from tests.shared import MypyCaches
 from tests.support import commit_all, copy_product, git, run, tool_env
 from tests.test_render import check_rendered_product
 
@@ -350,7 +351,10 @@ def test_platform_constants_in_an_edited_answers_file_change_nothing(
 
 @pytest.mark.slow(reason="the product's whole make check with hostile answers")
 def test_hostile_answers_pass_make_check(
-    template_repo: Path, tmp_path: Path, seed_npm: Callable[[Path], None]
+    template_repo: Path,
+    tmp_path: Path,
+    seed_npm: Callable[[Path], None],
+    mypy_caches: MypyCaches,
 ) -> None:
     answers = {**CHECK_CASES["default"], **HOSTILE}
     product = copy_product(template_repo, tmp_path / "product", answers)
@@ -359,7 +363,9 @@ def test_hostile_answers_pass_make_check(
     check_rendered_product(product)  # the rendered files only: before node_modules arrives
     _assert_answers_survive(product, answers)
     seed_npm(product)
+    mypy_caches.seed(product)  # a copy of a warm cache: mypy still checks this product's code
     run(["make", "check"], cwd=product)
+    mypy_caches.keep(product)
 
 
 # The longest value each text question allows, plain and with every character escaped.

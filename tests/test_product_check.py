@@ -14,6 +14,7 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.deploy_support import load_yaml
+from tests.shared import MypyCaches
 from tests.support import commit_all, copy_product, free_port, git, run, tool_env
 
 
@@ -46,14 +47,46 @@ def test_make_check_passes_out_of_the_box(
         env = request.getfixturevalue("postgres_env_for")(answers)
     product = render_git_product(template_repo, tmp_path / "product", answers)
     seed_npm(product)  # the run's npm ci for this lock (make setup's own runs in the dev test)
+    mypy_caches: MypyCaches = request.getfixturevalue("mypy_caches")
+    mypy_caches.seed(product)  # a copy of a warm cache: mypy still checks this product's code
     if answers["ci"] == "gitlab":
         result = gitlab_check_job(product, env)
     else:
         result = run(["make", "check"], cwd=product, **env)
+    mypy_caches.keep(product)
     assert "migrations-check: downgrade base: ok" in result.stdout
     # The rendered code is already formatted: formatting a fresh product changes nothing.
     run(["make", "fmt"], cwd=product, **env)
     assert git(product, "status", "--porcelain").stdout == ""
+
+
+@pytest.mark.slow(reason="two products' uv sync and mypy runs")
+def test_a_seeded_mypy_cache_keeps_the_verdict(
+    template_repo: Path, tmp_path: Path, mypy_caches: MypyCaches
+) -> None:
+    """Another product's warm cache (as the make check tests get) passes a clean product and
+    still finds a type error in a module whose entry in that cache is clean: mypy checks what
+    changed for real."""
+    answers = {**CHECK_CASES["default"], "ui": "none"}
+    first = render_git_product(template_repo, tmp_path / "first", answers)
+    mypy_caches.seed(first)  # the run's warm cache, when there is one: only to save time here
+    run(["uv", "run", "--locked", "mypy"], cwd=first)
+    caches = MypyCaches(tmp_path / "caches")
+    caches.keep(first)
+    other = {**answers, "product_name": "Other Place"}
+    second = render_git_product(template_repo, tmp_path / "second", other)
+    assert caches.seed(second)
+
+    clean = run(["uv", "run", "--locked", "mypy"], cwd=second)
+    assert "Success: no issues found" in clean.stdout
+
+    # tests/test_health.py is the same file in both products: its cached entry is clean.
+    health = second / "tests" / "test_health.py"
+    health.write_text(health.read_text() + '\n\nNOT_A_NUMBER: int = "seven"\n')
+    broken = run(["uv", "run", "--locked", "mypy"], cwd=second, check=False)
+    assert broken.returncode == 1, broken.stdout
+    assert "tests/test_health.py:" in broken.stdout
+    assert 'Incompatible types in assignment (expression has type "str"' in broken.stdout
 
 
 def gitlab_check_job(product: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
