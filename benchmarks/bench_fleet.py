@@ -280,10 +280,13 @@ def _use(code: str | None) -> str:
     return f"code of {code}" if code else "this checkout"
 
 
-def bench_check(root: Path, fleet: Path, first: Path, count: int, args) -> float:
+def bench_check(root: Path, fleet: Path, products: list[Path], args) -> float:
     """Cold fleet check against one product's cold drift, in paired interleaved rounds (each
     round times every code variant: this checkout, and --compare's); then a warm re-check of
-    the unchanged fleet. Returns this checkout's median fleet seconds."""
+    the unchanged fleet, and a re-check after every product got a new commit that changes no
+    file (its result is checked again, its render and overlay builds can be reused). Returns
+    this checkout's median fleet seconds."""
+    first, count = products[0], len(products)
     paved_road = str(BIN / "paved-road")
     # The scratch template stands in for the platform's: approved as CI approves that one.
     approve = ["--approved-source", str(root / "template")]
@@ -333,6 +336,14 @@ def bench_check(root: Path, fleet: Path, first: Path, count: int, args) -> float
             "(paired medians)"
         )
         print(f"     warm re-check of the unchanged fleet: {median(warm):.2f} s (median of 2)")
+    for product in products:  # what an hourly run meets: new commits, deploy/ untouched
+        git(product, "commit", "--quiet", "--allow-empty", "--message", "a change")
+    print("   re-check after a new commit in every product (no file changed), cache kept:")
+    for code in variants:
+        label = _use(code)
+        seconds, _ = timed(fleet_cmds[code], root)
+        cpu = CPU_SECONDS[-1]
+        print(f"     {label}: {seconds:7.2f} s  {cpu:.1f} s CPU ({cpu / count:.3f} s per product)")
     _use(None)
     return median(runs[None]["whole"])
 
@@ -418,7 +429,7 @@ def main() -> None:
         print(f"setup: {len(products)} products in {time.perf_counter() - started:.0f} s\n")
         count_fallbacks(products)
         ticks = _cpu_ticks()
-        fleet_seconds = bench_check(root, fleet, products[0], args.products, args)
+        fleet_seconds = bench_check(root, fleet, products[: args.products], args)
         print(
             f"   CPU time stolen by the hypervisor meanwhile: {stolen_share(ticks, _cpu_ticks())}\n"
         )

@@ -13,7 +13,9 @@ import pytest
 import yaml
 from paved_road.answers_file import read_answers
 from paved_road.cli import main
+from paved_road.drift import kustomize_cache
 from paved_road.drift.policy import POLICY_FILE, Policy, parse_policy
+from paved_road.drift.rendering import bytecode
 from paved_road.drift.signatures import NAMESPACE, PRINCIPAL, message, sign
 from paved_road.drift.waivers import WAIVERS_FILE, Waiver
 from paved_road.template_source import resolve_src
@@ -162,3 +164,9 @@ def sign_waivers(product: Path, key: Path | None = None) -> None:
         signed = True
     if signed:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def render_entries(cache: Path) -> list[Path]:
+    """The stored renders of a cache folder, not its compiled templates or overlay builds."""
+    kept = {bytecode.FOLDER, kustomize_cache.FOLDER}
+    return [path for path in cache.iterdir() if path.name not in kept]

@@ -24,13 +24,20 @@ from tests.deploy_support import (
     load_yaml,
     tool,
 )
-from tests.support import tool_env
+from tests.support import REPO_ROOT, tool_env
 
 # The oldest Kubernetes minor still supported upstream here, and the newest schema we ship.
 KUBERNETES_VERSIONS = ("1.33.0", "1.37.0")
 PINNED_IMAGE = re.compile(
-    r"^FROM (?P<image>[\w./-]+):(?P<tag>\d+\.\d+\.\d+[\w.-]*)(?:@sha256:[0-9a-f]{64})?(?: AS \w+)?$"
+    r"^FROM (?P<image>[\w./-]+):(?P<tag>\d+\.\d+\.\d+[\w.-]*)"
+    r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?(?: AS \w+)?$"
 )
+# An image reference pinned to a full version tag (PostgreSQL's are major.minor) and to one
+# build of it (its index digest).
+DIGEST_PINNED = re.compile(r"^[\w./-]+:\d+(?:\.\d+){1,2}[\w.-]*@sha256:[0-9a-f]{64}$")
+# Base images still pinned by tag only, each for the reason docs/deploy.md gives ("Image
+# digests"): no digest of the tag could be cross-checked in independent public repositories.
+TAG_ONLY_IMAGES = {"ghcr.io/astral-sh/uv"}
 
 
 # --- Container ---------------------------------------------------------------------------
@@ -52,6 +59,8 @@ def test_dockerfile_is_multistage_locked_non_root_and_pinned(rendered, case: str
     for line in froms:
         match = PINNED_IMAGE.match(line)
         assert match, f"base image not pinned to a version tag: {line}"
+        if match["image"] not in TAG_ONLY_IMAGES:
+            assert match["digest"], f"base image not pinned by digest: {line}"
     assert f"python:{answers['python_version']}." in froms[-2]
     if spa:
         assert "npm ci" in text and "COPY --from=frontend /app/frontend/dist" in text
@@ -113,10 +122,46 @@ def test_compose_migrates_before_the_app_and_waits_for_postgres(rendered, case: 
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["app"]["read_only"] is True
     if DEPLOY_CASES[case]["database"] == "postgres":
+        assert DIGEST_PINNED.match(services["db"]["image"]), services["db"]["image"]
         assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
         assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     else:
         assert "db" not in services
+
+
+@pytest.mark.parametrize("case", ["kubernetes-postgres", "fly-postgres"])
+def test_postgres_is_one_build_pinned_by_digest_in_compose_and_ci(rendered, case: str) -> None:
+    """Local development and the CI check run the same PostgreSQL build: the tag and digest
+    Renovate moves together, never a tag that can be re-pushed under them."""
+    product = rendered(case)
+    compose_image = load_yaml(product / "compose.yaml")["services"]["db"]["image"]
+    ci = load_yaml(product / ".github" / "workflows" / "ci.yml")
+    ci_image = ci["jobs"]["check"]["services"]["postgres"]["image"]
+    assert DIGEST_PINNED.match(ci_image), ci_image
+    assert ci_image == compose_image
+    name_tag, _, digest = ci_image.partition("@")
+    guardrails = (REPO_ROOT / "docs" / "ci-guardrails.md").read_text()
+    assert f"| `{name_tag}` | the `check` job's PostgreSQL service" in guardrails
+    assert f"`{digest}` |" in guardrails
+
+
+def test_every_pinned_image_is_the_one_docs_deploy_lists(rendered) -> None:
+    """docs/deploy.md's "Image digests" table is what the products pull: a digest changed in
+    one place and not the other fails here."""
+    table = (REPO_ROOT / "docs" / "deploy.md").read_text()
+    references = set()
+    for case in DEPLOY_CASES:
+        product = rendered(case)
+        dockerfile = (product / "Dockerfile").read_text().splitlines()
+        references |= {line.split()[1] for line in dockerfile if line.startswith("FROM ")}
+        if DEPLOY_CASES[case]["database"] == "postgres":
+            references.add(load_yaml(product / "compose.yaml")["services"]["db"]["image"])
+    assert len(references) == 6, references  # uv, node, 3 Pythons, PostgreSQL
+    for reference in sorted(references):
+        name_tag, _, digest = reference.partition("@")
+        image, _, tag = name_tag.rpartition(":")
+        row = f"| `{image}` | `{tag}` | `{digest}` |" if digest else f"| `{image}` | `{tag}` | none"
+        assert row in table, f"docs/deploy.md does not list {reference}"
 
 
 # --- Kubernetes ---------------------------------------------------------------------------

@@ -16,7 +16,13 @@ from paved_road.drift.rendering import reference as render_module
 from paved_road.drift.schema import SCHEMA_FILE, schema_text
 
 from tests.cases import CHECK_CASES
-from tests.drift_support import drift, fingerprint, flip_one_byte, sign_waivers
+from tests.drift_support import (
+    drift,
+    fingerprint,
+    flip_one_byte,
+    render_entries,
+    sign_waivers,
+)
 from tests.support import (
     REPO_ROOT,
     commit_all,
@@ -172,7 +178,7 @@ def test_renders_cached_on_disk_are_reused_by_a_later_process(
     cache = tmp_path / "cache"
     render_module.clear_memory_cache()  # earlier tests of this process rendered the same key
     assert drift(capsys, product, "--cache-dir", str(cache))[0] == 0
-    assert len(list(cache.iterdir())) == 1
+    assert len(render_entries(cache)) == 1
     render_module.clear_memory_cache()  # as a new process would start
 
     def no_render(*_: object) -> None:
@@ -191,7 +197,7 @@ def test_a_poisoned_render_cache_entry_is_rendered_again(
     cache = tmp_path / "cache"
     render_module.clear_memory_cache()
     assert drift(capsys, product, "--cache-dir", str(cache))[0] == 0
-    [entry] = list(cache.iterdir())
+    [entry] = render_entries(cache)
     # The poison: the cached policy no longer guards the pre-commit config, and the cached
     # config is the product's edited one, so a check trusting the entry would pass.
     config = product / ".pre-commit-config.yaml"
@@ -243,7 +249,7 @@ def test_ci_renders_afresh_whatever_paved_road_cache_dir_says(
     monkeypatch.setenv("CI", "")
     render_module.clear_memory_cache()
     assert drift(capsys, product)[0] == 0
-    assert len(list(cache.iterdir())) == 1
+    assert len(render_entries(cache)) == 1
 
 
 # --- cannot check: exit 2, one line, product untouched -------------------------------------

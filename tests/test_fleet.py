@@ -25,7 +25,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.axe_support import axe_script, serious
 from tests.design_support import CHROMIUM_FLAGS, chromium_path
-from tests.drift_support import flip_one_byte, platform_key
+from tests.drift_support import flip_one_byte, platform_key, render_entries
 from tests.fleet_support import (
     GUARDED,
     PAVED_ROAD,
@@ -156,7 +156,7 @@ def test_renders_are_shared_between_products_with_the_same_release_and_answers(
     setup: FleetSetup, first_run
 ) -> None:
     # shop and ledger: v1.1.0 + default answers; billing: v1.0.0; search: v1.1.0 + ui=none.
-    renders = [path for path in (setup.root / "cache" / "renders").iterdir() if path.is_dir()]
+    renders = [path for path in render_entries(setup.root / "cache" / "renders") if path.is_dir()]
     assert len([path for path in renders if not path.name.startswith(".")]) == 3
 
 

@@ -183,7 +183,10 @@ def run_check(
         findings += ignored_answer_findings(ignored)
         policy = load_policy(rendered, recorded.commit)
         waivers = load_waivers(product)
-        effective = effective_findings(rendered, product) + fly_findings(rendered, product)
+        effective = [
+            *effective_findings(rendered, product, cache_dir),
+            *fly_findings(rendered, product),
+        ]
     except CannotCheck as error:
         return Report(product=str(product), status="error", exit_code=2, error=str(error))
     if (unreleased := release_finding(release)) is not None:

@@ -9,7 +9,6 @@ pod it would deploy is held to the base's security invariants.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -23,11 +22,11 @@ from typing import Any
 import yaml
 
 from .. import bounded
+from . import kustomize_cache
 from .errors import CannotCheck
 from .fast_yaml import safe_load, safe_load_all
 from .manifests import manifest_problems
 from .pod_security import containers, image_name, pod_problems, pod_specs
-from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
 BASE_DIR = "deploy/base"
@@ -36,7 +35,7 @@ OVERLAYS = "deploy/overlays"
 CATALOG = "catalog-info.yaml"
 TIMEOUT_SECONDS = 60
 # Every file name kustomize builds a folder from (it refuses a folder with more than one).
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATION_NAMES = kustomize_cache.KUSTOMIZATION_NAMES
 
 # The builds kept per process: enough for the overlays of the products sharing a render, few
 # enough that a fleet worker's memory stays flat however many products it checks.
@@ -53,38 +52,49 @@ def kubectl() -> str:
     return found
 
 
-def _fingerprint(deploy: Path) -> str:
-    digest = hashlib.sha256()
-    checked: dict[str, bool] = {}
-    for path in sorted(deploy.rglob("*")):
-        name = path.relative_to(deploy).as_posix()
-        # From the product's root: a symlinked deploy/ itself counts as leading out too.
-        if (data := read_product_file(deploy.parent, f"{deploy.name}/{name}", checked)) is not None:
-            digest.update(name.encode() + b"\0")
-            digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
-
-
-def build(kustomization: Path, deploy: Path) -> tuple[list[dict[str, Any]] | None, str]:
+def build(
+    kustomization: Path, deploy: Path, cache_dir: Path | None = None
+) -> tuple[list[dict[str, Any]] | None, str]:
     """The manifests a kustomization (under ``deploy/``) builds, or None and the first line of
     kustomize's error.
 
-    Builds are kept per process, keyed by the content of the whole ``deploy/`` folder: a fleet
-    of products with the same answers and untouched overlays builds each overlay once."""
-    key = f"{kustomization.relative_to(deploy).as_posix()}:{_fingerprint(deploy)}"
+    A build that provably reads nothing outside ``deploy/`` (``kustomize_cache``) is kept per
+    process, keyed by the content of the whole folder and the kubectl that built it: a fleet
+    of products with the same answers and untouched overlays builds each overlay once. With a
+    cache folder, successful builds also persist across runs under the same key."""
+    tool = kubectl()
+    digest = kustomize_cache.inputs_digest(deploy)
+    if digest is None:  # it may read files elsewhere: built, never reused
+        return _build(tool, kustomization)[:2]
+    relpath = kustomization.relative_to(deploy).as_posix()
+    key = f"{relpath}:{digest}:{kustomize_cache.kubectl_identity(tool)}"
     if key in _BUILDS:
         _BUILDS.move_to_end(key)
         return _BUILDS[key]
-    built = _BUILDS[key] = _build(kustomization)
+    kept = kustomize_cache.load(cache_dir, key) if cache_dir is not None else None
+    if kept is not None:
+        built: tuple[list[dict[str, Any]] | None, str] = (kept, "")
+    else:
+        docs, error, output = _build(tool, kustomization)
+        built = (docs, error)
+        if cache_dir is not None and docs is not None:
+            kustomize_cache.store(cache_dir, key, output)
+    _BUILDS[key] = built
     while len(_BUILDS) > _BUILDS_KEPT:
         _BUILDS.popitem(last=False)
     return built
 
 
-def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
+def forget_builds() -> None:
+    """Drop the builds kept in this process, as a new process would start."""
+    _BUILDS.clear()
+
+
+def _build(tool: str, overlay: Path) -> tuple[list[dict[str, Any]] | None, str, str]:
+    """(the manifests, "", kubectl's output) or (None, kustomize's error, "")."""
     try:
         result = bounded.run(
-            [kubectl(), "kustomize", "--", str(overlay)],
+            [tool, "kustomize", "--", str(overlay)],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
@@ -94,12 +104,13 @@ def _build(overlay: Path) -> tuple[list[dict[str, Any]] | None, str]:
         raise CannotCheck(f"kubectl stalled for {TIMEOUT_SECONDS} s: run the check again") from None
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-        return None, (lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed")
+        why = lines[0].removeprefix("error: ") if lines else "kubectl kustomize failed"
+        return None, why, ""
     try:
         docs = [doc for doc in safe_load_all(result.stdout) if isinstance(doc, dict)]
     except yaml.YAMLError:
-        return None, "kubectl kustomize printed something that is not YAML"
-    return docs, ""
+        return None, "kubectl kustomize printed something that is not YAML", ""
+    return docs, "", result.stdout
 
 
 @lru_cache(maxsize=64)  # a render never changes
@@ -121,19 +132,19 @@ def registry_path(render: Path) -> str | None:
 
 
 @lru_cache(maxsize=64)  # a render never changes
-def base_build(render: Path) -> tuple[dict[str, Any], ...]:
+def base_build(render: Path, cache_dir: Path | None = None) -> tuple[dict[str, Any], ...]:
     """The objects of the template's own base, built as the overlays are: what the platform
     ships is never a finding."""
-    built, _ = build(render / BASE_DIR, render / "deploy")
+    built, _ = build(render / BASE_DIR, render / "deploy", cache_dir)
     return tuple(built or ())
 
 
-def base_images(render: Path) -> frozenset[str]:
+def base_images(render: Path, cache_dir: Path | None = None) -> frozenset[str]:
     """The image names of the template's own base (placeholders the release replaces), so the
     check holds the product to what the platform ships."""
     return frozenset(
         image_name(str(container.get("image", "")))
-        for doc in base_build(render)
+        for doc in base_build(render, cache_dir)
         for _, spec in pod_specs(doc)
         for container in containers(spec)
     )
@@ -152,19 +163,20 @@ def overlays(product: Path) -> list[Path]:
     return found
 
 
-def effective_findings(render: Path, product: Path) -> list[Finding]:
-    """Findings for every product overlay whose build breaks the base's invariants."""
+def effective_findings(render: Path, product: Path, cache_dir: Path | None = None) -> list[Finding]:
+    """Findings for every product overlay whose build breaks the base's invariants (builds
+    kept in ``cache_dir`` when one is in use: ``kustomize_cache``)."""
     if not (render / BASE).is_file() or not (product / OVERLAYS).is_dir():
         return []
     own = registry_path(render) or ""
     kustomizations = overlays(product)
     # kubectl starts slowly and each build is its own process: run them side by side.
     with ThreadPoolExecutor(max_workers=len(kustomizations) + 1) as pool:
-        base = pool.submit(base_build, render)
-        builds = pool.map(lambda k: build(k.parent, product / "deploy"), kustomizations)
+        base = pool.submit(base_build, render, cache_dir)
+        builds = pool.map(lambda k: build(k.parent, product / "deploy", cache_dir), kustomizations)
         base_docs = list(base.result())
         built_overlays = list(builds)
-    allowed = base_images(render) | ({own} if own else set())
+    allowed = base_images(render, cache_dir) | ({own} if own else set())
     findings = []
     for kustomization, (built, error) in zip(kustomizations, built_overlays, strict=True):
         path = kustomization.relative_to(product).as_posix()

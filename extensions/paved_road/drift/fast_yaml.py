@@ -18,3 +18,8 @@ def safe_load(text: str) -> Any:
 
 def safe_load_all(text: str) -> Iterator[Any]:
     return yaml.load_all(text, Loader=_SafeLoader)
+
+
+def compose_all(text: str | bytes) -> Iterator[yaml.Node]:
+    """The documents' node graphs (keys in order, repeats kept), before any value is built."""
+    return yaml.compose_all(text, Loader=_SafeLoader)

@@ -38,6 +38,7 @@ from typing import Any
 
 from ..answers_file import Recorded
 from ..policy import POLICY_FILE, parse_policy
+from . import bytecode
 from .plan import only_seeded
 
 _SCOPES_KEPT = 8  # template identities kept per process, as compiled.py does
@@ -74,8 +75,11 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def _worker(folder: Path, dst: Path, recorded: Recorded, scope: Hashable | None) -> Any:
-    """A copier Worker as ``run_copy`` makes it, sharing the scope's template and environment."""
+def _worker(
+    folder: Path, dst: Path, recorded: Recorded, scope: Hashable | None, cache_dir: Path | None
+) -> Any:
+    """A copier Worker as ``run_copy`` makes it, sharing the scope's template and environment
+    (whose compiled templates persist in ``cache_dir`` when one is in use: ``bytecode``)."""
     from copier._main import Worker  # noqa: PLC0415
     from copier._settings import SettingsModel  # noqa: PLC0415
     from copier._template import Template  # noqa: PLC0415
@@ -97,6 +101,8 @@ def _worker(folder: Path, dst: Path, recorded: Recorded, scope: Hashable | None)
         template = Template(url=str(folder), ref=None, use_prereleases=False)
         worker.__dict__["template"] = template  # copier's cached_property, set ahead
         session = _Session(template=template, env=worker.jinja_env, folder=folder)
+        if scope is not None and cache_dir is not None:
+            bytecode.attach(session.env, cache_dir, scope)
         if scope is not None:
             _SESSIONS.pop(scope, None)
             _SESSIONS[scope] = session
@@ -139,7 +145,7 @@ def _render_part(session: _Session, part: str, context: _Context) -> str:
         raise Unsupported("a path part uses yield")
     compiled = session.parts.get(part)
     if compiled is None:
-        compiled = session.parts[part] = session.env.from_string(part)
+        compiled = session.parts[part] = bytecode.from_string(session.env, part)
     return context.render(compiled)
 
 
@@ -260,7 +266,14 @@ def _content(session: _Session, source: str, context: _Context) -> bytes:
     return text.encode()
 
 
-def render_direct(folder: Path, dst: Path, *, recorded: Recorded, scope: Hashable | None) -> None:
+def render_direct(
+    folder: Path,
+    dst: Path,
+    *,
+    recorded: Recorded,
+    scope: Hashable | None,
+    cache_dir: Path | None = None,
+) -> None:
     """Render the template in ``folder`` (a plain folder: the commit's files) into ``dst`` as
     ``copier copy`` with the recorded answers does, minus the files the policy only seeds.
     Raises Unsupported (``dst`` then holds nothing) for what copier must render itself."""
@@ -270,7 +283,7 @@ def render_direct(folder: Path, dst: Path, *, recorded: Recorded, scope: Hashabl
     token = _operation.set("copy")
     try:
         with _quiet():
-            worker = _worker(folder, dst, recorded, scope)
+            worker = _worker(folder, dst, recorded, scope, cache_dir)
             session: _Session = worker.__dict__["_paved_road_session"]
             with Phase.use(Phase.PROMPT):
                 worker._ask()

@@ -53,16 +53,21 @@ def _immutable_commit(commit: str, tags: dict[str, str]) -> str | None:
     return None
 
 
-def _render_into(recorded: Recorded, pinned: str | None, dst: Path) -> None:
+def _render_into(
+    recorded: Recorded, pinned: str | None, dst: Path, cache_dir: Path | None = None
+) -> None:
     """The direct render (``direct``) from this process's copy of a pinned commit's files;
-    where it cannot reproduce copier, or the commit is not pinned, copier renders."""
+    where it cannot reproduce copier, or the commit is not pinned, copier renders. With a
+    cache folder, compiled templates persist in it (``bytecode``)."""
     if pinned is not None and (
         folder := tree.shared_tree(recorded.src_path, recorded.commit, pinned)
     ):
         scope = template_scope(recorded.src_path, pinned)
         try:
             with compiles_remembered(scope):
-                direct.render_direct(folder, dst, recorded=recorded, scope=scope)
+                direct.render_direct(
+                    folder, dst, recorded=recorded, scope=scope, cache_dir=cache_dir
+                )
         except Exception as error:  # copier renders it instead, and says what is wrong
             direct.FALLBACKS.append(f"{type(error).__name__}: {error}"[:300])
             shutil.rmtree(dst, ignore_errors=True)
@@ -111,7 +116,7 @@ def render(recorded: Recorded, tags: dict[str, str], cache_dir: Path | None = No
         stored = store.cached(
             cache_dir,
             render_key(recorded, pinned),
-            lambda dst: _render_into(recorded, pinned, dst),
+            lambda dst: _render_into(recorded, pinned, dst, cache_dir),
         )
         _RENDERS[memory_key] = stored
         return stored
@@ -191,3 +196,4 @@ def clear_memory_cache() -> None:
     policy.load_policy.cache_clear()
     effective.project_slug.cache_clear()
     effective.base_build.cache_clear()
+    effective.forget_builds()
