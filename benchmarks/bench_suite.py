@@ -111,7 +111,9 @@ def run_suite(commit: str, marker: str | None, pytest_args: list[str], keep: boo
             tail = (scratch / "suite.log").read_text().splitlines()[-30:]
             print("\n".join(tail), file=sys.stderr)
         return SuiteRun(
-            commit=git("rev-parse", "--short", commit),
+            # The commit the clone ran, not what ``commit`` names in this checkout by now (HEAD
+            # moves on while a suite runs for half an hour).
+            commit=git("rev-parse", "--short", "HEAD", cwd=clone),
             marker=marker,
             wall_s=wall,
             cpu_s=cpu,

@@ -154,8 +154,8 @@ def test_update_step_fails_when_the_update_is_refused(
     assert outputs["exit"] == "2"
     assert "title" not in outputs  # no pull request for a refused update
     assert (
-        "paved-road update: template source http://127.0.0.1:9/paved-road.git is not an "
-        "approved paved-road template" in log
+        "paved-road update: template http://127.0.0.1:9/paved-road.git is unapproved: "
+        "fix _src_path or --approved-source" in log
     )
 
 
