@@ -58,12 +58,7 @@ FAST_CASES: frozenset[str] = frozenset(_name({**DEFAULTS, "ui": ui}) for ui in C
 def tiered(cases: dict[str, dict[str, str]], why: str) -> list:
     """``cases`` as pytest parameters named by case: those of FAST_CASES in the fast tier, the
     others marked slow with ``why`` (a render and its checks, times every combination)."""
-    return [
-        pytest.param(
-            name, id=name, marks=() if name in FAST_CASES else pytest.mark.slow(reason=why)
-        )
-        for name in cases
-    ]
+    return sampled(list(cases), list(FAST_CASES), why)
 
 
 def sampled(values: list, fast: list, why: str) -> list:

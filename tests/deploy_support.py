@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import yaml
 
 from tests.cases import ALL_CASES
 from tests.shared import Renders
-from tests.support import copy_product, free_port, run, tool_env
+from tests.support import copy_product, free_port, init_repo, run, tool_env
 
 DEPLOY_CASES: dict[str, dict[str, str]] = {
     "kubernetes-sqlite": ALL_CASES["3.12-sqlite-server-kubernetes-github-oidc"],
@@ -41,6 +42,14 @@ def rendered(template_repo: Path, renders: Renders):
         return renders.pristine(template_repo, DEPLOY_CASES[name], vcs_ref="v1.0.0")
 
     return get
+
+
+def git_copy(render: Path, where: Path) -> Path:
+    """A git repo of a shared render's files in ``where / "product"``, for a test that changes
+    them: the shared render stays untouched."""
+    product = Path(shutil.copytree(render, where / "product"))
+    init_repo(product)
+    return product
 
 
 def runtime_product(template_repo: Path, dst: Path, answers: dict[str, str]) -> Path:

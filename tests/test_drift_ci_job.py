@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from paved_road.platform import PLATFORM_CONSTANTS
 
 from tests.cases import CHECK_CASES
-from tests.deploy_support import load_yaml, tool
+from tests.deploy_support import git_copy, load_yaml, tool
 from tests.drift_support import drift, sign_waivers
 from tests.fleet_support import approving, fleet, publish
-from tests.support import REPO_ROOT, copy_product, init_repo, snapshot_template
+from tests.support import REPO_ROOT, copy_product, snapshot_template
 
 CI = ".github/workflows/ci.yml"
 REQUIRED = REPO_ROOT / ".github/workflows/paved-road-drift.yml"
@@ -29,9 +28,7 @@ REQUIRED = REPO_ROOT / ".github/workflows/paved-road-drift.yml"
 
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
-    product = Path(shutil.copytree(rendered("kubernetes-sqlite"), tmp_path / "product"))
-    init_repo(product)
-    return product
+    return git_copy(rendered("kubernetes-sqlite"), tmp_path)
 
 
 def edit_ci(product: Path, old: str, new: str, count: int = 1) -> None:

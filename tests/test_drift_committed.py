@@ -4,20 +4,18 @@ the next commit records."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.deploy_support import git_copy
 from tests.drift_support import drift
-from tests.support import git, init_repo
+from tests.support import git
 
 
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
-    product = Path(shutil.copytree(rendered("kubernetes-sqlite"), tmp_path / "product"))
-    init_repo(product)
-    return product
+    return git_copy(rendered("kubernetes-sqlite"), tmp_path)
 
 
 def test_an_exec_bit_dropped_only_in_the_index_fails(product: Path, capsys) -> None:

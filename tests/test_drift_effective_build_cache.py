@@ -4,15 +4,14 @@ overlay is caught whatever was kept before."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from paved_road.drift import effective, kustomize_cache
 from paved_road.drift.rendering import clear_memory_cache
 
+from tests.deploy_support import git_copy
 from tests.drift_support import drift
-from tests.support import init_repo
 from tests.test_drift_enforcement_effective import OVERLAY, add_patch
 
 PRIVILEGED = (
@@ -31,9 +30,7 @@ FINDING = "overlay production deploys Deployment/demo-shop with"
 
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
-    product = Path(shutil.copytree(rendered("kubernetes-sqlite"), tmp_path / "product"))
-    init_repo(product)
-    return product
+    return git_copy(rendered("kubernetes-sqlite"), tmp_path)
 
 
 @pytest.fixture

@@ -6,20 +6,17 @@ case edits the rest in a way `fly deploy` accepts, and drift names what would de
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.deploy_support import git_copy
 from tests.drift_support import drift
-from tests.support import init_repo
 
 
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
-    product = Path(shutil.copytree(rendered("fly-sqlite"), tmp_path / "product"))
-    init_repo(product)
-    return product
+    return git_copy(rendered("fly-sqlite"), tmp_path)
 
 
 def edit(product: Path, old: str, new: str) -> None:

@@ -6,13 +6,12 @@ template's) in a way kustomize accepts, and drift names what the build would dep
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.deploy_support import git_copy
 from tests.drift_support import drift
-from tests.support import init_repo
 from tests.test_drift_enforcement_effective import OVERLAY, add_patch
 
 PRODUCTION = "deploy/overlays/production"
@@ -20,9 +19,7 @@ PRODUCTION = "deploy/overlays/production"
 
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
-    product = Path(shutil.copytree(rendered("kubernetes-sqlite"), tmp_path / "product"))
-    init_repo(product)
-    return product
+    return git_copy(rendered("kubernetes-sqlite"), tmp_path)
 
 
 def add_resource(product: Path, name: str, text: str) -> None:

@@ -6,14 +6,12 @@ the overlays with the real kubectl and names what would deploy insecurely.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.deploy_support import DEPLOY_CASES, KUBERNETES_CASES
+from tests.deploy_support import DEPLOY_CASES, KUBERNETES_CASES, git_copy
 from tests.drift_support import drift
-from tests.support import init_repo
 
 OVERLAY = "deploy/overlays/production/kustomization.yaml"
 
@@ -21,9 +19,7 @@ OVERLAY = "deploy/overlays/production/kustomization.yaml"
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
     """A git copy of the Kubernetes/SQLite product (the shared render stays untouched)."""
-    product = Path(shutil.copytree(rendered("kubernetes-sqlite"), tmp_path / "product"))
-    init_repo(product)
-    return product
+    return git_copy(rendered("kubernetes-sqlite"), tmp_path)
 
 
 def add_patch(product: Path, patch: str, kind: str = "Deployment") -> None:

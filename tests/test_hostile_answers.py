@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from paved_road.answers import DESCRIPTION_MAX, PACKAGE_MAX, PRODUCT_NAME_MAX, SLUG_MAX, TEAM_MAX
 from paved_road.reserved import IGNORED_NAMES, STARTUP_MODULES, YAML_WORDS
 
-from tests.cases import ALL_CASES, CHECK_CASES, DEFAULTS, tiered
+from tests.cases import ALL_CASES, CHECK_CASES, DEFAULTS, sampled, tiered
 from tests.deploy_support import tool
 from tests.shared import MypyCaches
 from tests.support import commit_all, copy_product, git, run, tool_env
@@ -295,16 +295,12 @@ def benign_render(template_repo: Path, tmp_path_factory: pytest.TempPathFactory)
 @pytest.mark.parametrize(
     "answers",
     # The fast tier renders the first hostile texts, one per case; the others run in full.
-    [
-        pytest.param(
-            answers,
-            id=answers["product_name"][:12],
-            marks=()
-            if index < len(HOSTILE_CASES)
-            else pytest.mark.slow(reason="renders the same check with more hostile texts"),
-        )
-        for index, answers in enumerate(HOSTILE_RENDERS)
-    ],
+    sampled(
+        HOSTILE_RENDERS,
+        HOSTILE_RENDERS[: len(HOSTILE_CASES)],
+        "renders the same check with more hostile texts",
+    ),
+    ids=[answers["product_name"][:12] for answers in HOSTILE_RENDERS],
 )
 def test_every_yaml_toml_and_json_file_reads_hostile_answers_as_text(
     template_repo: Path, tmp_path: Path, benign_render, answers: dict[str, str]

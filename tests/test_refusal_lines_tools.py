@@ -20,6 +20,7 @@ from paved_road.one_line import cut, fitted
 from tests.drift_support import drift
 from tests.support import git
 from tests.test_drift import (  # noqa: F401 - fixtures
+    CANNOT_CHECK,
     _break,
     pristine_product,
     product,
@@ -49,25 +50,7 @@ def assert_one_line(err: str, *paths: Path | str) -> str:
     return lines[0]
 
 
-DRIFT_CASES = [
-    "missing",
-    "unparseable",
-    "answers-not-utf8",
-    "no-src-path",
-    "no-commit",
-    "impossible-commit-date",
-    "commit-is-a-date",
-    "unknown-commit",
-    "unreachable",
-    "bad-waivers",
-    "impossible-waiver-date",
-    "waivers-not-utf8",
-    "summary-into-missing-folder",
-    "cache-dir-is-a-file",
-]
-
-
-@pytest.mark.parametrize("how", DRIFT_CASES)
+@pytest.mark.parametrize("how", CANNOT_CHECK)
 def test_drift_cannot_check_is_one_line_in_80_columns(
     how: str,
     product: Path,  # noqa: F811
