@@ -23,7 +23,7 @@ from ..drift import run_check
 from ..drift.policy import load_policy
 from ..drift.report import Report
 from ..drift.versions import parse_tag
-from ..one_line import shown_path
+from ..one_line import cut, shown_path
 from ..update import apply, recovery, stages
 from ..update.children import contained
 from ..update.interrupts import Interrupted, deferred, signals_interrupt
@@ -263,7 +263,7 @@ def _render(
         )
     except (CopierError, OSError, ValueError) as error:
         lines = str(error).strip().splitlines() or [type(error).__name__]
-        raise Refused(f"rendering failed, product unchanged: {lines[-1][:25]}") from None
+        raise Refused(f"rendering failed, product unchanged: {cut(lines[-1], 25)}") from None
 
 
 def _drift_when_resolved(product: Path, render: Path, items: list[Item]) -> Report:

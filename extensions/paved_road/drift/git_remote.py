@@ -6,6 +6,7 @@ import os
 import subprocess
 
 from .. import bounded
+from ..one_line import cut
 from ..template_source import git_url
 from .errors import CannotCheck
 
@@ -48,4 +49,4 @@ def remote_tags(src_path: str) -> dict[str, str]:
 def _shorter(why: str, src_path: str) -> str:
     """git's reason without the source it repeats, in fewer words: the line has 80 columns."""
     why = why.replace(f"'{src_path}' ", "").replace(f"'{git_url(src_path)}' ", "")
-    return why.replace("does not appear to be a git repository", "not a git repo")[:60]
+    return cut(why.replace("does not appear to be a git repository", "not a git repo"), 60)

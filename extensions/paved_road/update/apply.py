@@ -34,6 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..one_line import cut
 from . import stages
 from .interrupts import HANDLED
 from .product import Refused, git
@@ -308,14 +309,14 @@ def main(argv: list[str]) -> int:
             roll_back(plan_path, root)
         except (OSError, subprocess.CalledProcessError, Refused) as again:
             print(
-                f"paved-road update: writing failed, undoing too ({_why(again)[:20]}): "
+                f"paved-road update: writing failed, undoing too ({cut(_why(again), 20)}): "
                 "git reset --hard; git clean -fd",
                 file=sys.stderr,
             )
             return 3
         discard(plan_path.parent)
         print(
-            f"paved-road update: writing failed ({_why(error)[:30]}): product unchanged",
+            f"paved-road update: writing failed ({cut(_why(error), 30)}): product unchanged",
             file=sys.stderr,
         )
         return 1

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..one_line import cut
 from ..template_source import git_url
 from .product import Refused
 
@@ -58,7 +59,7 @@ def open_template(src: str, where: Path) -> Iterator[Path]:
         "clone", "--quiet", "--no-checkout", "--filter=blob:none", "--", git_url(src), str(where)
     )
     if clone.returncode != 0:
-        raise Refused(f"template source {src} is unreachable: {_why(clone)[:40]}")
+        raise Refused(f"template source {src} is unreachable: {cut(_why(clone), 40)}")
     yield where
 
 

@@ -10,6 +10,7 @@ from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ...one_line import cut
 from ..answers_file import Recorded
 from ..errors import CannotCheck
 
@@ -99,7 +100,7 @@ def copier_render(
                 overwrite=True,
             )
     except CopierError as error:
-        why = " ".join(str(error).split())[:40]  # one line; copier's words can run long
+        why = cut(str(error), 40)  # one line; copier's words can run long
         raise CannotCheck(f"cannot render template {recorded.commit}: {why}") from None
     except Exception as error:  # git and plumbum errors of a clone or checkout
         text = " ".join(str(error).split())
@@ -107,4 +108,4 @@ def copier_render(
             raise CannotCheck(
                 f"template commit {recorded.commit!r} does not exist in {recorded.src_path}"
             ) from None
-        raise CannotCheck(f"cannot render template {recorded.commit}: {text[:40]}") from None
+        raise CannotCheck(f"cannot render template {recorded.commit}: {cut(text, 40)}") from None

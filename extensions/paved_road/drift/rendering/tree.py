@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from ... import bounded
+from ...one_line import cut
 from ...template_source import git_url
 from ..errors import CannotCheck
 
@@ -75,8 +76,7 @@ def _from_local(repo: Path, src_path: str, commit: str, dst: Path) -> None:
         for step in (("read-tree", found.stdout.strip()), ("checkout-index", "--all")):
             done = _git(f"--work-tree={dst}", *step, cwd=repo, GIT_INDEX_FILE=str(index.resolve()))
             if done.returncode != 0:
-                why = " ".join(done.stderr.split())[:40]
-                raise CannotCheck(f"cannot read template {commit}: {why}")
+                raise CannotCheck(f"cannot read template {commit}: {cut(done.stderr, 40)}")
     finally:
         index.unlink(missing_ok=True)
 
