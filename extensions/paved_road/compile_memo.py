@@ -67,12 +67,17 @@ _PARAMETERS = ["self", "source", "name", "filename", "raw", "defer_init"]
 # which only rendering reads); anything else an extension set goes into the key.
 _STANDARD = frozenset(vars(SandboxedEnvironment())) | {"compile", "context_class"}
 _SHAPING = ("preprocess", "filter_stream", "parse")
+_JINJAS = ("jinja2.environment", "Environment.compile")
 
 
 def _extension(ext: Extension) -> tuple[Any, ...]:
     kind = type(ext)
     shapes = bool(ext.tags) or any(getattr(kind, m) is not getattr(Extension, m) for m in _SHAPING)
-    return (ext.identifier, ext.priority, kind if shapes else f"{kind.__module__}.{kind.__qualname__}")
+    return (
+        ext.identifier,
+        ext.priority,
+        kind if shapes else f"{kind.__module__}.{kind.__qualname__}",
+    )
 
 
 def _calls(functions: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -149,7 +154,8 @@ def remember_compiles(env: jinja2.Environment) -> jinja2.Environment:
     """Give ``env`` the remembering ``compile``; an environment whose ``compile`` is not
     Jinja's, or whose signature is not the one read here, keeps its own."""
     original = type(env).compile
-    if original is not jinja2.Environment.compile or env.is_async:
+    # Jinja's own compile only: another memo underneath would hide the filters it folds.
+    if (original.__module__, original.__qualname__) != _JINJAS or env.is_async:
         return env
     if list(inspect.signature(original).parameters) != _PARAMETERS:
         return env
@@ -162,7 +168,7 @@ def remember_compiles(env: jinja2.Environment) -> jinja2.Environment:
 def _compile_once(
     env: jinja2.Environment, original: Callable[..., Any], configuration: _Configuration
 ) -> Callable[..., Any]:
-    def compile_once(  # noqa: PLR0917 - jinja2's own signature
+    def compile_once(
         source: Any,
         name: str | None = None,
         filename: str | None = None,
