@@ -219,6 +219,24 @@ def test_what_the_compiler_reads_from_the_environment_keeps_compiles_apart() -> 
     assert _sandbox().from_string("{{ '<b>' }}").render() == "<b>"
     assert _sandbox(finalize=lambda v: "F").from_string("{{ 1 }}").render() == "F"
     assert _sandbox(finalize=lambda v: "G").from_string("{{ 1 }}").render() == "G"
+    # One environment changed after its first compile (copier adds a filter late).
+    env = _sandbox()
+    assert env.from_string(source).render(name="n") == "[[ name ]] n\n  x"
+    env.variable_start_string, env.variable_end_string = "[[", "]]"
+    assert env.from_string(source).render(name="n") == "n {{ name }}\n  x"
+    with pytest.raises(jinja2.TemplateAssertionError):
+        env.from_string("[[ 1 | late ]]")
+    env.filters["late"] = lambda value: value + 1
+    assert env.from_string("[[ 1 | late ]]").render() == "2"
+    env.filters["tag"] = lambda value: f"<{value}>"
+    assert env.from_string("[[ x | tag ]]").render(x=1) == "<1>"
+
+    @jinja2.pass_context
+    def tag(context: Any, value: object) -> str:
+        return f"{context['who']}:{value}"
+
+    env.filters["tag"] = tag  # now called with the context: compiled differently
+    assert env.from_string("[[ x | tag ]]").render(x=1, who="me") == "me:1"
 
 
 def _tag_extension(output: str) -> type[Extension]:
