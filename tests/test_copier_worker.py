@@ -239,6 +239,15 @@ def test_what_the_compiler_reads_from_the_environment_keeps_compiles_apart() -> 
     assert env.from_string("[[ x | tag ]]").render(x=1, who="me") == "me:1"
 
 
+def test_an_overlay_compiles_with_its_own_configuration() -> None:
+    env = _sandbox()
+    source = "[[ name ]] {{ name }}"
+    assert env.from_string(source).render(name="n") == "[[ name ]] n"
+    overlay = env.overlay(variable_start_string="[[", variable_end_string="]]")
+    assert overlay.from_string(source).render(name="n") == "n {{ name }}"
+    assert env.from_string(source).render(name="n") == "[[ name ]] n"
+
+
 def _tag_extension(output: str) -> type[Extension]:
     class Stamp(Extension):  # the same name and module for both versions
         tags = {"stamp"}  # noqa: RUF012 - Jinja's own class attribute

@@ -70,7 +70,7 @@ _PRIORITY_OF = operator.attrgetter("priority")
 _PARAMETERS = ["self", "source", "name", "filename", "raw", "defer_init"]
 # Set on every environment (or by copier-template-extensions' ContextHook: context_class,
 # which only rendering reads); anything else an extension set goes into the key.
-_STANDARD = frozenset(vars(SandboxedEnvironment())) | {"compile", "context_class"}
+_STANDARD = frozenset(vars(SandboxedEnvironment())) | {"compile", "overlay", "context_class"}
 _SHAPING = ("preprocess", "filter_stream", "parse")
 _JINJAS = ("jinja2.environment", "Environment.compile")
 
@@ -202,7 +202,21 @@ def remember_compiles(env: jinja2.Environment) -> jinja2.Environment:
     configuration = _Configuration()
     compile_once = _compile_once(env, original, configuration)
     env.compile = compile_once  # type: ignore[method-assign]
+    env.overlay = _overlay_of(env)  # type: ignore[method-assign]
     return env
+
+
+def _overlay_of(env: jinja2.Environment) -> Callable[..., jinja2.Environment]:
+    """Jinja's ``overlay`` copies the environment's attributes, which would hand the overlay
+    this environment's ``compile`` (and configuration): the overlay gets its own."""
+
+    def overlay(*args: Any, **kwargs: Any) -> jinja2.Environment:
+        made = type(env).overlay(env, *args, **kwargs)
+        for attribute in ("compile", "overlay"):
+            made.__dict__.pop(attribute, None)
+        return remember_compiles(made)
+
+    return overlay
 
 
 def _compile_once(
