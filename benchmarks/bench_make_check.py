@@ -11,6 +11,7 @@ every command runs once unmeasured (warm: caches of mypy, ruff, pytest, uv and n
 
     .venv/bin/python benchmarks/bench_make_check.py [--baseline main] [--rounds 3]
         [--workdir build/bench-make-check]   (kept: a second run skips the set-up)
+        [--answer ui=spa ...]   (copier answers on top of the defaults; use a workdir per set)
 
 Targets (issue 19): `make check` at most 45 s with the browser tests and 15 s without them;
 `make dev` serving in under 5 s.
@@ -61,11 +62,12 @@ def _template_at(ref: str, dst: Path) -> Path:
     return dst
 
 
-def _product(template: Path, dst: Path) -> Path:
+def _product(template: Path, dst: Path, answers: list[str]) -> Path:
     if (dst / ".venv").is_dir():
         return dst  # set up by an earlier run (--workdir kept)
+    extra = [arg for answer in answers for arg in ("--data", answer)]
     command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
-               "-r", "HEAD", *ANSWERS, str(template), str(dst)]  # fmt: skip
+               "-r", "HEAD", *ANSWERS, *extra, str(template), str(dst)]  # fmt: skip
     subprocess.run(command, check=True, env=tool_env())
     subprocess.run(["make", "setup"], cwd=dst, check=True, env=tool_env(),
                    stdout=subprocess.DEVNULL)  # fmt: skip
@@ -123,6 +125,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "build" / "bench-make-check")
     parser.add_argument("--only", choices=[*COMMANDS, DEV], action="append")
+    parser.add_argument(
+        "--answer", action="append", default=[], metavar="KEY=VALUE",
+        help="a copier answer for both products, e.g. ui=spa (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args()
     work: Path = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -134,7 +140,7 @@ def main() -> None:
         template = work / f"{name}-template"
         if not template.is_dir():
             make_template(template)
-        products[name] = _product(template, work / f"{name}-product")
+        products[name] = _product(template, work / f"{name}-product", args.answer)
     print(f"load average before: {_load()}", flush=True)
     wanted = args.only or [*COMMANDS, DEV]
     for product in products.values():  # warm: every cache filled once, not measured
