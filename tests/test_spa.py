@@ -174,6 +174,8 @@ def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(
     commit_all(product, "Update to the v1.1.0 design system")
     run(["make", "design-check", "frontend-build"], cwd=product)
     assert any(NEW_PRIMARY in js.read_text() for js in (product / "frontend/dist").rglob("*.js"))
+    # Nothing changed since that build: `make test` and `make check` reuse it.
+    assert "Nothing to be done" in run(["make", "frontend-build"], cwd=product).stdout
     # The product's browser test compares the button with its own (now updated) tokens.json.
     seen = run(
         ["uv", "run", "--locked", "pytest", "-q", "tests/test_spa_browser.py", "-k", "primary"],
