@@ -47,7 +47,7 @@ _PR_SET_PDEATHSIG = 1
 SH = "/bin/sh"
 # $0 is the expected parent; dash and bash set $PPID from getppid() when they start, which is
 # after setpriv set the signal: a different parent means it was set too late to ever fire.
-GUARD = 'exec "$@"'
+GUARD = '[ "$PPID" = "$0" ] || exit 1; exec "$@"'
 
 
 def _die_with(prctl: Callable[..., int], parent: int) -> Callable[[], None]:
@@ -61,7 +61,7 @@ def _die_with(prctl: Callable[..., int], parent: int) -> Callable[[], None]:
 
 def guarded(setpriv: str, parent: int, argv: Sequence[Any]) -> list[Any]:
     """The command line that runs ``argv`` with the parent-death signal, for ``parent``."""
-    return [setpriv, "--", SH, "-c", GUARD, str(parent), *argv]
+    return [setpriv, "--pdeathsig", "KILL", "--", SH, "-c", GUARD, str(parent), *argv]
 
 
 @functools.cache
