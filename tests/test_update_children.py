@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,19 +102,19 @@ def test_calls_behave_as_without_the_wrapper(tmp_path: Path) -> None:
     script.write_text('#!/bin/sh\necho "$PAVED_ROAD_WORD $*"\n')
     script.chmod(0o755)
     env = {"PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}", "PAVED_ROAD_WORD": "hi"}
+
+    def out(args: str | list[str], **options: Any) -> str:
+        return subprocess.run(args, capture_output=True, text=True, check=True, **options).stdout
+
     with contained(tmp_path):
         with pytest.raises(FileNotFoundError):
             subprocess.run(["paved-road-no-such-program"], check=False)
-        shell = subprocess.run("echo $((1 + 2))", shell=True, capture_output=True, text=True)
-        by_name = subprocess.run(["say", "a b"], env=env, capture_output=True, text=True)
-        relative = subprocess.run(
-            ["bin/say", "c"], cwd=tmp_path, env=env, capture_output=True, text=True
-        )
-        explicit = subprocess.run(
-            ["ignored", "d"], executable=str(script), env=env, capture_output=True, text=True
-        )
-        git = subprocess.run(["git", "--version"], capture_output=True, text=True, check=True)
-    assert shell.stdout == "3\n"
-    assert (by_name.stdout, relative.stdout, explicit.stdout) == ("hi a b\n", "hi c\n", "hi d\n")
-    assert git.stdout.startswith("git version")
+        shell = out("echo $((1 + 2))", shell=True)
+        by_name = out(["say", "a b"], env=env)
+        relative = out(["bin/say", "c"], cwd=tmp_path, env=env)
+        explicit = out(["ignored", "d"], executable=str(script), env=env)
+        git = out(["git", "--version"])
+    assert shell == "3\n"
+    assert (by_name, relative, explicit) == ("hi a b\n", "hi c\n", "hi d\n")
+    assert git.startswith("git version")
     assert shutil.which("paved-road-no-such-program") is None
