@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import copier
+from paved_road.copier_worker import run_copy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PYTHONS_ON_THIS_MACHINE = "3.11.7:3.12.1:3.13.0"
@@ -120,8 +120,9 @@ def copy_product(
     skip_tasks: bool = False,
     vcs_ref: str | None = "HEAD",
 ) -> Path:
-    """Render a product with the real copier, non-interactively."""
-    copier.run_copy(
+    """Render a product with the real copier's Worker, non-interactively (``copier_worker``:
+    compiled Jinja shared across the session's renders, output identical to copier's)."""
+    run_copy(
         str(template),
         dst,
         data=answers,

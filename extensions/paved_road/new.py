@@ -268,15 +268,16 @@ def _find_uv() -> None:
 
 
 def _copy(template: str, args: argparse.Namespace, answers: dict[str, Any]) -> None:
-    import copier  # noqa: PLC0415 - about 0.6 s: only once every check has passed
     from copier.errors import CopierAnswersInterrupt, CopierError, UserMessageError  # noqa: PLC0415
     from plumbum import ProcessExecutionError, local  # noqa: PLC0415 - copier's process layer
+
+    from .copier_worker import run_copy  # noqa: PLC0415 - imports copier: about 0.6 s
 
     try:
         # Copier's tasks run with plumbum's copy of the environment, taken when plumbum was
         # first imported: hand it the environment as it is now (PATH may have gained uv).
         with local.env(**os.environ):
-            copier.run_copy(
+            run_copy(
                 template,
                 args.destination,
                 data=answers,

@@ -246,11 +246,12 @@ def _render(
 ) -> None:
     """The template at ``release`` with the answers; its tasks never run (the product's lock
     is made once its pyproject.toml is resolved)."""
-    import copier  # noqa: PLC0415 - about 0.6 s: only once every check has passed
-    from copier.errors import CopierError  # noqa: PLC0415
+    from copier.errors import CopierError  # noqa: PLC0415 - about 0.6 s: only once every check has passed
+
+    from ..copier_worker import run_copy  # noqa: PLC0415
 
     try:
-        copier.run_copy(
+        run_copy(
             template,
             render,
             data=answers[0],

@@ -9,7 +9,6 @@ import signal
 import sys
 from pathlib import Path
 
-import copier
 from copier.errors import UserMessageError
 from plumbum import local
 
@@ -304,13 +303,15 @@ def _outcome_with_lock(product: Path) -> tuple[Outcome, str | None]:
 def _run_copier(scratch: Path, product: Path, args: argparse.Namespace) -> None:
     """Copier with inline conflicts, in the scratch clone; any failure is a refusal (the
     product was never touched)."""
+    from ..copier_worker import run_update  # noqa: PLC0415 - copier's, sharing compiled Jinja
+
     try:
         # cwd = the product, so a relative _src_path means what it meant when recorded.
         # PAVED_ROAD_UPDATE: the template's finish_update migration leaves the lock step and
         # the conflict report to this command (template_migrations/finish_update.py).
         # (plumbum's copy of the environment: copier gives its tasks that, not os.environ.)
         with contextlib.chdir(product), local.env(PAVED_ROAD_UPDATE="1"):
-            copier.run_update(
+            run_update(
                 scratch,
                 data=args.answers,
                 defaults=args.defaults,

@@ -14,26 +14,6 @@ from ...one_line import cut
 from ..answers_file import Recorded
 from ..errors import CannotCheck
 
-
-@contextlib.contextmanager
-def _no_git_index_sync() -> Iterator[None]:
-    """Copier asks git about the destination's index for every file it writes with an
-    executable bit in the template, to keep that index in step where ``core.fileMode`` is
-    false: a git process per file (about 40 per render). A render's destination is a scratch
-    folder drift made, in no repository's index, so the answer is always "nothing to do"."""
-    from copier._main import Worker  # noqa: PLC0415
-
-    original = getattr(Worker, "_sync_git_index_executable_bit", None)
-    if original is None:  # a copier without it: nothing to skip
-        yield
-        return
-    Worker._sync_git_index_executable_bit = lambda *_: None  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Worker._sync_git_index_executable_bit = original  # type: ignore[method-assign]
-
-
 _CONFIGS: dict[tuple[Hashable, bytes, bool], Any] = {}
 
 
@@ -73,22 +53,20 @@ def copier_render(
 ) -> None:
     """``copier copy`` of ``source`` into ``dst`` with the recorded answers (tasks skipped); a
     failure is a CannotCheck naming the recorded commit and source. Compiled Jinja code is
-    shared with earlier renders of the same ``scope`` (``compiled``)."""
-    import copier  # noqa: PLC0415 - about 0.5 s; only a check that renders pays it
-    from copier.errors import CopierError  # noqa: PLC0415
+    shared with the process's earlier renders by ``copier_worker`` (which also asks git about
+    the scratch folder once, not per file); the parsed copier.yml with those of ``scope``."""
+    from copier.errors import CopierError  # noqa: PLC0415 - about 0.5 s; only a check that renders pays it
 
-    from .compiled import compiles_remembered  # noqa: PLC0415 - imports jinja2
+    from ...copier_worker import run_copy  # noqa: PLC0415
 
     try:
         with (
             warnings.catch_warnings(),
             contextlib.redirect_stdout(io.StringIO()),
-            compiles_remembered(scope),
             _config_read_once(scope),
-            _no_git_index_sync(),
         ):
             warnings.simplefilter("ignore")
-            copier.run_copy(
+            run_copy(
                 source,
                 dst,
                 data=recorded.answers,

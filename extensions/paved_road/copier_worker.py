@@ -1,0 +1,85 @@
+"""Copier's Worker, paying once per process or per run for what plain copier pays per file.
+
+Every copier run of paved-road (``new``, ``adopt``, ``update``, drift's fallback render) and
+of the test suite goes through ``run_copy`` / ``run_update`` here. They are copier's own
+functions with this Worker, and write the same files with the same modes:
+- compiled Jinja code is remembered per process (``compile_memo``): copier builds a new Jinja
+  environment for each Worker and compiled every file, path part and default again;
+- ``core.fileMode`` is asked once per Worker (one destination, one run) instead of once per
+  rendered file: copier's ``_sync_git_index_executable_bit`` only acts where it is ``false``,
+  and a git process per file cost seconds in an update.
+Where copier's internals are not the ones read here, copier's own behaviour is kept.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from copier._main import Worker
+from copier._settings import Settings, SettingsModel
+from copier._types import RelativePath
+from jinja2.sandbox import SandboxedEnvironment
+
+from .compile_memo import remember_compiles
+
+
+class RememberingWorker(Worker):
+    """Copier's Worker with compiled templates and ``core.fileMode`` asked once."""
+
+    @cached_property
+    def jinja_env(self) -> SandboxedEnvironment:
+        return remember_compiles(super().jinja_env)
+
+    @cached_property
+    def _file_mode_off(self) -> bool:
+        """Whether git ignores mode bits at this destination (``core.fileMode`` false): the
+        one case copier's index sync does anything. A failure means unset (the default)."""
+        from copier._vcs import get_git  # noqa: PLC0415
+        from plumbum import ProcessExecutionError  # noqa: PLC0415
+
+        git = get_git(context_dir=self.subproject.local_abspath)
+        try:
+            setting = git("config", "--type=bool", "--get", "core.fileMode").strip()
+        except ProcessExecutionError:
+            return False
+        return setting == "false"
+
+    def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
+        if self._file_mode_off:
+            super()._sync_git_index_executable_bit(*args, **kwargs)
+
+
+def _worker(**fields: Any) -> Worker:
+    """The Worker for ``fields`` as copier's ``run_*`` functions build it."""
+    answers_file = fields.get("answers_file")
+    if isinstance(answers_file, str):
+        fields["answers_file"] = RelativePath(answers_file)
+    settings = fields.get("settings")
+    if isinstance(settings, Settings):
+        fields["settings"] = SettingsModel(defaults=settings.defaults, trust=settings.trust)
+    elif settings is None:
+        fields.pop("settings", None)  # the Worker reads the user's settings file, as copier
+    for name in ("data", "user_defaults"):
+        fields[name] = fields.get(name) or {}
+    return RememberingWorker(**fields)
+
+
+def run_copy(
+    src_path: str, dst_path: Path | str = ".", data: dict[str, Any] | None = None, **options: Any
+) -> Worker:
+    """``copier.run_copy`` with the remembering Worker (same keyword options)."""
+    with _worker(src_path=src_path, dst_path=Path(dst_path), data=data, **options) as worker:
+        worker.run_copy()
+    return worker
+
+
+def run_update(
+    dst_path: Path | str = ".", data: dict[str, Any] | None = None, **options: Any
+) -> Worker:
+    """``copier.run_update`` with the remembering Worker (same keyword options); the old and
+    new renders of an update are Workers of this class too (copier copies its Worker)."""
+    with _worker(dst_path=Path(dst_path), data=data, **options) as worker:
+        worker.run_update()
+    return worker
