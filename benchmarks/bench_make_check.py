@@ -1,8 +1,9 @@
 """Time a product engineer's loop on the default product: warm `make check` with and without the
-browser tests, `make test-fast`, and `make dev` until it serves. Baseline and candidate side
-by side, paired: each round runs every command on both products, in alternating order, so
-the load of a shared machine hits both alike. Prints medians of wall and CPU time (every
-process the command waited for), ratios and the load average: on a busy machine, compare CPU.
+browser tests, `make test-fast`, the product's pytest alone, and `make dev` until it serves.
+Baseline and candidate side by side, paired: each round runs every command on both products,
+in alternating order, so the load of a shared machine hits both alike. Prints medians of wall
+and CPU time (every process the command waited for), ratios and the load average: on a busy
+machine, compare CPU.
 
 The candidate is this checkout as it is (uncommitted edits included); the baseline is a git
 ref of it (default: main). Each is rendered with the default answers and `make setup`, then
@@ -42,6 +43,9 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     "make check": (["make", "check"], {}),
     "make check, no browser tests": (["make", "check"], {"PYTEST_ADDOPTS": "-m 'not browser'"}),
     "make test-fast": (["make", "test-fast"], {}),
+    # The product's own tests alone, as `make test` runs them, without make's prerequisites:
+    # nearly all of `make check`'s time.
+    "pytest": (["uv", "run", "--locked", "pytest", "-q"], {}),
 }
 DEV = "make dev (until /healthz answers)"
 

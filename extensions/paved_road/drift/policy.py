@@ -171,8 +171,13 @@ class Policy(BaseModel):
         return None
 
 
+@lru_cache(maxsize=8)
 def parse_policy(text: str) -> Policy:
-    """The policy from its YAML text; ValueError with one line when it is not a valid one."""
+    """The policy from its YAML text; ValueError with one line when it is not a valid one.
+
+    A check reads its render's policy twice (the render leaves out the files it only seeds,
+    then the comparison): the second time gets the first's object, with the ownership of
+    every path it already worked out. Nothing changes a parsed policy."""
     try:
         data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as error:

@@ -25,14 +25,14 @@ from ..drift.answers_file import ANSWERS_FILE, read_answers
 from ..drift.git_remote import remote_tags
 from ..drift.identity import stamp
 from ..drift.product_file import read_product_file
-from ..drift.rendering import group_key
+from ..drift.rendering import group_key, reuse
 from .aggregate import error_result, product_result, roadless_result
 from .clones import CannotFetch
 from .fleet_file import Fleet, Product
 from .progress import bar
 from .report import ProductResult
 from .results import ResultStore, result_key
-from .snapshots import Checkout, fetch
+from .snapshots import BlobStore, Checkout, fetch
 from .watchdog import Watchdog
 
 
@@ -126,7 +126,7 @@ def _stop(_signal: int, _frame: object) -> None:
 def _check_one(
     path: str,
     today: dt.date,
-    renders: str,
+    cache: str,
     trust: Trust,
     tags: dict[str, str] | None,
     *,
@@ -138,15 +138,19 @@ def _check_one(
     A check that uses ``timeout`` seconds of CPU, or makes no progress for as long, is stopped
     (SIGALRM, in this worker only) and becomes the product's error row: one product cannot
     stall the fleet's run. Neither bound counts time the machine gave to other work, so a
-    loaded machine makes a check slower, never a different verdict (``watchdog``)."""
+    loaded machine makes a check slower, never a different verdict (``watchdog``).
+
+    Renders go to the run's ``cache``/renders, and link the files they share byte for byte
+    with the blobs the snapshots were laid out from instead of writing them again
+    (``drift.rendering.reuse``)."""
     previous = signal.signal(signal.SIGALRM, _stop)
     dog = Watchdog(timeout)
     try:
-        with dog:
+        with dog, reuse.linking_from(BlobStore(Path(cache) / "blobs").find):
             report = run_check(
                 Path(path),
                 today=today,
-                cache_dir=Path(renders),
+                cache_dir=Path(cache) / "renders",
                 approved_sources=trust.approved,
                 tags=tags,
                 snapshot=True,
@@ -318,9 +322,8 @@ class _Run:
             self._submit(other, pool)
 
     def _submit(self, item: Pending, pool: futures.Executor) -> None:
-        renders = str(self.cache / "renders")
         path = str(item.checkout.path)
-        check = (_check_one, path, self.today, renders, self.trust, item.tags)
+        check = (_check_one, path, self.today, str(self.cache), self.trust, item.tags)
         self.checks[pool.submit(*check, timeout=self.product_timeout)] = item
 
 

@@ -108,6 +108,15 @@ class BlobStore:
         suffix = ".x" if entry.mode == EXECUTABLE else ""
         return self.root / entry.sha[:2] / f"{entry.sha[2:]}{suffix}"
 
+    def find(self, content: bytes, executable: bool) -> Path | None:
+        """The blob holding ``content`` in that mode, if the store has it (git's SHA-1 object
+        id; a render linking it reads it back: ``drift.rendering.reuse``)."""
+        digest = hashlib.sha1(b"blob %d\0" % len(content), usedforsecurity=False)
+        digest.update(content)
+        sha = digest.hexdigest()
+        found = self.path(Entry(EXECUTABLE if executable else REGULAR, sha, ""))
+        return found if found.is_file() else None
+
     def add_missing(self, git_dir: Path, entries: list[Entry]) -> None:
         """Write the blobs of ``entries`` the store lacks, read from git in one batch."""
         missing: dict[str, set[str]] = {}  # sha -> the modes it is wanted in

@@ -13,6 +13,7 @@ entry point back:
 - ``compiled``: Jinja compiled once per template, not once per product;
 - ``copier_run``: a whole copier run, for what ``direct`` leaves to copier;
 - ``store``: the on-disk cache, verified before use;
+- ``reuse``: files a render links instead of writing (the fleet's blobs, same bytes);
 - ``reference``: the above in order, memoised per process.
 
 Every product is rendered with its own answers; docs/drift.md says why this design and not

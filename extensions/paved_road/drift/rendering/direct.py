@@ -21,7 +21,9 @@ Whatever this walk does not reproduce is refused (``Unsupported``) and copier re
 product instead: symlinks, ``yield`` in a path, a path part that could leave the destination
 or that several sources render to, a template that is not valid UTF-8, a copier whose
 internals differ from 9.x's. Tests hold every render byte for byte and mode for mode equal
-to ``copier copy`` (tests/test_drift_render_identity.py, tests/test_drift_cases.py).
+to ``copier copy`` (tests/test_drift_render_identity.py, tests/test_drift_cases.py). In a
+fleet check a written file may instead be a hard link to the same bytes already on disk
+(``reuse``): read-only, executable exactly when copier's is.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any
 
 from ..answers_file import Recorded
 from ..policy import POLICY_FILE, parse_policy
-from . import bytecode
+from . import bytecode, reuse
 from .plan import only_seeded
 
 _SCOPES_KEPT = 8  # template identities kept per process, as compiled.py does
@@ -325,11 +327,12 @@ def _write(
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        if (target.stat().st_mode) != mode:
-            target.chmod(mode)
+        if not reuse.place(content, bool(mode & 0o111), target):  # linked: never chmod it
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            if (target.stat().st_mode) != mode:
+                target.chmod(mode)
         written += 1
     for _, destination, is_dir, _ in found:  # copier also makes the folders it leaves empty
         if is_dir and dst / destination not in made:
