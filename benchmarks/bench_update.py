@@ -8,6 +8,11 @@ changelog, re-locking `uv.lock`, and the drift check, which re-renders the templ
 variant with `--no-drift` isolates the wrapper's own overhead. The template repo is a local
 checkout, so `paved-road update` runs with `--local-template` (else it refuses the source).
 
+`--from this` updates from this checkout's own release to a later one (a file added) instead
+of from the previous release: both versions then have this checkout's copier.yml, which drives
+copier's render of the old version (its tasks among it), so it shows the cost of an update
+between two releases made after a change to copier.yml.
+
 `--profile FILE` instead runs `paved-road update` once under cProfile, writes the stats to FILE
 and prints the 30 most expensive calls by cumulative time (its children, such as `uv lock`
 and git, count as wall time of the call that waits for them).
@@ -31,7 +36,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.cases import CHECK_CASES
 from tests.support import copy_product, init_repo, tool_env
 from tests.update_customisations import customise
-from tests.update_support import COPIER, GIT_IDENTITY, PAVED_ROAD, build_versions, previous_release
+from tests.update_support import (
+    COPIER,
+    GIT_IDENTITY,
+    PAVED_ROAD,
+    Versions,
+    build_versions,
+    later_release,
+    previous_release,
+)
 
 
 def timed(cmd: list[str], product: Path) -> tuple[float, float]:
@@ -64,12 +77,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", type=Path, metavar="FILE", help="profile one update instead")
+    parser.add_argument(
+        "--from",
+        dest="start",
+        choices=["previous", "this"],
+        default="previous",
+        help="update from the previous release (default) or from this checkout's own release",
+    )
     options = parser.parse_args()
     runs = options.runs
     with tempfile.TemporaryDirectory(prefix="bench-update-") as folder:
         root = Path(folder)
         ref, tag = previous_release()
         versions = build_versions(root / "template", ref, tag)
+        if options.start == "this":
+            (root / "later").mkdir()
+            later = later_release(
+                versions,
+                root / "later",
+                "v99.0.0",
+                additions={"template/NOTES.md": "A later release.\n"},
+            )
+            versions = Versions(later, versions.new, "v99.0.0")
         base = copy_product(
             versions.repo, root / "base", CHECK_CASES["default"], vcs_ref=versions.old
         )

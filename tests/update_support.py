@@ -128,12 +128,12 @@ def later_release(
     return repo
 
 
-def copier_update(product: Path) -> subprocess.CompletedProcess[str]:
+def copier_update(product: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Plain ``copier update``, as the docs and Renovate run it."""
     return subprocess.run(
         [COPIER, "update", "--trust", "--defaults"],
         cwd=product,
-        env=_env(),
+        env=_env(**env),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

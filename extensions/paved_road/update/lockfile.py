@@ -1,11 +1,13 @@
 """Re-lock ``uv.lock`` after an update instead of trusting copier's text merge of it.
 
-The lock is made by a copier task, and copier runs tasks *before* it re-applies the product's
-own changes; so the product's ``uv.lock`` ends up as a line-by-line merge of two generated
-files, which can be invalid for uv (the same package listed twice), conflicted, or valid while
-still pinning versions below a raised lower bound. The lock is derived data: start again from
-the product's own lock (its pins) and let uv bring it in line with the merged
-``pyproject.toml``. Runs in the scratch clone, like the rest of the update.
+The lock is made by a copier task when a product is created. Template releases up to 0.1.0
+also ran it in updates, *before* copier re-applies the product's own changes; so the
+product's ``uv.lock`` ended up as a line-by-line merge of two generated files, which can be
+invalid for uv (the same package listed twice), conflicted, or valid while still pinning
+versions below a raised lower bound. The lock is derived data: start again from the product's
+own lock (its pins) and let uv bring it in line with the merged ``pyproject.toml``. The task no
+longer runs in updates, so this is also what locks a product that has none yet (made without
+tasks). Runs in the scratch clone, like the rest of the update.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ def _committed(product: Path) -> bytes | None:
 
 
 def relock(product: Path, pyproject_conflicted: bool) -> Relocked | None:
-    """Re-lock; None when the product has no uv.lock."""
+    """Re-lock (or lock, when the product has no lock yet); None when it is no uv project."""
     committed = _committed(product)
-    if committed is None and not (product / LOCK).exists():
+    if committed is None and not (product / LOCK).exists() and not (product / PYPROJECT).exists():
         return None
     if pyproject_conflicted:
         if committed is not None:
