@@ -142,9 +142,34 @@ def _scan(session: _Session, root: Path) -> list[tuple[str, bool, int]]:
     return entries
 
 
+def _plain(env: Any, text: str) -> bool:
+    """Whether Jinja renders ``text`` to itself, so it need not be compiled: no delimiter of
+    ``env`` in it, no line break (line statements, newline translation), and no extension
+    that rewrites sources (``preprocess``; copier's yield extension only resets its yield
+    state there, which a plain part cannot set). Most of a template's path parts are plain."""
+    import jinja2.ext  # noqa: PLC0415
+    from copier._jinja_ext import YieldExtension  # noqa: PLC0415
+
+    markers = (
+        env.block_start_string,
+        env.variable_start_string,
+        env.comment_start_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        "\n",
+        "\r",
+    )
+    if any(marker and marker in text for marker in markers):
+        return False
+    unchanged = (jinja2.ext.Extension.preprocess, YieldExtension.preprocess)
+    return all(type(ext).preprocess in unchanged for ext in env.extensions.values())
+
+
 def _render_part(session: _Session, part: str, context: _Context) -> str:
     if "yield" in part:
         raise Unsupported("a path part uses yield")
+    if _plain(session.env, part):
+        return part
     compiled = session.parts.get(part)
     if compiled is None:
         compiled = session.parts[part] = bytecode.from_string(session.env, part)
