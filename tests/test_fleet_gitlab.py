@@ -224,7 +224,7 @@ def test_a_refused_merge_request_after_the_push_says_so_and_the_next_run_opens_i
 ) -> None:
     """GitLab refuses the first call (the token cannot see the project yet): the branch is
     pushed and the row says so, not "nothing pushed"; the next run finds the branch and opens
-    the merge request. Output of the product's tools (copier's `uv lock` task) is named."""
+    the merge request. Output of the product's tools (`uv lock`'s warnings) is named."""
     root = gitlab_fleet
     bare = root / "forge/acme/retry/billing.git"
     bare.parent.mkdir(parents=True)

@@ -171,6 +171,7 @@ def test_a_client_that_never_finishes_its_headers_is_cut_off(served) -> None:
         connection.sendall(b"GET /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         started = time.monotonic()
         answer = b""
+        reset = False
         connection.settimeout(0.3)
         while time.monotonic() - started < DEADLINE + SLACK + 5:
             try:
@@ -181,12 +182,17 @@ def test_a_client_that_never_finishes_its_headers_is_cut_off(served) -> None:
                 chunk = connection.recv(4096)
             except TimeoutError:
                 continue
+            except ConnectionResetError:
+                # The server closed with a header line of ours unread, so its kernel answered
+                # with a reset, which can discard the 408 before it is read: cut off all the same.
+                reset = True
+                break
             if not chunk:
                 break
             answer += chunk
         held = time.monotonic() - started
     assert held < DEADLINE + SLACK, f"the connection was held {held:.1f} s"
-    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert answer.startswith(b"HTTP/1.1 408 ") or (reset and answer == b""), answer
 
 
 @pytest.mark.postgres

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,12 @@ def relock(product: Path, pyproject_conflicted: bool) -> Relocked | None:
             f"uv.lock: `uv lock` failed ({why}); fix pyproject.toml, then run `uv lock`",
             done=False,
         )
+    if errors.strip() and sys.__stderr__ is not None:
+        # uv's warnings are the engineer's to read. They go where the template's lock task
+        # printed them, the process's own stderr: a caller that captures paved-road's own
+        # messages (fleet update) still shows the product's tools' output, named.
+        sys.__stderr__.write(errors if errors.endswith("\n") else errors + "\n")
+        sys.__stderr__.flush()
     if git(product, "ls-files", "-u", "--", LOCK).strip():
         git(product, "add", "--", LOCK)  # clears the unmerged entries copier left for it
     return Relocked(
