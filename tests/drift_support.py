@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,22 @@ def render_entries(cache: Path) -> list[Path]:
     """The stored renders of a cache folder, not its compiled templates or overlay builds."""
     kept = {bytecode.FOLDER, kustomize_cache.FOLDER}
     return [path for path in cache.iterdir() if path.name not in kept]
+
+
+@contextlib.contextmanager
+def compiles_counted() -> Iterator[list[str]]:
+    """Every template source Jinja compiles in the block, in order (as a new process would
+    compile them when the block starts with ``rendering.clear_memory_cache()``)."""
+    import jinja2  # noqa: PLC0415
+
+    compiled: list[str] = []
+    original = jinja2.Environment.compile
+
+    def counted(self, source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(source, str):
+            compiled.append(source)
+        return original(self, source, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jinja2.Environment, "compile", counted)
+        yield compiled

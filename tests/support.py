@@ -7,7 +7,9 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from paved_road.copier_worker import run_copy
 
@@ -56,6 +58,19 @@ def run(cmd: list[str], cwd: Path, check: bool = True, **extra_env: str):
             f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}"
         )
     return result
+
+
+def processes_with(token: str) -> list[int]:
+    """Processes whose command line holds ``token``, wherever they are in the tree (zombies
+    have none)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and token.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile
+    return found
 
 
 def free_port() -> int:
@@ -119,10 +134,12 @@ def copy_product(
     *,
     skip_tasks: bool = False,
     vcs_ref: str | None = "HEAD",
+    run: Callable[..., Any] = run_copy,
 ) -> Path:
     """Render a product with the real copier's Worker, non-interactively (``copier_worker``:
-    compiled Jinja shared across the session's renders, output identical to copier's)."""
-    run_copy(
+    compiled Jinja shared across the session's renders, output identical to copier's); ``run``:
+    another ``run_copy`` (plain ``copier.run_copy``, to compare with)."""
+    run(
         str(template),
         dst,
         data=answers,

@@ -24,7 +24,7 @@ from paved_road.answers import DESCRIPTION_MAX, PACKAGE_MAX, PRODUCT_NAME_MAX, S
 from paved_road.compile_memo import remember_compiles
 
 from tests.cases import CHECK_CASES, sampled
-from tests.support import commit_all, git
+from tests.support import commit_all, copy_product, git
 from tests.test_hostile_answers import HOSTILE
 
 LONG = {
@@ -60,16 +60,7 @@ def _tree(root: Path) -> dict[str, tuple[str, bytes, int]]:
 def _copy(run: Callable[..., Any], template: Path, dst: Path, answers: dict[str, str], ref: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # copier's "internal API" and dirty-template warnings
-        run(
-            str(template),
-            dst,
-            data=answers,
-            vcs_ref=ref,
-            defaults=True,
-            unsafe=True,
-            quiet=True,
-            skip_tasks=True,
-        )
+        copy_product(template, dst, answers, skip_tasks=True, vcs_ref=ref, run=run)
     return _tree(dst)
 
 

@@ -16,7 +16,7 @@ from paved_road.drift.git_remote import remote_tags
 from paved_road.drift.rendering import bytecode, direct
 
 from tests.cases import CHECK_CASES
-from tests.drift_support import rendered
+from tests.drift_support import compiles_counted, rendered
 from tests.support import copy_product
 
 
@@ -25,16 +25,7 @@ def _render(product: Path, cache: Path | None) -> tuple[Path, int]:
     template sources Jinja compiled for it)."""
     rendering.clear_memory_cache()
     recorded = read_answers(product)
-    compiles = []
-    original = jinja2.Environment.compile
-
-    def counted(self, source, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(source, str):
-            compiles.append(source)
-        return original(self, source, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jinja2.Environment, "compile", counted)
+    with compiles_counted() as compiles:
         _, render, _ = rendering.render_as_asked(recorded, remote_tags(recorded.src_path), cache)
     assert direct.FALLBACKS == [], direct.FALLBACKS
     return render, len(compiles)

@@ -16,6 +16,7 @@ from paved_road.drift.git_remote import remote_tags
 from paved_road.drift.rendering import direct
 
 from tests.cases import CHECK_CASES
+from tests.drift_support import compiles_counted
 from tests.support import copy_product
 
 
@@ -70,16 +71,7 @@ def test_a_render_compiles_only_the_parts_that_hold_jinja(
         template_repo, tmp_path / "p", CHECK_CASES["default"], skip_tasks=True, vcs_ref="v1.0.0"
     )
     rendering.clear_memory_cache()  # as a new process starts: nothing compiled yet
-    compiled: list[str] = []
-    original = jinja2.Environment.compile
-
-    def counted(self, source, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(source, str):
-            compiled.append(source)
-        return original(self, source, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jinja2.Environment, "compile", counted)
+    with compiles_counted() as compiled:
         _, render, _ = rendering.render_as_asked(
             read_answers(product), remote_tags(str(template_repo)), None
         )

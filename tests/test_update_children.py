@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from extensions.paved_road.update.children import contained, find_setpriv, guarded
+from tests.support import processes_with
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="parent-death signal: Linux"
@@ -42,18 +43,6 @@ with children.contained(Path(sys.argv[3])):
 """
 
 
-def _alive(token: str) -> list[int]:
-    """Processes whose command line holds ``token`` (zombies have none)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and token.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue  # gone meanwhile
-    return found
-
-
 @pytest.mark.parametrize("way", ["setpriv", "no-setpriv"])
 def test_a_child_dies_with_its_killed_parent(tmp_path: Path, way: str) -> None:
     if way == "setpriv" and find_setpriv() is None:
@@ -72,9 +61,9 @@ def test_a_child_dies_with_its_killed_parent(tmp_path: Path, way: str) -> None:
     # program, keeping its process id.
     assert (Path(started).name == "setpriv") == (way == "setpriv"), started
     deadline = time.monotonic() + 10
-    while _alive(token) and time.monotonic() < deadline:
+    while processes_with(token) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(token), f"child {pid} outlived its killed parent"
+    assert not processes_with(token), f"child {pid} outlived its killed parent"
 
 
 def test_the_guard_gives_up_when_its_parent_is_not_the_one_expected() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import processes_with
 from tests.update_support import (
     LOCAL,
     PAVED_ROAD,
@@ -29,18 +30,6 @@ from tests.update_support import (
 TOKEN = "paved-road-debris-test-task"
 WAIT_SECONDS = 300
 AREA = Path(".git/paved-road-update")
-
-
-def _with_token() -> list[int]:
-    """Processes whose command line holds TOKEN (the task, wherever it is in the tree)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and TOKEN.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue  # gone meanwhile
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +61,7 @@ def test_sigkill_leaves_no_process_and_no_temporary_folder(
         start_new_session=True,
     )
     deadline = time.monotonic() + WAIT_SECONDS
-    while not (task := _with_token()):
+    while not (task := processes_with(TOKEN)):
         assert process.poll() is None, "the update ended before its task ran"
         assert time.monotonic() < deadline, "the task never started"
         time.sleep(0.05)
@@ -84,9 +73,9 @@ def test_sigkill_leaves_no_process_and_no_temporary_folder(
     process.wait()
 
     deadline = time.monotonic() + 10
-    while _with_token() and time.monotonic() < deadline:
+    while processes_with(TOKEN) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _with_token(), f"the task {task} outlived the killed update"
+    assert not processes_with(TOKEN), f"the task {task} outlived the killed update"
     assert not any(tmpdir.iterdir()), sorted(path.name for path in tmpdir.iterdir())
     assert run_folder.is_dir()  # left by the kill: the next run removes it
 

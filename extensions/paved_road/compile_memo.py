@@ -49,7 +49,9 @@ _KEPT = 4096  # compiled sources kept per process; a render of this template has
 _MEMO: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = OrderedDict()
 _LOCK = threading.Lock()
 _NUMBERS = itertools.count(1)
-_LEXER = (
+# What of an environment the lexer, parser and code generator read as plain options (drift's
+# compiled-template key reads the same list: ``drift.rendering.compiled.fingerprint``).
+COMPILER_OPTIONS = (
     "block_start_string",
     "block_end_string",
     "variable_start_string",
@@ -65,7 +67,7 @@ _LEXER = (
     "optimized",
     "is_async",
 )
-_OPTIONS_OF = operator.attrgetter(*_LEXER)
+_OPTIONS_OF = operator.attrgetter(*COMPILER_OPTIONS)
 _PRIORITY_OF = operator.attrgetter("priority")
 _PARAMETERS = ["self", "source", "name", "filename", "raw", "defer_init"]
 # Set on every environment (or by copier-template-extensions' ContextHook: context_class,

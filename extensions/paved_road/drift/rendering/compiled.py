@@ -32,22 +32,6 @@ if TYPE_CHECKING:  # imported when a render starts: building drift's parser must
 _SCOPES_KEPT = 8  # template identities remembered per process: memory is per template
 _SCOPES: OrderedDict[Hashable, dict[tuple[Any, ...], Any]] = OrderedDict()
 _FINGERPRINTS: weakref.WeakKeyDictionary[jinja2.Environment, Hashable] = weakref.WeakKeyDictionary()
-_OPTIONS = (
-    "block_start_string",
-    "block_end_string",
-    "variable_start_string",
-    "variable_end_string",
-    "comment_start_string",
-    "comment_end_string",
-    "line_statement_prefix",
-    "line_comment_prefix",
-    "trim_blocks",
-    "lstrip_blocks",
-    "newline_sequence",
-    "keep_trailing_newline",
-    "optimized",
-    "is_async",
-)
 
 
 def _name(obj: object) -> str:
@@ -64,6 +48,8 @@ def _calls(functions: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def fingerprint(env: jinja2.Environment) -> Hashable:
     """What of ``env`` the compiler reads; equal fingerprints compile equal code."""
+    from ...compile_memo import COMPILER_OPTIONS  # noqa: PLC0415 - imports jinja2
+
     if env not in _FINGERPRINTS:
         autoescape = env.autoescape if isinstance(env.autoescape, bool) else _name(env.autoescape)
         _FINGERPRINTS[env] = (
@@ -72,7 +58,7 @@ def fingerprint(env: jinja2.Environment) -> Hashable:
             _name(env.undefined),
             None if env.finalize is None else _name(env.finalize),
             autoescape,
-            tuple(getattr(env, option) for option in _OPTIONS),
+            tuple(getattr(env, option) for option in COMPILER_OPTIONS),
             tuple(sorted((key, _name(ext)) for key, ext in env.extensions.items())),
             _calls(env.filters),
             _calls(env.tests),
