@@ -4,12 +4,16 @@ Each run clones the checkout at a commit into a fresh folder (no .venv, no cache
 checkout) and runs `.ci/run` there, as CI does on a fresh machine: the Debian packages (when
 root and missing), the first `uv sync`, then README's test command. It reports the wall time,
 the CPU time of everything the suite started, the test count, set-up versus call time and the
-costliest fixture set-ups (from tests/suite_timing.py).
+costliest fixture set-ups, and where wall time went idle: the CPU the tests used (their worker
+and the children it waited for) beside their wall time, and the tests and files with the most
+wall minus CPU (all from tests/suite_timing.py; the JSON report is kept with --report).
 
     .venv/bin/python benchmarks/bench_suite.py                      # HEAD, the whole suite
     .venv/bin/python benchmarks/bench_suite.py -m "not slow"        # the fast tier
     .venv/bin/python benchmarks/bench_suite.py --baseline 4167f21   # a baseline commit first
     .venv/bin/python benchmarks/bench_suite.py --record             # add a row to docs/testing.md
+    .venv/bin/python benchmarks/bench_suite.py --record-durations   # tests/suite_durations.json
+    .venv/bin/python benchmarks/bench_suite.py --durations-from REPORT.json  # same, no run
 
 With --baseline, the baseline and the subject run one after the other on the same machine
 (a suite takes minutes: two at once on two cores would measure contention), and the ratio is
@@ -34,6 +38,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DOC = REPO_ROOT / "docs" / "testing.md"
+DURATIONS = REPO_ROOT / "tests" / "suite_durations.json"
 TABLE_MARKER = "<!-- bench_suite rows: newest last -->"
 
 
@@ -48,6 +53,8 @@ class SuiteRun:
     phases: dict[str, float]
     fixtures: list[dict]
     files: list[dict]
+    test_cpu: dict[str, float]
+    test_times: list[dict]
     load_before: float
     load_after: float
 
@@ -59,12 +66,28 @@ class SuiteRun:
             f"wall {self.wall_s / 60:.1f} min, CPU {self.cpu_s / 60:.1f} min "
             f"(load {self.load_before:.1f} before, {self.load_after:.1f} after)",
             f"  test time summed over workers: set-up {setup:.0f} s, calls {call:.0f} s",
-            "  costliest test files:",
         ]
+        if self.test_cpu:
+            wall, cpu = sum(self.phases.values()), sum(self.test_cpu.values())
+            lines.append(
+                f"  CPU of the tests and the children they waited for {cpu:.0f} s, "
+                f"idle wall (wall minus CPU) {max(wall - cpu, 0.0):.0f} s"
+            )
+        lines.append("  costliest test files:")
         lines += [
             f"    {row['file']:<46} {row['tests']:>5} tests {row['seconds']:7.0f} s"
             for row in self.files[:8]
         ]
+        if self.test_cpu:
+            lines.append("  most idle wall (wall s, CPU s, idle s):")
+            lines += [
+                f"    {row['file']:<46} {row['seconds']:7.0f} {row['cpu']:7.0f} {row['idle']:7.0f}"
+                for row in sorted(self.files, key=lambda row: -row.get("idle", 0.0))[:8]
+            ]
+            lines += [
+                f"    {row['test']:<70} {row['seconds']:6.1f} {row['cpu']:6.1f} {row['idle']:6.1f}"
+                for row in sorted(self.test_times, key=lambda row: -row["idle"])[:8]
+            ]
         lines.append("  costliest set-ups:")
         lines += [
             f"    {row['name']:<30} {row['scope']:<8} {row['count']:>4}x {row['seconds']:7.1f} s"
@@ -84,7 +107,9 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_suite(commit: str, marker: str | None, pytest_args: list[str], keep: bool) -> SuiteRun:
+def run_suite(
+    commit: str, marker: str | None, pytest_args: list[str], keep: bool, report_copy: Path | None
+) -> SuiteRun:
     """Clone ``commit`` into a fresh folder and run `.ci/run` there, as CI does."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-suite-"))
     clone = scratch / "paved-road"
@@ -107,6 +132,8 @@ def run_suite(commit: str, marker: str | None, pytest_args: list[str], keep: boo
         wall, cpu = time.monotonic() - start, children_cpu() - cpu_before
         log.close()
         figures = json.loads(report.read_text()) if report.is_file() else {}
+        if report_copy and report.is_file():
+            shutil.copyfile(report, report_copy)
         if done.returncode != 0:
             tail = (scratch / "suite.log").read_text().splitlines()[-30:]
             print("\n".join(tail), file=sys.stderr)
@@ -122,6 +149,8 @@ def run_suite(commit: str, marker: str | None, pytest_args: list[str], keep: boo
             phases=figures.get("phases", {}),
             fixtures=figures.get("fixtures", []),
             files=figures.get("files", []),
+            test_cpu=figures.get("cpu", {}),
+            test_times=figures.get("test_times", []),
             load_before=load_before,
             load_after=os.getloadavg()[0],
         )
@@ -152,6 +181,20 @@ def record(result: SuiteRun, note: str) -> None:
     print(f"recorded in {RESULTS_DOC.relative_to(REPO_ROOT)}")
 
 
+def record_durations(test_times: list[dict], source: str) -> None:
+    """Keep each test's wall seconds for tests/suite_order.py (longest first)."""
+    if not test_times:
+        raise SystemExit(f"{source} has no per-test times: record from a whole run's report")
+    tests = {row["test"]: round(row["seconds"], 1) for row in test_times}
+    document = {
+        "about": f"wall seconds per test in a whole run ({source}), written by "
+        "benchmarks/bench_suite.py --record-durations; read by tests/suite_order.py",
+        "tests": dict(sorted(tests.items())),
+    }
+    DURATIONS.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"recorded {len(tests)} tests' durations in {DURATIONS.relative_to(REPO_ROOT)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commit", default="HEAD", help="what to measure (default HEAD)")
@@ -159,12 +202,28 @@ def main() -> int:
     parser.add_argument("-m", dest="marker", help='a marker expression, e.g. "not slow"')
     parser.add_argument("--record", action="store_true", help="add the run to docs/testing.md")
     parser.add_argument("--note", default="", help="the note column of the recorded row")
+    parser.add_argument(
+        "--record-durations",
+        action="store_true",
+        help="write each test's seconds to tests/suite_durations.json (longest tests first)",
+    )
+    parser.add_argument("--report", type=Path, help="keep the run's JSON report (suite_timing)")
+    parser.add_argument(
+        "--durations-from",
+        type=Path,
+        metavar="REPORT",
+        help="write tests/suite_durations.json from a whole run's JSON report, run nothing",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the clones and logs")
     args, pytest_args = parser.parse_known_args()
+    if args.durations_from:
+        figures = json.loads(args.durations_from.read_text())
+        record_durations(figures.get("test_times", []), str(args.durations_from))
+        return 0
 
     results = []
     for commit in filter(None, (args.baseline, args.commit)):
-        result = run_suite(commit, args.marker, pytest_args, args.keep)
+        result = run_suite(commit, args.marker, pytest_args, args.keep, args.report)
         print(result.summary(), flush=True)
         results.append(result)
     if args.baseline:
@@ -175,6 +234,11 @@ def main() -> int:
         )
     if args.record:
         record(results[-1], args.note)
+    if args.record_durations:
+        subject = results[-1]
+        if subject.exit_code != 0 or subject.marker:
+            raise SystemExit("--record-durations needs a whole run that passed")
+        record_durations(subject.test_times, f"commit {subject.commit}")
     return max(result.exit_code for result in results)
 
 

@@ -16,7 +16,8 @@ from tests.support import snapshot_template
 # Set-up versus call time and the costliest fixtures, printed after every run (scripts/test).
 # The update tests' template releases (versions, migration_versions, tiny): registered once
 # here, so a session fixture is built once per worker, not once per module that imports it.
-pytest_plugins = ["tests.suite_timing", "tests.update_support"]
+# The longest tests start first under xdist, so the run does not end on one busy worker.
+pytest_plugins = ["tests.suite_timing", "tests.update_support", "tests.suite_order"]
 
 
 @pytest.fixture(scope="session", autouse=True)
