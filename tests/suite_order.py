@@ -17,6 +17,7 @@ one process (``-n 0``) keeps file order, which is easier to read.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,20 +26,27 @@ import pytest
 from tests.suite_timing import plain_nodeid
 
 DURATIONS = Path(__file__).with_name("suite_durations.json")
+# Another durations file (the suite's own tests of this ordering use one).
+DURATIONS_ENV = "PAVED_ROAD_SUITE_DURATIONS"
 # Estimates for a test the durations file does not know, nor any test of its file.
 SLOW_DEFAULT_S = 30.0
 FAST_DEFAULT_S = 0.5
 
 
-def load_durations(path: Path = DURATIONS) -> tuple[dict[str, float], dict[str, float]]:
-    """(seconds per test id, average seconds per test of each file)."""
+def load_durations(path: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """(seconds per test id, average seconds per test of each file).
+
+    A file's average is its ``files`` entry when there is one (a run whose report had only
+    per-file figures), else the average of its tests."""
     if not path.is_file():
         return {}, {}
-    tests: dict[str, float] = json.loads(path.read_text()).get("tests", {})
+    document = json.loads(path.read_text())
+    tests: dict[str, float] = document.get("tests", {})
     per_file: dict[str, list[float]] = defaultdict(list)
     for test, seconds in tests.items():
         per_file[test.split("::")[0]].append(seconds)
-    return tests, {name: sum(times) / len(times) for name, times in per_file.items()}
+    averages = {name: sum(times) / len(times) for name, times in per_file.items()}
+    return tests, {**averages, **document.get("files", {})}
 
 
 def estimate(item: pytest.Item, tests: dict[str, float], files: dict[str, float]) -> float:
@@ -59,7 +67,7 @@ def scope_of(item: pytest.Item) -> str:
     return "group:" + "_".join(groups) if groups else item.nodeid
 
 
-def longest_first(items: list[pytest.Item], path: Path = DURATIONS) -> list[pytest.Item]:
+def longest_first(items: list[pytest.Item], path: Path) -> list[pytest.Item]:
     tests, files = load_durations(path)
     scopes: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -76,4 +84,4 @@ def longest_first(items: list[pytest.Item], path: Path = DURATIONS) -> list[pyte
 @pytest.hookimpl(trylast=True)  # after the groups are marked and pytest's own reordering
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if hasattr(config, "workerinput"):
-        items[:] = longest_first(items)
+        items[:] = longest_first(items, Path(os.environ.get(DURATIONS_ENV, DURATIONS)))

@@ -1,0 +1,114 @@
+"""The suite's own measuring and ordering (tests/suite_timing.py, tests/suite_order.py): each
+test's CPU beside its wall time, the idle wall it names, and longest work first under xdist."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import REPO_ROOT
+
+# A test that waits, one that computes, one whose child computes, and a group of two short
+# tests that must stay together (the scheduler hands out whole groups).
+DEMO = """
+import subprocess, sys, time
+import pytest
+
+def spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+def test_waits():
+    time.sleep(0.6)
+
+def test_computes():
+    spin(0.4)
+
+def test_child_computes():
+    subprocess.run([sys.executable, "-c", "import time\\nend = time.process_time() + 0.4\\n"
+                    "while time.process_time() < end: pass"], check=True)
+
+@pytest.mark.xdist_group("pair")
+def test_pair_one():
+    pass
+
+@pytest.mark.xdist_group("pair")
+def test_pair_two():
+    pass
+"""
+
+
+def run_demo(tmp_path: Path, *args: str, durations: dict | None = None) -> dict:
+    (tmp_path / "test_demo.py").write_text(DEMO)
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["tests.suite_timing", "tests.suite_order"]\n'
+    )
+    report = tmp_path / "report.json"
+    env = {"PYTHONPATH": str(REPO_ROOT), "PAVED_ROAD_SUITE_REPORT": str(report)}
+    env |= {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
+    if durations is not None:
+        (tmp_path / "durations.json").write_text(json.dumps({"tests": durations}))
+        env["PAVED_ROAD_SUITE_DURATIONS"] = str(tmp_path / "durations.json")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "-v", "--rootdir", str(tmp_path), *args, "test_demo.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    figures = json.loads(report.read_text())
+    figures["stdout"] = result.stdout
+    return figures
+
+
+def test_under_xdist_each_test_has_its_cpu_and_the_longest_work_starts_first(
+    tmp_path: Path,
+) -> None:
+    durations = {
+        "test_demo.py::test_computes": 6.0,
+        "test_demo.py::test_pair_two": 9.0,
+        "test_demo.py::test_waits": 1.0,
+    }
+    figures = run_demo(
+        tmp_path, "-n", "1", "--dist", "loadgroup", "--no-loadscope-reorder", durations=durations
+    )
+    # The CPU figure travels from the worker with the test's report.
+    times = {row["test"].split("::")[1]: row for row in figures["test_times"]}
+    assert sorted(times) == [
+        "test_child_computes", "test_computes", "test_pair_one", "test_pair_two", "test_waits"
+    ]  # fmt: skip
+    assert times["test_waits"]["cpu"] < 0.3
+    assert times["test_waits"]["idle"] >= 0.5
+    assert times["test_computes"]["cpu"] >= 0.35
+    # A child's CPU counts once the worker waited for it (subprocess.run does).
+    assert times["test_child_computes"]["cpu"] >= 0.35
+    for row in times.values():
+        assert abs(row["idle"] - max(row["seconds"] - row["cpu"], 0.0)) <= 0.002
+    assert sum(figures["cpu"].values()) >= 0.7
+    demo = next(row for row in figures["files"] if row["file"] == "test_demo.py")
+    assert demo["cpu"] >= 0.7 and demo["idle"] >= 0.5
+    assert "most idle wall, tests (wall s, CPU s, idle s):" in figures["stdout"]
+
+    ran = [line.split("::")[1].split()[0].split("@")[0] for line in figures["stdout"].splitlines()
+           if "PASSED test_demo.py::" in line]  # fmt: skip
+    # Longest scope first, a group whole: the pair (9 s + 5.33 s), then 6 s, 5.33 s, 1 s.
+    # test_child_computes and test_pair_one are not in the durations file: each is estimated
+    # at the average of its file's known tests, 5.33 s.
+    assert ran == [
+        "test_pair_one", "test_pair_two", "test_computes", "test_child_computes", "test_waits"
+    ]  # fmt: skip
+
+
+def test_in_one_process_the_cpu_is_measured_too_and_file_order_is_kept(tmp_path: Path) -> None:
+    figures = run_demo(tmp_path, durations={"test_demo.py::test_pair_two": 100.0})
+    times = {row["test"].split("::")[1]: row for row in figures["test_times"]}
+    assert times["test_computes"]["cpu"] >= 0.35
+    assert times["test_waits"]["idle"] >= 0.5
+    ran = [line.split("::")[1].split()[0] for line in figures["stdout"].splitlines()
+           if line.startswith("test_demo.py::")]  # fmt: skip
+    assert ran == [
+        "test_waits", "test_computes", "test_child_computes", "test_pair_one", "test_pair_two"
+    ]  # fmt: skip
