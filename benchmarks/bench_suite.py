@@ -55,6 +55,8 @@ class SuiteRun:
     files: list[dict]
     test_cpu: dict[str, float]
     test_times: list[dict]
+    tail_s: float | None
+    tail_idle_worker_s: float | None
     load_before: float
     load_after: float
 
@@ -72,6 +74,11 @@ class SuiteRun:
             lines.append(
                 f"  CPU of the tests and the children they waited for {cpu:.0f} s, "
                 f"idle wall (wall minus CPU) {max(wall - cpu, 0.0):.0f} s"
+            )
+        if self.tail_s is not None:
+            lines.append(
+                f"  the tail: {self.tail_s:.0f} s from the first worker to finish to the last, "
+                f"{self.tail_idle_worker_s:.0f} worker-seconds idle at the end"
             )
         lines.append("  costliest test files:")
         lines += [
@@ -151,6 +158,8 @@ def run_suite(
             files=figures.get("files", []),
             test_cpu=figures.get("cpu", {}),
             test_times=figures.get("test_times", []),
+            tail_s=figures.get("tail_s"),
+            tail_idle_worker_s=figures.get("tail_idle_worker_s"),
             load_before=load_before,
             load_after=os.getloadavg()[0],
         )

@@ -141,6 +141,9 @@ class SuiteTimingPlugin:
         self.config = config
         self.timing = SuiteTiming()
         self.worker = hasattr(config, "workerinput")
+        self.started = time.monotonic()
+        # xdist worker -> seconds since the start when its last test's teardown ended.
+        self.worker_done: dict[str, float] = {}
 
     # Each phase's CPU, measured around the phase's hook (fixtures included) and put on the
     # report made right after it. tryfirst: outermost, so other plugins' wrappers count too.
@@ -181,6 +184,9 @@ class SuiteTimingPlugin:
         if self.worker:
             return
         self.timing.add_report(report)
+        node = getattr(report, "node", None)  # the xdist worker that ran it
+        if node is not None and report.when == "teardown":
+            self.worker_done[node.gateway.id] = time.monotonic() - self.started
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
@@ -211,6 +217,19 @@ class SuiteTimingPlugin:
             )
         )
         figures = self.timing.as_json()
+        figures["workers_done_s"] = dict(sorted(self.worker_done.items()))
+        if len(self.worker_done) > 1:
+            # The tail: once the first worker has nothing left, the others finish alone.
+            end = max(self.worker_done.values())
+            idle_end = sum(end - done for done in self.worker_done.values())
+            figures["tail_s"] = round(end - min(self.worker_done.values()), 1)
+            figures["tail_idle_worker_s"] = round(idle_end, 1)
+            ends = ", ".join(f"{name} {done:.0f} s" for name, done in self.worker_done.items())
+            write(
+                f"the tail: each worker's last test ended at {ends}"
+                f"; {figures['tail_s']:.0f} s from the first to finish to the last,"
+                f" {idle_end:.0f} worker-seconds idle at the end"
+            )
         cpu = sum(self.timing.cpu.values())
         write(
             f"CPU of the tests and the children they waited for: {cpu:.0f} s; "

@@ -91,6 +91,7 @@ def test_under_xdist_each_test_has_its_cpu_and_the_longest_work_starts_first(
     demo = next(row for row in figures["files"] if row["file"] == "test_demo.py")
     assert demo["cpu"] >= 0.7 and demo["idle"] >= 0.5
     assert "most idle wall, tests (wall s, CPU s, idle s):" in figures["stdout"]
+    assert list(figures["workers_done_s"]) == ["gw0"]
 
     ran = [line.split("::")[1].split()[0].split("@")[0] for line in figures["stdout"].splitlines()
            if "PASSED test_demo.py::" in line]  # fmt: skip
