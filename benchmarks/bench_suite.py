@@ -190,18 +190,42 @@ def record(result: SuiteRun, note: str) -> None:
     print(f"recorded in {RESULTS_DOC.relative_to(REPO_ROOT)}")
 
 
-def record_durations(test_times: list[dict], source: str) -> None:
-    """Keep each test's wall seconds for tests/suite_order.py (longest first)."""
-    if not test_times:
-        raise SystemExit(f"{source} has no per-test times: record from a whole run's report")
-    tests = {row["test"]: round(row["seconds"], 1) for row in test_times}
+def record_durations(figures: dict, source: str) -> None:
+    """Keep each test's wall seconds for tests/suite_order.py (longest first).
+
+    The figures of ``source`` (a suite_timing JSON report) replace those of the same tests and
+    files; the others are kept while their test file exists, so the runs of a few files, or a
+    report from before per-test times (per-file averages only), refresh just what they ran."""
+    test_times, files = figures.get("test_times", []), figures.get("files", [])
+    if not test_times and not files:
+        raise SystemExit(f"{source} has no test times: give a suite_timing JSON report")
+    old = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
+    tests = old.get("tests", {}) | {row["test"]: round(row["seconds"], 1) for row in test_times}
+    averages = dict(old.get("files", {}))
+    if test_times:  # a file measured test by test needs no average of its own any more
+        for row in files:
+            averages.pop(row["file"], None)
+    else:  # a report with per-file figures only: their average per test
+        averages |= {
+            row["file"]: round(row["seconds"] / row["tests"], 1) for row in files if row["tests"]
+        }
+
+    def known(name: str) -> bool:  # a test file deleted since: its figures go
+        return (REPO_ROOT / name.split("::", maxsplit=1)[0]).is_file()
+
     document = {
-        "about": f"wall seconds per test in a whole run ({source}), written by "
-        "benchmarks/bench_suite.py --record-durations; read by tests/suite_order.py",
-        "tests": dict(sorted(tests.items())),
+        "about": "wall seconds per test (and per test of a file, where only that was "
+        "measured), written by benchmarks/bench_suite.py --record-durations or "
+        "--durations-from; read by tests/suite_order.py",
+        "sources": [*old.get("sources", []), source][-5:],
+        "tests": {name: tests[name] for name in sorted(tests) if known(name)},
+        "files": {name: averages[name] for name in sorted(averages) if known(name)},
     }
     DURATIONS.write_text(json.dumps(document, indent=1) + "\n")
-    print(f"recorded {len(tests)} tests' durations in {DURATIONS.relative_to(REPO_ROOT)}")
+    print(
+        f"recorded {len(test_times)} tests' and {len(files)} files' durations "
+        f"in {DURATIONS.relative_to(REPO_ROOT)}"
+    )
 
 
 def main() -> int:
@@ -227,7 +251,7 @@ def main() -> int:
     args, pytest_args = parser.parse_known_args()
     if args.durations_from:
         figures = json.loads(args.durations_from.read_text())
-        record_durations(figures.get("test_times", []), str(args.durations_from))
+        record_durations(figures, args.durations_from.name)
         return 0
 
     results = []
@@ -247,7 +271,10 @@ def main() -> int:
         subject = results[-1]
         if subject.exit_code != 0 or subject.marker:
             raise SystemExit("--record-durations needs a whole run that passed")
-        record_durations(subject.test_times, f"commit {subject.commit}")
+        record_durations(
+            {"test_times": subject.test_times, "files": subject.files},
+            f"whole run of {subject.commit}",
+        )
     return max(result.exit_code for result in results)
 
 
