@@ -222,10 +222,7 @@ def record_durations(figures: dict, source: str) -> None:
         "files": {name: averages[name] for name in sorted(averages) if known(name)},
     }
     DURATIONS.write_text(json.dumps(document, indent=1) + "\n")
-    print(
-        f"recorded {len(test_times)} tests' and {len(files)} files' durations "
-        f"in {DURATIONS.relative_to(REPO_ROOT)}"
-    )
+    print(f"recorded {len(test_times)} tests' and {len(files)} files' durations in {DURATIONS}")
 
 
 def main() -> int:

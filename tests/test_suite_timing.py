@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from benchmarks import bench_suite
 from tests.support import REPO_ROOT
 
 # A test that waits, one that computes, one whose child computes, and a group of two short
@@ -113,3 +116,41 @@ def test_in_one_process_the_cpu_is_measured_too_and_file_order_is_kept(tmp_path:
     assert ran == [
         "test_waits", "test_computes", "test_child_computes", "test_pair_one", "test_pair_two"
     ]  # fmt: skip
+
+
+def test_durations_from_a_report_merge_into_the_durations_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run of a few files refreshes their tests and keeps the rest; a report with per-file
+    figures only gives those files an average per test."""
+    durations = tmp_path / "suite_durations.json"
+    monkeypatch.setattr(bench_suite, "DURATIONS", durations)
+    bench_suite.record_durations(
+        {"files": [{"file": "tests/test_drift.py", "tests": 4, "seconds": 10.0},
+                   {"file": "tests/test_gone.py", "tests": 1, "seconds": 5.0}]},
+        "old-report.json",
+    )  # fmt: skip
+    bench_suite.record_durations(
+        {
+            "test_times": [{"test": "tests/test_update.py::test_a", "seconds": 12.34}],
+            "files": [{"file": "tests/test_update.py", "tests": 1, "seconds": 12.34}],
+        },
+        "new-report.json",
+    )
+    document = json.loads(durations.read_text())
+    # A test file that no longer exists loses its figures.
+    assert document["files"] == {"tests/test_drift.py": 2.5}
+    assert document["tests"] == {"tests/test_update.py::test_a": 12.3}
+    assert document["sources"] == ["old-report.json", "new-report.json"]
+    bench_suite.record_durations(
+        {
+            "test_times": [{"test": "tests/test_drift.py::test_b", "seconds": 1.0}],
+            "files": [{"file": "tests/test_drift.py", "tests": 1, "seconds": 1.0}],
+        },
+        "third.json",
+    )
+    document = json.loads(durations.read_text())
+    assert document["files"] == {}
+    assert document["tests"] == {
+        "tests/test_drift.py::test_b": 1.0, "tests/test_update.py::test_a": 12.3
+    }  # fmt: skip
