@@ -265,7 +265,7 @@ def _wait_for_healthz(port: int, process: subprocess.Popen[str]) -> str | None:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
                 return answer.read().decode()
         except OSError:
-            time.sleep(1)
+            time.sleep(0.2)  # a finer poll: the test goes on as soon as the server answers
     return None
 
 
