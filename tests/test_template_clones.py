@@ -108,7 +108,7 @@ def test_a_dirty_head_renders_its_changes_and_a_new_commit_is_seen(
 def test_an_unknown_ref_fails_as_copier_fails(tmp_path: Path, clones: list[str]) -> None:
     template = _small_template(tmp_path / "template")
     for run in (copier.run_copy, copier_worker.run_copy):
-        with pytest.raises(ValueError, match="Unknown revision: 'v9.9.9'"):
+        with pytest.raises(ValueError, match=r"Unknown revision: 'v9\.9\.9'"):
             _render(run, template, tmp_path / "never", "v9.9.9")
 
 

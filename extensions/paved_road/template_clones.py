@@ -128,7 +128,12 @@ def _clone(url: str, ref: str, commit: str) -> Path | None:
     except BaseException:
         shutil.rmtree(location, ignore_errors=True)
         raise
-    if (_git(location, "rev-parse", "HEAD") or "").strip() != commit:
+    # copier checks out a commit ID, so the clone's HEAD is detached: its file holds the ID.
+    try:
+        head = (location / ".git" / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        head = ""
+    if head != commit:
         shutil.rmtree(location, ignore_errors=True)
         return None
     return location
