@@ -163,7 +163,8 @@ def _evict() -> None:
 
 @atexit.register
 def forget() -> None:
-    """Remove every clone nobody uses (all of them at the process's end)."""
+    """Remove every clone no render holds (at the process's end: every copier Worker has
+    given its clone back by then, so all of them)."""
     with _LOCK:
         doomed = [_CLONES.pop(key) for key, e in list(_CLONES.items()) if e.users == 0]
     for entry in doomed:
