@@ -1,6 +1,6 @@
 """The product's app as the probe serves it: the locked environment (``uv sync --locked
---no-dev --no-editable``, as the Dockerfile builds it), the Dockerfile's own ``uvicorn``
-command on a loopback port, and production settings the platform chooses.
+--no-dev --no-editable --compile-bytecode``, as the Dockerfile builds it), the Dockerfile's
+own ``uvicorn`` command on a loopback port, and production settings the platform chooses.
 
 The app is product code: it runs in its own process with an environment of nothing but these
 settings, and this process only talks HTTP to it.
@@ -42,7 +42,12 @@ def build_environment(product: Path, scratch: Path) -> Path:
     venv = scratch / "venv"
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["UV_PROJECT_ENVIRONMENT"] = str(venv)
-    command = ["uv", "sync", "--locked", "--no-dev", "--no-editable", "--quiet"]
+    # Compiled as the image's are (the Dockerfile's UV_COMPILE_BYTECODE=1): the probe starts
+    # the app four times or more, and each start would compile its libraries from source
+    # again (the apps run with PYTHONDONTWRITEBYTECODE, as in the image). A probe: 12 CPU-s
+    # without, 4 CPU-s to compile plus 4.6 to probe with (docs/ci-guardrails.md).
+    command = ["uv", "sync", "--locked", "--no-dev", "--no-editable", "--compile-bytecode"]
+    command.append("--quiet")
     try:
         built = subprocess.run(
             command,
