@@ -16,6 +16,11 @@ between two releases made after a change to copier.yml.
 `--profile FILE` instead runs `paved-road update` once under cProfile, writes the stats to FILE
 and prints the 30 most expensive calls by cumulative time (its children, such as `uv lock`
 and git, count as wall time of the call that waits for them).
+
+`--baseline CHECKOUT` also runs another checkout's `paved-road update` (its own
+`.venv/bin/paved-road`, e.g. a `git worktree` of main with `scripts/bootstrap.sh` run in it)
+on the same products, interleaved with this one's, and prints this checkout's CPU median as
+a ratio of the baseline's: the side-by-side figure a change to the update is judged by.
 """
 
 from __future__ import annotations
@@ -84,6 +89,12 @@ def main() -> None:
         default="previous",
         help="update from the previous release (default) or from this checkout's own release",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout whose paved-road update runs interleaved, for CPU ratios",
+    )
     options = parser.parse_args()
     runs = options.runs
     with tempfile.TemporaryDirectory(prefix="bench-update-") as folder:
@@ -118,6 +129,14 @@ def main() -> None:
                 "--no-drift",
             ],
         }
+        if options.baseline:
+            other = str(options.baseline.resolve() / ".venv" / "bin" / "paved-road")
+            commands["baseline: paved-road update --defaults"] = [other, *PAVED_ROAD_UPDATE]
+            commands["baseline: paved-road update --defaults --no-drift"] = [
+                other,
+                *PAVED_ROAD_UPDATE,
+                "--no-drift",
+            ]
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
         for run in range(runs):
@@ -143,6 +162,10 @@ def main() -> None:
             f"runs: {', '.join(f'{v:.2f}' for v in values)}  "
             f"cpu median {statistics.median(cpus[name]):6.2f} s"
         )
+    for name in [name for name in cpus if name.startswith("baseline: ")]:
+        ours, theirs = statistics.median(cpus[name[10:]]), statistics.median(cpus[name])
+        ratio = ours / theirs
+        print(f"  cpu {name[10:]}: {ours:.2f} s here, {theirs:.2f} s baseline ({ratio:.2f}x)")
 
 
 if __name__ == "__main__":

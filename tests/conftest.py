@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cases import DEFAULTS
+
 # Products rendered once per session for the delivery tests (rendered(case) -> path).
 from tests.deploy_support import rendered  # noqa: F401
 
@@ -102,8 +104,13 @@ def _uses_module_fixture(item: pytest.Item) -> bool:
 
 
 @pytest.fixture(scope="session")
-def mypy_caches(tmp_path_factory: pytest.TempPathFactory) -> MypyCaches:
-    """``mypy_caches.seed(product)`` before a product's ``make check``, and
-    ``mypy_caches.keep(product)`` after it passed: its mypy starts from a real copy of a warm
-    cache of the same Python version (tests/shared.py says why the verdict stays exact)."""
-    return MypyCaches(run_root(tmp_path_factory) / "mypy")
+def mypy_caches(
+    tmp_path_factory: pytest.TempPathFactory, template_repo: Path, renders: Renders
+) -> MypyCaches:
+    """``mypy_caches.seed(product)`` before a product's ``make check``: its mypy starts from a
+    real copy of the run's warm cache of the same Python version (tests/shared.py says why the
+    verdict stays exact). The default version's is warmed here, in set-up, once per run;
+    another version's with ``mypy_caches.warm(version)`` in a test's own set-up."""
+    caches = MypyCaches(run_root(tmp_path_factory) / "mypy", template_repo, renders)
+    caches.warm(DEFAULTS["python_version"])
+    return caches

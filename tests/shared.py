@@ -14,7 +14,8 @@ Shared here:
 - the template snapshot itself (``template_repo``).
 
 Not one mypy cache for the run: mypy does not guard it against two processes writing it at
-once. Each product checked gets a real copy of a warm one instead (``MypyCaches``).
+once. Each product checked gets a real copy of a warm one instead (``MypyCaches``), warmed
+once per Python version on a pristine product before the first check of that version.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from tests.cases import CHECK_CASES
 from tests.support import copy_product, run
 
 
@@ -137,28 +139,68 @@ def seed_node_modules(root: Path, package_dir: Path) -> None:
 
 class MypyCaches:
     """Warm mypy caches for the products whose ``make check`` a test runs, one per Python
-    version: the cache the run's first product of that version left after its check passed.
+    version, made before the first such check of that version needs one (``warm``).
 
     ``seed(product)`` gives a product a real copy (never links: mypy 2 writes its SQLite cache
-    files in place) before its check; ``keep(product)`` offers its cache afterwards. mypy's
-    verdict stays exact: it trusts an entry only when the module's source has the recorded hash
-    and every module it depends on has the recorded interface, and drops the whole cache when
-    its own version, the options or a plugin's version differ. Another product's own modules
-    (another package, other tests) are therefore checked again for real; the third-party
-    libraries (FastAPI, SQLAlchemy, pydantic), most of the cold run, are not."""
+    files in place) before its check. mypy's verdict stays exact: it trusts an entry only when
+    the module's source has the recorded hash and every module it depends on has the recorded
+    interface, and drops the whole cache when its own version, the options or a plugin's
+    version differ. Another product's own modules (another package, other tests) are therefore
+    checked again for real; the third-party libraries (FastAPI, SQLAlchemy, pydantic), most of
+    the cold run, are not.
 
-    def __init__(self, root: Path) -> None:
+    With a ``template`` and its ``renders``, a missing cache is warmed on a pristine product of
+    the default answers at that Python version (``uv sync``, then mypy on it), once per run
+    under a lock: no product's ``make check`` pays a cold mypy (16 CPU-s under load against
+    1.7 warm), and two workers never both run one. Without them (a test of the cache itself),
+    ``keep(product)`` offers a checked product's cache instead."""
+
+    def __init__(
+        self, root: Path, template: Path | None = None, renders: Renders | None = None
+    ) -> None:
         self.root = root
+        self.template = template
+        self.renders = renders
 
     @staticmethod
-    def _key(product: Path) -> str:
+    def python_version(product: Path) -> str:
         with (product / "pyproject.toml").open("rb") as config:
-            version = tomllib.load(config)["tool"]["mypy"]["python_version"]
+            return str(tomllib.load(config)["tool"]["mypy"]["python_version"])
+
+    @staticmethod
+    def _key(version: str) -> str:
         return f"mypy-cache-py{version}"
 
+    def warm(self, version: str) -> bool:
+        """Make the run's cache for ``version`` if it has none yet (a fixture's set-up calls
+        this, so its cost is the set-up's, once per run). False when it cannot: no template."""
+        key = self._key(version)
+        if (self.root / f"{key}.ready").exists():
+            return True
+        if self.template is None or self.renders is None:
+            return False
+        template, renders = self.template, self.renders
+
+        def check_pristine(target: Path) -> None:
+            answers = {**CHECK_CASES["default"], "python_version": version}
+            work = self.root / f"{key}-product"
+            shutil.rmtree(work, ignore_errors=True)
+            try:
+                renders.product_copy(template, work, answers, skip_tasks=False)
+                run(["uv", "run", "--locked", "mypy"], cwd=work)
+                shutil.copytree(work / ".mypy_cache", target)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+
+        built_once(self.root, key, check_pristine)
+        return True
+
     def seed(self, product: Path) -> bool:
-        """Copy the warm cache for the product's Python version in, if the run has one."""
-        key = self._key(product)
+        """Copy the warm cache for the product's Python version in (warming it first when this
+        run has none and can make one)."""
+        version = self.python_version(product)
+        self.warm(version)
+        key = self._key(version)
         if not (self.root / f"{key}.ready").exists():
             return False
         shutil.copytree(self.root / key, product / ".mypy_cache", dirs_exist_ok=True)
@@ -167,5 +209,6 @@ class MypyCaches:
     def keep(self, product: Path) -> None:
         """After the product's check passed: its cache becomes the warm one, if none is yet."""
         cache = product / ".mypy_cache"
-        if cache.is_dir() and not (self.root / f"{self._key(product)}.ready").exists():
-            built_once(self.root, self._key(product), lambda target: shutil.copytree(cache, target))
+        key = self._key(self.python_version(product))
+        if cache.is_dir() and not (self.root / f"{key}.ready").exists():
+            built_once(self.root, key, lambda target: shutil.copytree(cache, target))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -31,6 +32,15 @@ def render_git_product(template: Path, dst: Path, answers: dict[str, str]) -> Pa
     return dst
 
 
+@pytest.fixture
+def warm_mypy(answers: dict[str, str], mypy_caches: MypyCaches) -> MypyCaches:
+    """The run's warm mypy cache for this case's Python version, made in set-up (once per run
+    and version): the case's own ``make check`` then never runs a cold mypy."""
+    if python_available(answers["python_version"]):
+        mypy_caches.warm(answers["python_version"])
+    return mypy_caches
+
+
 @pytest.mark.slow(reason="the product's whole make check (uv, npm, mypy, pytest, browser tests)")
 @pytest.mark.parametrize("answers", CHECK_CASES.values(), ids=CHECK_CASES.keys())
 def test_make_check_passes_out_of_the_box(
@@ -38,7 +48,9 @@ def test_make_check_passes_out_of_the_box(
     tmp_path: Path,
     answers: dict[str, str],
     request: pytest.FixtureRequest,
+    *,
     seed_npm: Callable[[Path], None],
+    warm_mypy: MypyCaches,
 ) -> None:
     if not python_available(answers["python_version"]):
         pytest.skip(f"Python {answers['python_version']} is not installed on this machine")
@@ -47,14 +59,16 @@ def test_make_check_passes_out_of_the_box(
         env = request.getfixturevalue("postgres_env_for")(answers)
     product = render_git_product(template_repo, tmp_path / "product", answers)
     seed_npm(product)  # the run's npm ci for this lock (make setup's own runs in the dev test)
-    mypy_caches: MypyCaches = request.getfixturevalue("mypy_caches")
-    mypy_caches.seed(product)  # a copy of a warm cache: mypy still checks this product's code
+    assert warm_mypy.seed(product)  # a copy of a warm cache: mypy still checks this product's code
     if answers["ci"] == "gitlab":
         result = gitlab_check_job(product, env)
     else:
         result = run(["make", "check"], cwd=product, **env)
-    mypy_caches.keep(product)
     assert "migrations-check: downgrade base: ok" in result.stdout
+    # `make test-fast` (every test but the browser ones) runs on every UI choice, ui=none
+    # included, whose tests have no browser marker: collected only, make check ran them all.
+    fast = run(["make", "test-fast"], cwd=product, PYTEST_ADDOPTS="--collect-only -q", **env)
+    assert " tests collected" in fast.stdout
     # The rendered code is already formatted: formatting a fresh product changes nothing.
     run(["make", "fmt"], cwd=product, **env)
     assert git(product, "status", "--porcelain").stdout == ""
@@ -64,13 +78,18 @@ def test_make_check_passes_out_of_the_box(
 def test_a_seeded_mypy_cache_keeps_the_verdict(
     template_repo: Path, tmp_path: Path, mypy_caches: MypyCaches
 ) -> None:
-    """Another product's warm cache (as the make check tests get) passes a clean product and
-    still finds a type error in a module whose entry in that cache is clean: mypy checks what
-    changed for real."""
+    """The run's cache, warmed in set-up on another product, is what a seeded product's mypy
+    reads (its third-party modules are not checked cold again); and another product's warm
+    cache passes a clean product and still finds a type error in a module whose entry in that
+    cache is clean: mypy checks what changed for real."""
     answers = {**CHECK_CASES["default"], "ui": "none"}
     first = render_git_product(template_repo, tmp_path / "first", answers)
-    mypy_caches.seed(first)  # the run's warm cache, when there is one: only to save time here
-    run(["uv", "run", "--locked", "mypy"], cwd=first)
+    assert mypy_caches.seed(first)  # warmed by the fixture's set-up, on a default product
+    warm = run(["uv", "run", "--locked", "mypy", "--verbose"], cwd=first)
+    # mypy's log for a module whose cached entry it keeps: "Metadata fresh", or "Updating
+    # mtime" when only the path or mtime differ from the entry (another product's venv).
+    reused = r"^LOG: +(Metadata fresh.*|Updating mtime) for sqlalchemy\.orm: file "
+    assert re.search(reused, warm.stderr, re.MULTILINE), warm.stderr[-2000:]
     caches = MypyCaches(tmp_path / "caches")
     caches.keep(first)
     other = {**answers, "product_name": "Other Place"}

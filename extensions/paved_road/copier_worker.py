@@ -7,7 +7,9 @@ functions with this Worker, and write the same files with the same modes:
   environment for each Worker and compiled every file, path part and default again;
 - ``core.fileMode`` is asked once per Worker (one destination, one run) instead of once per
   rendered file: copier's ``_sync_git_index_executable_bit`` only acts where it is ``false``,
-  and a git process per file cost seconds in an update.
+  and a git process per file cost seconds in an update;
+- a local template repository is cloned once per commit and process (``template_clones``),
+  not once per Worker (five times in an update), and the clone is not deleted after each.
 Where copier's internals are not the ones read here, copier's own behaviour is kept.
 """
 
@@ -19,18 +21,82 @@ from typing import Any
 
 from copier._main import Worker
 from copier._settings import Settings, SettingsModel
+from copier._subproject import Subproject
+from copier._template import Template
 from copier._types import RelativePath
+from copier._vcs import get_latest_tag
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import template_clones
 from .compile_memo import remember_compiles
 
 
+class SharedCloneTemplate(Template):
+    """Copier's Template reading a clone shared within the process (``template_clones``)
+    where one can be shared, else copier's own temporary clone as before."""
+
+    @cached_property
+    def local_abspath(self) -> Path:
+        if self.vcs == "git":
+            ref = self.ref or get_latest_tag(self.url_expanded, self.use_prereleases)
+            shared = template_clones.lease(self.url_expanded, ref)
+            if shared is not None:
+                self._shared_clone = shared
+                return shared.resolve()
+        return Template.local_abspath.func(self)  # type: ignore[attr-defined]
+
+    def _cleanup(self) -> None:
+        template_clones.release(getattr(self, "_shared_clone", None))
+        self._shared_clone = None
+        super()._cleanup()
+
+
+class SharedCloneSubproject(Subproject):
+    """Copier's Subproject whose recorded template (the old version in an update, read for
+    its migrations and version) reads a shared clone too."""
+
+    @cached_property
+    def template(self) -> Template | None:
+        last_url = self.last_answers.get("_src_path")
+        last_ref = self.last_answers.get("_commit")
+        if last_url:
+            result = SharedCloneTemplate(url=last_url, ref=last_ref)
+            self._cleanup_hooks.append(result._cleanup)
+            return result
+        return None
+
+
 class RememberingWorker(Worker):
-    """Copier's Worker with compiled templates and ``core.fileMode`` asked once."""
+    """Copier's Worker with compiled templates, ``core.fileMode`` asked once, and template
+    clones shared."""
 
     @cached_property
     def jinja_env(self) -> SandboxedEnvironment:
         return remember_compiles(super().jinja_env)
+
+    @cached_property
+    def subproject(self) -> Subproject:
+        """Copier's ``Worker.subproject`` (same paths and clean-up) with a shared clone."""
+        result = SharedCloneSubproject(
+            local_abspath=self.dst_path.absolute(),
+            answers_relpath=self.answers_file or Path(".copier-answers.yml"),
+        )
+        self._cleanup_hooks.append(result._cleanup)
+        return result
+
+    @cached_property
+    def template(self) -> Template:
+        """Copier's ``Worker.template`` (same URL, ref and clean-up) with a shared clone."""
+        url = self.src_path
+        if not url:
+            if self.subproject.template is None:
+                raise TypeError("Template not found")
+            url = str(self.subproject.template.url)
+        result = SharedCloneTemplate(
+            url=url, ref=self.resolved_vcs_ref, use_prereleases=self.use_prereleases
+        )
+        self._cleanup_hooks.append(result._cleanup)
+        return result
 
     @cached_property
     def _file_mode_off(self) -> bool:
