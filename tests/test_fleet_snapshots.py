@@ -204,3 +204,80 @@ def test_products_laid_out_at_once_from_shared_blobs_all_succeed(tmp_path: Path)
         for name in ("a", "b", "c"):
             assert laid_out(root / "products" / name) == expected
         shutil.rmtree(root)
+
+
+def _blob_modes(store: Path) -> dict[str, int]:
+    return {
+        path.relative_to(store).as_posix(): path.stat().st_mode & 0o7777
+        for path in store.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_blobs_are_written_as_unnamed_files_without_scratch_names(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Linux a blob is written unnamed and linked in whole (no scratch file to create and
+    remove); the snapshot is the commit's, each blob read-only in its mode."""
+    from paved_road.fleet import snapshots  # noqa: PLC0415
+
+    if not snapshots._UNNAMED:
+        pytest.skip("no O_TMPFILE on this system")
+    scratch: list[str] = []
+    monkeypatch.setattr(
+        snapshots.tempfile, "mkstemp", lambda *a, **k: scratch.append("used") or 1 / 0
+    )
+    checkout = fetch(product(repo), tmp_path / "cache")
+    assert scratch == []  # the shortcut was taken for every blob
+    assert laid_out(checkout.path) == archive(repo, "HEAD")
+    modes = _blob_modes(tmp_path / "cache" / "blobs")
+    assert sorted(set(modes.values())) == [0o444, 0o555]
+    assert [name for name in modes if name.endswith(".x")] == [
+        name for name, mode in modes.items() if mode == 0o555
+    ]
+
+
+@pytest.mark.parametrize("why", ["no O_TMPFILE", "the file system refuses it", "no /proc"])
+def test_blobs_are_the_same_where_unnamed_files_are_not_available(
+    why: str, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paved_road.fleet import snapshots  # noqa: PLC0415
+
+    unnamed = fetch(product(repo), tmp_path / "one")
+    expected = _blob_modes(tmp_path / "one" / "blobs")
+    real_open, real_link = snapshots.os.open, snapshots.os.link
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if snapshots._UNNAMED and flags & snapshots._UNNAMED == snapshots._UNNAMED:
+            raise OSError(95, "Operation not supported")
+        return real_open(path, flags, *args, **kwargs)
+
+    def no_proc(source, *args, **kwargs):
+        if str(source).startswith("/proc/self/fd/"):
+            raise FileNotFoundError(2, "No such file or directory", str(source))
+        return real_link(source, *args, **kwargs)
+
+    if why == "no O_TMPFILE":
+        monkeypatch.setattr(snapshots, "_UNNAMED", 0)
+    elif why == "the file system refuses it":
+        monkeypatch.setattr(snapshots.os, "open", refusing_open)
+    else:
+        monkeypatch.setattr(snapshots.os, "link", no_proc)
+    named = fetch(product(repo), tmp_path / "two")
+    assert laid_out(named.path) == laid_out(unnamed.path) == archive(repo, "HEAD")
+    assert _blob_modes(tmp_path / "two" / "blobs") == expected  # no scratch file left either
+
+
+def test_a_blob_written_twice_keeps_the_first_copy(tmp_path: Path) -> None:
+    """Two threads writing one blob: the second finds it there and keeps it (a thread may be
+    linking the first copy at that moment); a missing fan-out folder is made."""
+    from paved_road.fleet.snapshots import REGULAR, Entry  # noqa: PLC0415
+
+    store = BlobStore(tmp_path / "blobs")
+    entry = Entry(REGULAR, "ab" + "0" * 38, "")
+    store._write(entry, b"first\n")
+    inode = store.path(entry).stat().st_ino
+    store._write(entry, b"first\n")
+    assert store.path(entry).stat().st_ino == inode
+    assert store.path(entry).read_bytes() == b"first\n"
+    assert sorted(path.name for path in (tmp_path / "blobs" / "ab").iterdir()) == ["0" * 38]

@@ -191,8 +191,8 @@ def python(locked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     lock = (locked / "uv.lock").read_bytes()
 
     def build(target: Path) -> None:
-        run(["uv", "sync", "--locked", "--no-dev", "--no-editable", "--quiet"], locked,
-            UV_PROJECT_ENVIRONMENT=str(target))  # fmt: skip
+        run(["uv", "sync", "--locked", "--no-dev", "--no-editable", "--compile-bytecode",
+             "--quiet"], locked, UV_PROJECT_ENVIRONMENT=str(target))  # fmt: skip
 
     env = built_once(run_root(tmp_path_factory) / "probe-envs", digest(lock), build)
     return env / "bin" / "python"

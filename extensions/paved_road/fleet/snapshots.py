@@ -142,12 +142,25 @@ class BlobStore:
 
     def _write(self, entry: Entry, data: bytes) -> None:
         target = self.path(entry)
+        mode = 0o555 if entry.mode == EXECUTABLE else 0o444
+        try:  # the fan-out folder usually exists: made only when it does not
+            if _publish_unnamed(target, data, mode):
+                return
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if _publish_unnamed(target, data, mode):
+                return
         target.parent.mkdir(parents=True, exist_ok=True)
+        self._write_named(target, data, mode)
+
+    @staticmethod
+    def _write_named(target: Path, data: bytes, mode: int) -> None:
+        """Through a named scratch file: where the file system has no unnamed files."""
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".blob-")
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         written = Path(temporary)
-        written.chmod(0o555 if entry.mode == EXECUTABLE else 0o444)
+        written.chmod(mode)
         # Never replace a blob another thread wrote first (the same bytes): a rename over it
         # drops its inode, and a thread linking it at that moment fails with ENOENT.
         try:
@@ -169,6 +182,44 @@ class BlobStore:
                 raise
             shutil.copyfile(source, dest)
             dest.chmod(stat.S_IMODE(source.stat().st_mode))
+
+
+# Linux's unnamed files (O_TMPFILE): written whole, then given their name in one step, so no
+# reader ever sees part of a blob, and there is no scratch name to create and remove (a
+# scratch file's create, link and unlink were most of a blob's system CPU after the inode
+# itself: docs/fleet.md, "How fast").
+_UNNAMED = getattr(os, "O_TMPFILE", 0)
+
+
+def _publish_unnamed(target: Path, data: bytes, mode: int) -> bool:
+    """``target`` holding ``data`` with ``mode``, written as an unnamed file and then linked in
+    (kept as it is if another thread linked the same blob first); False, nothing written, where
+    the system or the file system has no unnamed files. FileNotFoundError: no folder yet."""
+    if not _UNNAMED:
+        return False
+    try:
+        handle = os.open(target.parent, _UNNAMED | os.O_WRONLY, mode)
+    except FileNotFoundError:
+        raise
+    except OSError:  # EOPNOTSUPP, EISDIR, EINVAL: this file system has none
+        return False
+    try:
+        os.fchmod(handle, mode)  # exactly the blob's mode, whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+        try:
+            # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N, the one way to name an unnamed
+            # file; Python calls linkat only when given a folder descriptor, and ignores it for
+            # an absolute path, so the file's own descriptor stands in.
+            os.link(f"/proc/self/fd/{handle}", target, src_dir_fd=handle, follow_symlinks=True)
+        except FileExistsError:  # another thread wrote it first (the same bytes): keep it
+            pass
+        except OSError:  # no /proc, or linking refused: write it the other way
+            return False
+    finally:
+        os.close(handle)
+    return True
 
 
 def _lay_out(git_dir: Path, entries: list[Entry], store: BlobStore, dest: Path) -> None:

@@ -1,6 +1,6 @@
 """The product's app as the probe serves it: the locked environment (``uv sync --locked
---no-dev --no-editable``, as the Dockerfile builds it), the Dockerfile's own ``uvicorn``
-command on a loopback port, and production settings the platform chooses.
+--no-dev --no-editable --compile-bytecode``, as the Dockerfile builds it), the Dockerfile's
+own ``uvicorn`` command on a loopback port, and production settings the platform chooses.
 
 The app is product code: it runs in its own process with an environment of nothing but these
 settings, and this process only talks HTTP to it.
@@ -26,7 +26,14 @@ ROOM = 48
 
 # The host name the probe's requests name (the app's ALLOWED_HOSTS); it resolves nowhere.
 HOST = "probe.paved-road.invalid"
+# An app has this long of its own time to answer HTTP or exit: time it ran or waited for
+# something (a socket, the disk), not time it stood ready in the queue for a busy CPU
+# (``own_seconds``). On a loaded machine an app starting in 20 s may take minutes of wall time
+# to import; counting wall time made the probe's verdict depend on the load ("cannot probe",
+# or "neither started nor refused" for a refusal that was only slow).
 START_SECONDS = 90
+# ... but not forever: past this much wall time the probe cannot check, and says so.
+START_WALL_SECONDS = 1200
 BUILD_SECONDS = 900
 
 
@@ -35,7 +42,12 @@ def build_environment(product: Path, scratch: Path) -> Path:
     venv = scratch / "venv"
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["UV_PROJECT_ENVIRONMENT"] = str(venv)
-    command = ["uv", "sync", "--locked", "--no-dev", "--no-editable", "--quiet"]
+    # Compiled as the image's are (the Dockerfile's UV_COMPILE_BYTECODE=1): the probe starts
+    # the app four times or more, and each start would compile its libraries from source
+    # again (the apps run with PYTHONDONTWRITEBYTECODE, as in the image). A probe: 12 CPU-s
+    # without, 4 CPU-s to compile plus 4.6 to probe with (docs/ci-guardrails.md).
+    command = ["uv", "sync", "--locked", "--no-dev", "--no-editable", "--compile-bytecode"]
+    command.append("--quiet")
     try:
         built = subprocess.run(
             command,
@@ -118,6 +130,7 @@ class App:
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     log: Path = field(default=Path(os.devnull), repr=False)  # what the app printed
+    started: float = field(default=0.0, repr=False)  # time.monotonic() at its start
 
     def start(self) -> None:
         assert self.port, "give each app its own port (free_ports)"
@@ -145,6 +158,7 @@ class App:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        self.started = time.monotonic()
 
     def serving(self) -> bool:
         try:
@@ -153,17 +167,21 @@ class App:
             return False
         return status > 0
 
-    def outcome(self, timeout: float = START_SECONDS) -> str:
-        """``serving`` once it answers HTTP, ``exited`` when it stops first, else ``timeout``."""
+    def outcome(self, timeout: float = START_SECONDS, wall: float = START_WALL_SECONDS) -> str:
+        """``serving`` once it answers HTTP, ``exited`` when it stops first, ``timeout`` when
+        it did neither in TIMEOUT seconds of its own time, ``starved`` when the machine gave
+        it less than that in WALL seconds."""
         assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             if self.process.poll() is not None:
                 return "exited"
             if self.serving():
                 return "serving"
+            if own_seconds(self.process.pid, self.started) >= timeout:
+                return "timeout"
+            if time.monotonic() - self.started >= wall:
+                return "starved"
             time.sleep(0.2)
-        return "timeout"
 
     def last_line(self) -> str:
         try:
@@ -181,6 +199,18 @@ class App:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def own_seconds(pid: int, started: float) -> float:
+    """Seconds since ``started`` (a time.monotonic()) that process PID was not waiting in a
+    CPU's run queue: Linux counts that wait per task (/proc/PID/schedstat, second field, in
+    nanoseconds). Where it cannot be read, all of the wall time."""
+    elapsed = time.monotonic() - started
+    try:
+        queued = int(Path(f"/proc/{pid}/schedstat").read_text(encoding="ascii").split()[1])
+    except (OSError, ValueError, IndexError):
+        return elapsed
+    return elapsed - queued / 1e9
 
 
 def free_ports(count: int) -> list[int]:

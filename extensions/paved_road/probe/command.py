@@ -20,7 +20,16 @@ from ..drift.errors import CannotCheck
 from ..filters import env_prefix
 from ..one_line import cut
 from . import checks
-from .app import ROOM, App, build_environment, free_ports, production_settings, server_args
+from .app import (
+    ROOM,
+    START_SECONDS,
+    START_WALL_SECONDS,
+    App,
+    build_environment,
+    free_ports,
+    production_settings,
+    server_args,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,6 +65,10 @@ def refusals(auth: str) -> dict[str, dict[str, str | None]]:
     return cases
 
 
+def _starved(app: App) -> str:
+    return f"the machine is too busy: the app had no CPU for {START_WALL_SECONDS // 60} min"
+
+
 def _refused(app: App, why: str) -> str | None:
     try:
         app.start()
@@ -64,6 +77,8 @@ def _refused(app: App, why: str) -> str | None:
         app.stop()
     if outcome == "exited" and app.process is not None and app.process.returncode != 0:
         return None
+    if outcome == "starved":
+        raise CannotCheck(_starved(app))
     what = {
         "serving": "served requests",
         "timeout": "neither started nor refused",
@@ -99,9 +114,15 @@ def probe(product: Path, python: Path | None, scratch: Path) -> tuple[list[str],
         refused = [pool.submit(_refused, app(changes), why) for why, changes in cases.items()]
         try:
             served.start()
-            if served.outcome() != "serving":
+            outcome = served.outcome()
+            if outcome == "starved":
+                raise CannotCheck(_starved(served))
+            if outcome != "serving":
                 # Production settings and the image's server command; its last words, cut.
-                said = "the app does not start: "
+                said = {
+                    "timeout": f"no answer in {START_SECONDS} s: ",
+                    "exited": "the app does not start: ",
+                }[outcome]
                 raise CannotCheck(said + cut(served.last_line(), ROOM - len(said)))
             problems, notes = _probe_served(served.port, auth)
         finally:
