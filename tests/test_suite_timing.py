@@ -56,9 +56,12 @@ def run_demo(tmp_path: Path, *args: str, durations: dict | None = None) -> dict:
     if durations is not None:
         (tmp_path / "durations.json").write_text(json.dumps({"tests": durations}))
         env["PAVED_ROAD_SUITE_DURATIONS"] = str(tmp_path / "durations.json")
+    # Its own --basetemp: with pytest's default one, each demo run cleaned up the machine's
+    # older /tmp/pytest-of-USER/pytest-N folders (whole earlier runs' products: 106 s once).
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
-         "-v", "--rootdir", str(tmp_path), *args, "test_demo.py"],
+         "-v", "--rootdir", str(tmp_path), "--basetemp", str(tmp_path / "demo-tmp"), *args,
+         "test_demo.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
