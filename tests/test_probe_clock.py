@@ -29,7 +29,7 @@ pytestmark = [
 # An app that burns some CPU before it serves (as an import does), then answers /healthz.
 SLOW_APP = """
 import http.server, sys, time
-end = time.process_time() + float(sys.argv[2])
+end = time.process_time() + float(sys.argv[1])
 while time.process_time() < end:
     pass
 class Health(http.server.BaseHTTPRequestHandler):
@@ -37,7 +37,7 @@ class Health(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
     def log_message(self, *args):
         pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Health).serve_forever()
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Health).serve_forever()
 """
 
 
@@ -53,23 +53,26 @@ def busy_cpu() -> Iterator[str]:
 
 
 def _app(tmp_path: Path, command: list[str]) -> App:
-    app = App(Path(sys.executable), tmp_path, [], "X_", {}, tmp_path, free_ports(1)[0])
-    app.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """COMMAND started as an app of the probe would be, on its own port (its last argument)."""
+    port = free_ports(1)[0]
+    app = App(Path(sys.executable), tmp_path, [], "X_", {}, tmp_path, port)
+    app.process = subprocess.Popen(
+        [*command, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     app.started = time.monotonic()
     return app
 
 
-def _starved(cpu: str, port: int, burn: float) -> list[str]:
+def _starved(cpu: str, burn: float) -> list[str]:
+    """SLOW_APP at the lowest priority on the busy CPU, burning BURN CPU-s before it serves."""
     return ["taskset", "-c", cpu, "nice", "-n", "19", sys.executable, "-S", "-c", SLOW_APP,
-            str(port), str(burn)]  # fmt: skip
+            str(burn)]  # fmt: skip
 
 
 def test_a_starved_app_that_serves_is_serving_however_long_it_waited(
     busy_cpu: str, tmp_path: Path
 ) -> None:
-    port = free_ports(1)[0]
-    app = _app(tmp_path, _starved(busy_cpu, port, burn=0.1))
-    app.port = port
+    app = _app(tmp_path, _starved(busy_cpu, burn=0.1))
     try:
         assert app.outcome(timeout=2) == "serving"
         waited = time.monotonic() - app.started
@@ -94,9 +97,7 @@ def test_an_app_that_neither_serves_nor_exits_times_out_on_its_own_time(tmp_path
 def test_an_app_starved_past_the_wall_limit_is_reported_as_starved(
     busy_cpu: str, tmp_path: Path
 ) -> None:
-    port = free_ports(1)[0]
-    app = _app(tmp_path, _starved(busy_cpu, port, burn=5))
-    app.port = port
+    app = _app(tmp_path, _starved(busy_cpu, burn=5))
     try:
         assert app.outcome(timeout=60, wall=3) == "starved"
     finally:

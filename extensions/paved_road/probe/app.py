@@ -46,8 +46,9 @@ def build_environment(product: Path, scratch: Path) -> Path:
     # the app four times or more, and each start would compile its libraries from source
     # again (the apps run with PYTHONDONTWRITEBYTECODE, as in the image). A probe: 12 CPU-s
     # without, 4 CPU-s to compile plus 4.6 to probe with (docs/ci-guardrails.md).
-    command = ["uv", "sync", "--locked", "--no-dev", "--no-editable", "--compile-bytecode"]
-    command.append("--quiet")
+    command = [
+        "uv", "sync", "--locked", "--no-dev", "--no-editable", "--compile-bytecode", "--quiet"
+    ]  # fmt: skip
     try:
         built = subprocess.run(
             command,

@@ -65,8 +65,7 @@ def refusals(auth: str) -> dict[str, dict[str, str | None]]:
     return cases
 
 
-def _starved(app: App) -> str:
-    return f"the machine is too busy: the app had no CPU for {START_WALL_SECONDS // 60} min"
+STARVED = f"the machine is too busy: the app had no CPU for {START_WALL_SECONDS // 60} min"
 
 
 def _refused(app: App, why: str) -> str | None:
@@ -78,7 +77,7 @@ def _refused(app: App, why: str) -> str | None:
     if outcome == "exited" and app.process is not None and app.process.returncode != 0:
         return None
     if outcome == "starved":
-        raise CannotCheck(_starved(app))
+        raise CannotCheck(STARVED)
     what = {
         "serving": "served requests",
         "timeout": "neither started nor refused",
@@ -116,7 +115,7 @@ def probe(product: Path, python: Path | None, scratch: Path) -> tuple[list[str],
             served.start()
             outcome = served.outcome()
             if outcome == "starved":
-                raise CannotCheck(_starved(served))
+                raise CannotCheck(STARVED)
             if outcome != "serving":
                 # Production settings and the image's server command; its last words, cut.
                 said = {
