@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -134,6 +136,8 @@ def platform_key() -> tuple[Path, Path]:
     """The tests' stand-in for the platform's waiver signing key: (private key, allowed
     signers file naming its public key), made once per test process."""
     folder = Path(tempfile.mkdtemp(prefix="paved-road-test-platform-key-"))
+    # Removed when the process ends: every run left one folder per worker behind in /tmp.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     key = folder / "platform"
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test-platform", "-f", str(key)],
