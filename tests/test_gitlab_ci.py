@@ -126,6 +126,20 @@ def test_check_has_postgres_as_a_service_and_node_for_a_ui(pipeline, case: str) 
     assert deploys == (case.split("-")[2] != "none")
 
 
+@SLOW_RENDER
+def test_check_installs_the_browser_its_ui_tests_drive(pipeline) -> None:
+    """The server UI's browser tests take Debian's headless shell (half the CPU of the full
+    browser); the SPA's tests drive the full `chromium`."""
+
+    def installs(case: str) -> list[str]:
+        setup = load_yaml(pipeline(case) / ".gitlab-ci.yml")["check"]["before_script"]
+        [apt] = [line for line in setup if "apt-get install" in line]
+        return apt.split("--no-install-recommends")[1].split()
+
+    assert installs(FAST) == ["chromium-headless-shell"]
+    assert installs("postgres-spa-fly") == ["chromium"]
+
+
 def test_the_image_is_built_by_kaniko_without_privileges(pipeline) -> None:
     product = pipeline(FAST)
     text = "\n".join(
