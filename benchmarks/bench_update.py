@@ -21,6 +21,9 @@ and git, count as wall time of the call that waits for them).
 `.venv/bin/paved-road`, e.g. a `git worktree` of main with `scripts/bootstrap.sh` run in it)
 on the same products, interleaved with this one's, and prints this checkout's CPU median as
 a ratio of the baseline's: the side-by-side figure a change to the update is judged by.
+The template's migrations run from the new version's checkout, so with the default `--from
+previous` the baseline updates a product of its own: made and customised by its own code, to a
+release of its own checkout (a change to template_migrations/ counts where it belongs).
 """
 
 from __future__ import annotations
@@ -65,6 +68,36 @@ def timed(cmd: list[str], product: Path) -> tuple[float, float]:
         after.children_system - before.children_system
     )
     return elapsed, cpu
+
+
+# Run by a baseline checkout's own Python: its template released, its product customised.
+_BASELINE_PRODUCT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from tests.cases import CHECK_CASES
+from tests.support import copy_product, init_repo
+from tests.update_customisations import customise
+from tests.update_support import build_versions, previous_release
+root = Path(sys.argv[2])
+versions = build_versions(root / "template", *previous_release())
+base = copy_product(versions.repo, root / "base", CHECK_CASES["default"], vcs_ref=versions.old)
+init_repo(base)
+customise(base, "demo_shop")
+"""
+
+
+def baseline_product(checkout: Path, where: Path) -> Path:
+    """The customised product at the previous release, made by ``checkout``'s own code."""
+    python = checkout / ".venv" / "bin"
+    env = tool_env(PATH=f"{python}{os.pathsep}{os.environ['PATH']}")
+    made = subprocess.run(
+        [str(python / "python"), "-c", _BASELINE_PRODUCT, str(checkout), str(where)],
+        cwd=checkout, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise SystemExit(f"the baseline's product failed:\n{made.stdout}\n{made.stderr}")
+    return where / "base"
 
 
 def profile(product: Path, stats: Path) -> None:
@@ -129,7 +162,10 @@ def main() -> None:
                 "--no-drift",
             ],
         }
+        other_base = base  # the baseline's own product, where it can make one
         if options.baseline:
+            if options.start == "previous":
+                other_base = baseline_product(options.baseline.resolve(), root / "baseline")
             other = str(options.baseline.resolve() / ".venv" / "bin" / "paved-road")
             commands["baseline: paved-road update --defaults"] = [other, *PAVED_ROAD_UPDATE]
             commands["baseline: paved-road update --defaults --no-drift"] = [
@@ -142,7 +178,8 @@ def main() -> None:
         for run in range(runs):
             for name, cmd in commands.items():  # interleaved, so load hits all alike
                 product = root / f"p-{run}-{len(times[name])}-{abs(hash(name))}"
-                shutil.copytree(base, product, symlinks=True)
+                source = other_base if name.startswith("baseline: ") else base
+                shutil.copytree(source, product, symlinks=True)
                 elapsed, cpu = timed(cmd, product)
                 times[name].append(elapsed)
                 cpus[name].append(cpu)

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # template at the new version): its lock step, shared with `paved-road update`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
 
-from move_files import committed, mark_unmerged, moved_note, old_render
+from move_files import OldVersion, committed, mark_unmerged, moved_note
 from paved_road.update.lockfile import PYPROJECT, relock
 from paved_road.update.outcome import read_outcome
 
@@ -68,10 +68,9 @@ def keep_deleted_changes(template: str, version: str, answers_file: str) -> list
         return []
     kept = []
     with tempfile.TemporaryDirectory(prefix="paved-road-migration-") as scratch:
-        base_render = old_render(template, version, answers_file, Path(scratch) / "old")
+        base_render = OldVersion(template, version, answers_file, Path(scratch))
         for path in deleted:
-            ours, base_path = committed(path), base_render / path
-            base = base_path.read_bytes() if base_path.is_file() else None
+            ours, base = committed(path), base_render.read(path)
             if ours is None or base is None or ours == base:
                 continue  # unchanged by the product (or never the template's): a plain deletion
             Path(path).parent.mkdir(parents=True, exist_ok=True)

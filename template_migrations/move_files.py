@@ -14,7 +14,9 @@ template moves OLD to NEW, copier deletes OLD (it is not in the new render) and 
 template's NEW, so a product's edits to OLD silently disappear. This script runs after copier and
 3-way merges them into NEW: ours = the product's committed OLD (``git show HEAD:OLD``; the update
 starts from a clean tree), base = OLD as the template rendered it at the product's old version
-(a fresh render of that version with the recorded answers), theirs = NEW as copier just wrote it.
+(a fresh render of that version with the recorded answers; under ``paved-road update``, the copy
+it keeps of copier's own render of it, ``PAVED_ROAD_OLD_RENDER``), theirs = NEW as copier just
+wrote it.
 A clean merge lands in NEW; an overlap leaves copier's own inline markers, so ``paved-road update``
 and the product's checks report it like any other conflict.
 
@@ -36,11 +38,14 @@ import yaml  # the interpreter running copier (``_copier_python``) always has co
 # The template's own package, from the same checkout as this script (copier's clone of the
 # template at the new version): its copier Worker asks git for core.fileMode once per render,
 # where plain copier asks once per rendered file (~140 git processes for the default product).
+# Imported only to render (copier's import alone costs ~0.4 CPU-s; most runs render nothing).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
 
-from paved_road.copier_worker import run_copy
-
 MARKER_LABELS = ("before updating", "last update", "after updating")
+# Set by `paved-road update` (paved_road.copier_worker.OLD_RENDER_ENV): a folder holding copier's
+# render of the old version in this update (in ``files``), the same render ``old_render`` makes,
+# and ``complete`` when copier left out no file that render has.
+OLD_RENDER_ENV = "PAVED_ROAD_OLD_RENDER"
 
 
 def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -55,6 +60,8 @@ def committed(path: str) -> bytes | None:
 
 def old_render(template: str, version: str, answers_file: str, target: Path) -> Path:
     """Render the template at the product's old version with its recorded answers."""
+    from paved_road.copier_worker import run_copy  # noqa: PLC0415 - only when rendering
+
     recorded = yaml.safe_load(committed(answers_file) or b"{}") or {}
     data = {key: value for key, value in recorded.items() if not key.startswith("_")}
     run_copy(
@@ -68,6 +75,30 @@ def old_render(template: str, version: str, answers_file: str, target: Path) -> 
         skip_tasks=True,
     )
     return target
+
+
+class OldVersion:
+    """The product's files as the template rendered them at the old version: read from the
+    update's kept render when there is one, else from a fresh render, made once, on demand.
+    Copier may leave out of its render what the new version's ``_exclude`` names; unless the
+    kept render is marked complete, a path it lacks is looked up in a fresh render."""
+
+    def __init__(self, template: str, version: str, answers_file: str, scratch: Path) -> None:
+        self._render_args = (template, version, answers_file, scratch / "old")
+        self._rendered: Path | None = None
+        kept = Path(os.environ.get(OLD_RENDER_ENV) or scratch / "none")
+        self._kept = kept / "files" if (kept / "files").is_dir() else None
+        self._complete = self._kept is not None and (kept / "complete").is_file()
+
+    def read(self, path: str) -> bytes | None:
+        if self._kept is not None and (self._kept / path).is_file():
+            return (self._kept / path).read_bytes()
+        if self._complete:
+            return None
+        if self._rendered is None:
+            self._rendered = old_render(*self._render_args)
+        rendered = self._rendered / path
+        return rendered.read_bytes() if rendered.is_file() else None
 
 
 def _merge(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
@@ -114,13 +145,10 @@ def moved_note() -> Path:
 
 def move(pairs: list[tuple[str, str]], template: str, version: str, answers_file: str) -> int:
     with tempfile.TemporaryDirectory(prefix="paved-road-migration-") as scratch:
-        return _move(pairs, template, version, answers_file, Path(scratch) / "old")
+        return _move(pairs, OldVersion(template, version, answers_file, Path(scratch)))
 
 
-def _move(
-    pairs: list[tuple[str, str]], template: str, version: str, answers_file: str, render: Path
-) -> int:
-    rendered: Path | None = None
+def _move(pairs: list[tuple[str, str]], rendered: OldVersion) -> int:
     conflicts = 0
     for old, new in pairs:
         ours = committed(old)
@@ -128,10 +156,7 @@ def _move(
         if ours is None or not new_path.is_file():
             continue  # the product never had OLD (or deleted it), or the template has no NEW
         theirs = new_path.read_bytes()
-        if rendered is None:
-            rendered = old_render(template, version, answers_file, render)
-        base_path = rendered / old
-        base = base_path.read_bytes() if base_path.is_file() else b""
+        base = rendered.read(old) or b""
         if ours == base:
             print(f"move_files: {old} -> {new}: not edited in the product, nothing to carry")
             continue

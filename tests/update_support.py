@@ -98,6 +98,9 @@ def build_versions(dst: Path, old_ref: str, old_tag: str) -> Versions:
         git(dst, "tag", f"v{new}")  # nothing new in the changelog since the last release
     elif release.returncode != 0:
         raise AssertionError(f"scripts/release failed:\n{release.stdout}\n{release.stderr}")
+    # Packed, as a template cloned from a server is: each clone an update makes of it (and of a
+    # later_release cloned from it) then links one pack instead of every loose object.
+    git(dst, "repack", "-a", "-d", "-q")
     return Versions(dst, old_tag, f"v{new}")
 
 

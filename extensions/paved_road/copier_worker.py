@@ -9,12 +9,17 @@ functions with this Worker, and write the same files with the same modes:
   rendered file: copier's ``_sync_git_index_executable_bit`` only acts where it is ``false``,
   and a git process per file cost seconds in an update;
 - a local template repository is cloned once per commit and process (``template_clones``),
-  not once per Worker (five times in an update), and the clone is not deleted after each.
+  not once per Worker (five times in an update), and the clone is not deleted after each;
+- an update can keep a copy of copier's own render of the old version (``run_update``'s
+  ``keep_old_render``) for the template's migrations, which otherwise render that version
+  again, each in a process of its own (``template_migrations/move_files.py``).
 Where copier's internals are not the ones read here, copier's own behaviour is kept.
 """
 
 from __future__ import annotations
 
+import shutil
+from contextvars import ContextVar
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,9 +31,20 @@ from copier._template import Template
 from copier._types import RelativePath
 from copier._vcs import get_latest_tag
 from jinja2.sandbox import SandboxedEnvironment
+from plumbum import local
 
 from . import template_clones
 from .compile_memo import remember_compiles
+
+# Where the template's migrations find the kept render of the old version (the name is the
+# template's too: template_migrations/move_files.py reads it, and renders afresh without it):
+# its files in FILES; COMPLETE there when they are every file a plain render of that version
+# makes (a path missing from them is then missing from that render too).
+OLD_RENDER_ENV = "PAVED_ROAD_OLD_RENDER"
+FILES, COMPLETE = "files", "complete"
+# The folder the next render in this update copies itself to: copier's first render in an
+# update is always the old version's (``Worker._apply_update``), then the product, then the new.
+_keep_next_render: ContextVar[Path | None] = ContextVar("_keep_next_render", default=None)
 
 
 class SharedCloneTemplate(Template):
@@ -116,6 +132,24 @@ class RememberingWorker(Worker):
         if self._file_mode_off:
             super()._sync_git_index_executable_bit(*args, **kwargs)
 
+    def _render_template(self) -> None:
+        super()._render_template()
+        keep = _keep_next_render.get()
+        if keep is not None:
+            # Copied when rendered, before the render's tasks run: the migrations render with
+            # tasks skipped, and copier removes its folder before they run.
+            _keep_next_render.set(None)
+            shutil.copytree(self.dst_path, keep / FILES, symlinks=True)
+            if self._excludes_as_a_copy():
+                (keep / COMPLETE).touch()
+
+    def _excludes_as_a_copy(self) -> bool:
+        """Whether this render leaves out what a plain copy of its version does: copier adds
+        the new version's ``_exclude`` to an update's old render (only new patterns can
+        leave out more), and renders ``_exclude`` with ``_copier_operation`` (update here)."""
+        own = set(self.template.exclude)
+        return set(self.exclude) <= own and not any("_copier_operation" in p for p in own)
+
 
 def _worker(**fields: Any) -> Worker:
     """The Worker for ``fields`` as copier's ``run_*`` functions build it."""
@@ -142,10 +176,22 @@ def run_copy(
 
 
 def run_update(
-    dst_path: Path | str = ".", data: dict[str, Any] | None = None, **options: Any
+    dst_path: Path | str = ".",
+    data: dict[str, Any] | None = None,
+    *,
+    keep_old_render: Path | None = None,
+    **options: Any,
 ) -> Worker:
     """``copier.run_update`` with the remembering Worker (same keyword options); the old and
-    new renders of an update are Workers of this class too (copier copies its Worker)."""
-    with _worker(dst_path=Path(dst_path), data=data, **options) as worker:
-        worker.run_update()
+    new renders of an update are Workers of this class too (copier copies its Worker).
+    ``keep_old_render``: a folder (not there yet) to copy copier's render of the old version
+    to, named to the template's migrations in ``OLD_RENDER_ENV``; the caller removes it."""
+    token = _keep_next_render.set(keep_old_render)
+    env = {OLD_RENDER_ENV: str(keep_old_render)} if keep_old_render is not None else {}
+    try:
+        # plumbum's environment: the one copier gives its tasks and migrations.
+        with local.env(**env), _worker(dst_path=Path(dst_path), data=data, **options) as worker:
+            worker.run_update()
+    finally:
+        _keep_next_render.reset(token)
     return worker

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -238,7 +239,7 @@ def _prepare(
             raise Refused(f"--vcs-ref {args.vcs_ref} is not a tag or commit of {before.src_path}")
         scratch = scratch_clone(run_, root, product, head(root))
         stages.reached("scratch")
-        _run_copier(scratch.product, product, args)
+        _run_copier(scratch.product, product, args, run_.folder / "old-render")
         stages.reached("copier")
         # Alembic refuses two heads: the template's new migration and the product's own.
         merged = merge_heads(scratch.product)
@@ -300,9 +301,10 @@ def _outcome_with_lock(product: Path) -> tuple[Outcome, str | None]:
     return outcome, lock.note
 
 
-def _run_copier(scratch: Path, product: Path, args: argparse.Namespace) -> None:
+def _run_copier(scratch: Path, product: Path, args: argparse.Namespace, old: Path) -> None:
     """Copier with inline conflicts, in the scratch clone; any failure is a refusal (the
-    product was never touched)."""
+    product was never touched). ``old`` holds copier's render of the old version while it
+    runs: the template's migrations read it instead of rendering that version again."""
     from ..copier_worker import run_update  # noqa: PLC0415 - copier's, sharing compiled Jinja
 
     try:
@@ -321,12 +323,15 @@ def _run_copier(scratch: Path, product: Path, args: argparse.Namespace) -> None:
                 conflict="inline",  # never .rej: that would keep the template's side only
                 quiet=True,
                 vcs_ref=args.vcs_ref,
+                keep_old_render=old,
             )
     except Exception as error:
         why = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if not isinstance(error, UserMessageError):
             why = f"{type(error).__name__}: {why}"
         raise Refused(f"copier update failed, product left unchanged: {why}") from error
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _print_summary(old: str, new: str, outcome: Outcome, notes: str, lock: str | None) -> None:

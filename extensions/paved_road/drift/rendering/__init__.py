@@ -7,6 +7,7 @@ entry point back:
 
 - ``key``: what a render depends on (source, commit, answers, tool versions, this code);
 - ``tree``: the commit's files without a clone, written once per process per commit;
+- ``reads``: which of those files a render can read (only they are written up front);
 - ``plan``: which files drift need not render (those the policy only seeds);
 - ``direct``: the render itself, in-process from copier's own Template, Jinja environment and
   Worker kept per template (what it cannot reproduce, copier renders);

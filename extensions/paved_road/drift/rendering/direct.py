@@ -40,7 +40,7 @@ from typing import Any
 
 from ..answers_file import Recorded
 from ..policy import POLICY_FILE, parse_policy
-from . import bytecode, reuse
+from . import bytecode, reads, reuse, tree
 from .plan import only_seeded
 
 _SCOPES_KEPT = 8  # template identities kept per process, as compiled.py does
@@ -103,6 +103,7 @@ def _worker(
         template = Template(url=str(folder), ref=None, use_prereleases=False)
         worker.__dict__["template"] = template  # copier's cached_property, set ahead
         session = _Session(template=template, env=worker.jinja_env, folder=folder)
+        _refuse_left_out(session.env, folder)
         if scope is not None and cache_dir is not None:
             bytecode.attach(session.env, cache_dir, scope)
         if scope is not None:
@@ -116,6 +117,25 @@ def _worker(
         worker.__dict__["jinja_env"] = session.env
     worker.__dict__["_paved_road_session"] = session
     return worker
+
+
+def _refuse_left_out(env: Any, folder: Path) -> None:
+    """Jinja loads a template by name from the template's root: a name among the files left
+    out of ``folder`` (``reads``) raises ``LeftOut``, never TemplateNotFound, which an
+    ``include ... ignore missing`` would swallow. Copier then renders from the whole commit."""
+    from jinja2.loaders import split_template_path  # noqa: PLC0415
+
+    original = env.loader.get_source
+
+    def get_source(environment: Any, name: str) -> Any:
+        path = None
+        with contextlib.suppress(Exception):  # a name Jinja refuses: its own error, below
+            path = "/".join(split_template_path(name))
+        if path is not None and path in tree.left_out(folder):
+            raise reads.LeftOut(f"the render reads {name}, left out of the template's files")
+        return original(environment, name)
+
+    env.loader.get_source = get_source
 
 
 def _scan(session: _Session, root: Path) -> list[tuple[str, bool, int]]:
