@@ -15,7 +15,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ def _resolve(token: Token, tokens: dict[str, Token], seen: set[str]) -> Token:
 
 def _validate(token: Token) -> None:
     value = token.value
-    ok = {
+    ok: dict[str, Callable[[], object]] = {
         "color": lambda: isinstance(value, str) and HEX_COLOUR.match(value),
         "dimension": lambda: isinstance(value, str) and DIMENSION.match(value),
         "duration": lambda: isinstance(value, str) and DURATION.match(value),
