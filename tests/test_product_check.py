@@ -16,6 +16,7 @@ import pytest
 from tests.cases import CHECK_CASES
 from tests.deploy_support import load_yaml
 from tests.shared import MypyCaches
+from tests.spa_support import assert_spa_checked, screenshot_dir
 from tests.support import commit_all, copy_product, free_port, git, run, tool_env
 
 
@@ -63,7 +64,12 @@ def test_make_check_passes_out_of_the_box(
     if answers["ci"] == "gitlab":
         result = gitlab_check_job(product, env)
     else:
-        result = run(["make", "check"], cwd=product, **env)
+        # The SPA's browser tests save their screenshots there (the docs' images with
+        # PAVED_ROAD_SCREENSHOTS=docs/img); other UIs ignore it.
+        shots = screenshot_dir(tmp_path)
+        result = run(["make", "check"], cwd=product, SPA_SCREENSHOT_DIR=str(shots), **env)
+        if answers["ui"] == "spa":
+            assert_spa_checked(result.stdout, shots)
     assert "migrations-check: downgrade base: ok" in result.stdout
     # `make test-fast` (every test but the browser ones) runs on every UI choice, ui=none
     # included, whose tests have no browser marker: collected only, make check ran them all.

@@ -4,7 +4,6 @@ in step with the tokens, and a token release reaching the SPA in the browser."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ import yaml
 
 from tests.cases import CHECK_CASES
 from tests.design_support import build_cli, chromium_path
-from tests.shared import MypyCaches, Renders
+from tests.shared import Renders
 from tests.spa_support import FRONTEND, SPA_ANSWERS, TYPED_THEME, release_tokens
 from tests.support import REPO_ROOT, commit_all, copy_product, init_repo, run, snapshot_template
 
@@ -138,12 +137,16 @@ def test_lock_matches_package_json_and_pins_every_package() -> None:
 
 
 @pytest.mark.slow(
-    reason="the SPA product's make check (npm, vite, vitest, Chromium) across a token release"
+    reason="the SPA product's npm, vite, pytest and Chromium across a token release, then biome"
 )
 @pytest.mark.browser
-def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(
-    tmp_path: Path, seed_npm: Callable[[Path], None], mypy_caches: MypyCaches
+def test_a_token_release_reaches_the_spa_product_and_its_browser_test(
+    tmp_path: Path, seed_npm: Callable[[Path], None]
 ) -> None:
+    """A design-system release reaches an SPA product made at the release before: the typed
+    theme, the build, the product's own browser test, and the frontend guardrail. (The same
+    product's whole `make check` out of the box, its browser tests' screenshots included, is
+    test_product_check.py's `ui=spa` case.)"""
     if chromium_path() is None:
         pytest.skip("no Chromium: apt-get install chromium, or set CHROMIUM_PATH")
     template = snapshot_template(tmp_path / "template", tag="v1.0.0")
@@ -151,26 +154,14 @@ def test_spa_product_checks_then_a_token_release_reaches_its_browser_test(
     product = copy_product(template, tmp_path / "product", SPA_ANSWERS, vcs_ref="v1.0.0")
     init_repo(product)
     seed_npm(product)
-
-    # The product's whole check at v1.0.0: design-check, biome, tsc, vitest, the SPA build, and
-    # its Python tests, the browser ones included (they take the screenshots the docs show).
-    shots = Path(os.environ.get("PAVED_ROAD_SCREENSHOTS", tmp_path / "shots")).resolve()
-    shots.mkdir(parents=True, exist_ok=True)
-    mypy_caches.seed(product)  # a copy of a warm cache: mypy still checks this product's code
-    checked = run(["make", "check"], cwd=product, SPA_SCREENSHOT_DIR=str(shots))
-    mypy_caches.keep(product)
-    assert "test_spa_browser.py ....." in checked.stdout
-    assert "Test Files  3 passed" in re.sub(r"\x1b\[[0-9;]*m", "", checked.stdout)
-    assert (shots / "spa-list-dark.png").read_bytes().startswith(b"\x89PNG")
-    assert (shots / "spa-create-error.png").is_file()
+    theme = product / "frontend/src/theme/tokens.ts"
+    assert f'"colorPrimary": "{NEW_PRIMARY}"' not in theme.read_text()  # the release's, not yet
 
     copier.run_update(
         str(product), vcs_ref="v1.1.0", defaults=True, overwrite=True, unsafe=True, quiet=True
     )
     assert run(["git", "ls-files", "-u"], cwd=product).stdout == ""  # no conflicts
-    assert (
-        f'"colorPrimary": "{NEW_PRIMARY}"' in (product / "frontend/src/theme/tokens.ts").read_text()
-    )
+    assert f'"colorPrimary": "{NEW_PRIMARY}"' in theme.read_text()
     commit_all(product, "Update to the v1.1.0 design system")
     run(["make", "design-check", "frontend-build"], cwd=product)
     assert any(NEW_PRIMARY in js.read_text() for js in (product / "frontend/dist").rglob("*.js"))
