@@ -19,7 +19,8 @@ import copier
 import pytest
 from paved_road import copier_worker
 
-from tests.support import REPO_ROOT, commit_all, git
+from tests.support import REPO_ROOT, commit_all, git, init_repo
+from tests.update_support import write_files
 
 # A migration that shows what it was handed: the kept render's files and whether it is complete.
 SHOW = (
@@ -34,18 +35,18 @@ CONFIG = (
 
 
 def _template(root: Path, v2_config: str) -> Path:
-    root.mkdir()
-    (root / "copier.yml").write_text(CONFIG, encoding="utf-8")
-    (root / "README.md.jinja").write_text("# {{ name }}, version 1\n", encoding="utf-8")
-    (root / "notes.txt").write_text("notes\n", encoding="utf-8")
-    (root / "{{ _copier_conf.answers_file }}.jinja").write_text(
-        "{{ _copier_answers|to_nice_yaml }}", encoding="utf-8"
+    write_files(
+        root,
+        {
+            "copier.yml": CONFIG,
+            "README.md.jinja": "# {{ name }}, version 1\n",
+            "notes.txt": "notes\n",
+            "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml }}",
+        },
     )
-    git(root, "init", "--quiet")
-    commit_all(root, "v1")
+    init_repo(root, "v1")
     git(root, "tag", "v1.0.0")
-    (root / "copier.yml").write_text(v2_config, encoding="utf-8")
-    (root / "README.md.jinja").write_text("# {{ name }}, version 2\n", encoding="utf-8")
+    write_files(root, {"copier.yml": v2_config, "README.md.jinja": "# {{ name }}, version 2\n"})
     commit_all(root, "v2")
     git(root, "tag", "v2.0.0")
     return root
