@@ -50,7 +50,7 @@ class LeftOut(Exception):
     """The render asked for a file left out of the template's files: copier renders it."""
 
 
-def _config(data: bytes) -> dict[str, Any] | None:
+def config_settings(data: bytes) -> dict[str, Any] | None:
     """copier's settings (``_``-keys of every document, merged), or None when unsure."""
     if b"!include" in data:
         return None
@@ -83,7 +83,7 @@ def _plain_subdirectory(config: dict[str, Any]) -> str | None:
     return "/".join(parts)
 
 
-def _extension_folders(config: dict[str, Any]) -> list[str] | None:
+def extension_folders(config: dict[str, Any]) -> list[str] | None:
     """The folder of each ``_jinja_extensions`` file (``path/file.py:Class``), or None."""
     entries = config.get("_jinja_extensions") or []
     if not isinstance(entries, list):
@@ -110,11 +110,11 @@ def needed(config_data: bytes | None, files: Iterable[tuple[str, str]]) -> set[s
     listed = list(files)
     if config_data is None or any(mode not in _PLAIN_MODES for mode, _ in listed):
         return None
-    config = _config(config_data)
+    config = config_settings(config_data)
     if config is None:
         return None
     subdirectory = _plain_subdirectory(config)
-    folders = _extension_folders(config)
+    folders = extension_folders(config)
     suffix = config.get("_templates_suffix", DEFAULT_SUFFIX)
     if subdirectory is None or folders is None or not isinstance(suffix, str) or not suffix:
         return None

@@ -30,13 +30,6 @@ import tempfile
 from multiprocessing import util
 from pathlib import Path
 
-import yaml
-
-try:  # libyaml when present: the template's copier.yml is read once per commit
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 from ... import bounded
 from ...template_source import git_url
 from ..errors import CannotCheck
@@ -209,19 +202,15 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def _extension_folders(tree: Path) -> list[Path]:
-    """The folders of the template's ``_jinja_extensions`` files (``path/file.py:Class``)."""
-    configs = [tree / name for name in ("copier.yml", "copier.yaml") if (tree / name).is_file()]
-    try:
-        config = yaml.load(configs[0].read_bytes(), Loader=_Loader) if len(configs) == 1 else {}
-    except yaml.YAMLError:
-        return []
-    entries = config.get("_jinja_extensions") if isinstance(config, dict) else None
-    found = []
-    for entry in entries if isinstance(entries, list) else ():
-        source = str(entry).split(":", 1)[0]
-        if source.endswith(".py") and (tree / source).parent.resolve().is_relative_to(tree):
-            found.append((tree / source).parent.relative_to(tree))
-    return found
+    """The folders of the template's ``_jinja_extensions`` files (``path/file.py:Class``), as
+    ``reads`` finds them, and only those that stay inside ``tree`` once symlinks resolve; none
+    when it cannot tell (the bytecode is then compiled again)."""
+    configs = [tree / name for name in reads.CONFIG_NAMES if (tree / name).is_file()]
+    config = reads.config_settings(configs[0].read_bytes()) if len(configs) == 1 else None
+    folders = reads.extension_folders(config) if config is not None else None
+    return [
+        Path(folder) for folder in folders or () if (tree / folder).resolve().is_relative_to(tree)
+    ]
 
 
 def keep_bytecode(copy: Path, src_path: str, pinned: str | None) -> None:
