@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import prewarm
 from tests.cases import DEFAULTS
 
 # Products rendered once per session for the delivery tests (rendered(case) -> path).
@@ -105,13 +106,42 @@ def _uses_module_fixture(item: pytest.Item) -> bool:
 
 
 @pytest.fixture(scope="session")
-def mypy_caches(
+def mypy_cache_store(
     tmp_path_factory: pytest.TempPathFactory, template_repo: Path, renders: Renders
 ) -> MypyCaches:
+    """The run's warm mypy caches, none warmed yet: a test of another Python version warms
+    its own (``warm(version)``) without first waiting for the default's."""
+    return MypyCaches(run_root(tmp_path_factory) / "mypy", template_repo, renders)
+
+
+@pytest.fixture(scope="session")
+def mypy_caches(mypy_cache_store: MypyCaches) -> MypyCaches:
     """``mypy_caches.seed(product)`` before a product's ``make check``: its mypy starts from a
     real copy of the run's warm cache of the same Python version (tests/shared.py says why the
     verdict stays exact). The default version's is warmed here, in set-up, once per run;
-    another version's with ``mypy_caches.warm(version)`` in a test's own set-up."""
-    caches = MypyCaches(run_root(tmp_path_factory) / "mypy", template_repo, renders)
-    caches.warm(DEFAULTS["python_version"])
-    return caches
+    another version's with ``mypy_cache_store.warm(version)`` in a test's own set-up."""
+    mypy_cache_store.warm(DEFAULTS["python_version"])
+    return mypy_cache_store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prewarm(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _isolated_copier_settings: None,
+) -> Iterator[None]:
+    """The run's first-time costs (npm ci per lock, mypy warm-up per version) started at once
+    in the background, so they overlap instead of landing one after the other on the first
+    tests' clocks (tests/prewarm.py). Only for what the collected tests use; the test that
+    needs one still waits on its lock, or builds it itself."""
+    items = request.session.items
+    if not prewarm.wanted(items):
+        yield
+        return
+    template = request.getfixturevalue("template_repo")
+    processes = prewarm.start(items, run_root(tmp_path_factory), template)
+    yield
+    for process in processes:  # done long before the run ends; never left running after it
+        if process.poll() is None:
+            process.terminate()
+        process.wait()
