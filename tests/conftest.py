@@ -141,7 +141,4 @@ def _prewarm(
     template = request.getfixturevalue("template_repo")
     processes = prewarm.start(items, run_root(tmp_path_factory), template)
     yield
-    for process in processes:  # done long before the run ends; never left running after it
-        if process.poll() is None:
-            process.terminate()
-        process.wait()
+    prewarm.stop(processes)

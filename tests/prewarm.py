@@ -21,7 +21,9 @@ the mypy caches of the versions the collected ``make check`` cases use.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -102,9 +104,22 @@ def start(items: list, run_root: Path, template: Path) -> list[subprocess.Popen[
                         cwd=REPO_ROOT,
                         stdout=log,
                         stderr=subprocess.STDOUT,
+                        start_new_session=True,  # stop() ends its npm, uv and mypy too
                     )
                 )
         return processes
+
+
+def stop(processes: list[subprocess.Popen[bytes]], timeout_s: float = 600) -> None:
+    """At the end of the starting worker's session: wait for the jobs (another worker's test may
+    still be waiting on one), then end any still running with everything it started, so
+    nothing outlives the run."""
+    for process in processes:
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait()
 
 
 def python_available(version: str) -> bool:
