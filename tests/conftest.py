@@ -106,22 +106,16 @@ def _uses_module_fixture(item: pytest.Item) -> bool:
 
 
 @pytest.fixture(scope="session")
-def mypy_cache_store(
+def mypy_caches(
     tmp_path_factory: pytest.TempPathFactory, template_repo: Path, renders: Renders
 ) -> MypyCaches:
-    """The run's warm mypy caches, none warmed yet: a test of another Python version warms
-    its own (``warm(version)``) without first waiting for the default's."""
-    return MypyCaches(run_root(tmp_path_factory) / "mypy", template_repo, renders)
-
-
-@pytest.fixture(scope="session")
-def mypy_caches(mypy_cache_store: MypyCaches) -> MypyCaches:
     """``mypy_caches.seed(product)`` before a product's ``make check``: its mypy starts from a
     real copy of the run's warm cache of the same Python version (tests/shared.py says why the
     verdict stays exact). The default version's is warmed here, in set-up, once per run;
-    another version's with ``mypy_cache_store.warm(version)`` in a test's own set-up."""
-    mypy_cache_store.warm(DEFAULTS["python_version"])
-    return mypy_cache_store
+    another version's with ``mypy_caches.warm(version)`` in a test's own set-up."""
+    caches = MypyCaches(run_root(tmp_path_factory) / "mypy", template_repo, renders)
+    caches.warm(DEFAULTS["python_version"])
+    return caches
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -130,10 +124,10 @@ def _prewarm(
     tmp_path_factory: pytest.TempPathFactory,
     _isolated_copier_settings: None,
 ) -> Iterator[None]:
-    """The run's first-time costs (npm ci per lock, mypy warm-up per version) started at once
-    in the background, so they overlap instead of landing one after the other on the first
-    tests' clocks (tests/prewarm.py). Only for what the collected tests use; the test that
-    needs one still waits on its lock, or builds it itself."""
+    """The run's ``npm ci`` of each lock file started in the background as the session
+    begins, beside the default version's mypy warm-up instead of after it on the SPA case's
+    clock (tests/prewarm.py). Only when a collected test seeds node_modules; the test that
+    needs one still waits on its lock, or installs it itself."""
     items = request.session.items
     if not prewarm.wanted(items):
         yield

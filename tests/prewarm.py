@@ -1,22 +1,20 @@
-"""The run's first-time costs, started in the background as the session begins (issue 25).
+"""The run's npm installs, started in the background as the session begins (issue 25).
 
-Two things in the suite are built once per run, behind a file lock, by whichever test needs
-them first (tests/shared.py): the node_modules of each npm lock file (one ``npm ci``) and the
-warm mypy cache of each Python version (``uv sync`` and a cold mypy on a pristine product).
-Left to the tests, all of them landed on the clock of the first tests the run starts, one
-after the other: the SPA's ``make check`` case warmed the default version's mypy cache in its
-set-up (about 20 s) and then ran the run's first SPA ``npm ci`` in its call (about 20 s), while
-the Python 3.11 and 3.13 cases waited idle for that same default warm-up before starting
-their own. Started here instead, each as a process of its own the moment the session starts,
-they run side by side (and beside the tests' own renders); a test that needs one before it
-is done waits on its lock as before, and one not started or failed is built by the test
-itself, so the verdict never depends on this module: it only moves work earlier.
+node_modules are built once per run and lock file, behind a file lock, by whichever test seeds
+them first (tests/shared.py). That was the SPA's ``make check`` case, the longest test, started
+first: it ran the run's first SPA ``npm ci`` in its call (13 CPU-s, 17-23 s wall here), after
+its set-up had warmed the default Python version's mypy cache (~20 s) while the two cases
+started beside it (Python 3.11 and 3.13) waited idle on that warm-up's lock: one of two cores
+unused. Started here, as a process of its own per lock file when the session starts, the
+installs use that core, and the SPA case finds its node_modules ready. A test that needs one
+before it is done waits on its lock as before, and one not started or failed is installed by
+the test itself: the verdict never depends on this module, it only moves work earlier.
 
-Only what the collected tests use is started: the npm locks when a test seeds node_modules,
-the mypy caches of the versions the collected ``make check`` cases use.
+The mypy warm-ups stay in the tests' set-ups: started here as well, beside the installs, they
+all shared the two cores and the default version's (which the SPA case waits for) finished
+later; measured side by side with main, the SPA case was not faster (docs/testing.md).
 
-    python -m tests.prewarm npm <npm root> <package.json> <package-lock.json>
-    python -m tests.prewarm mypy <mypy root> <renders root> <template repo> <python version>
+    python -m tests.prewarm <npm root> <package.json> <package-lock.json>
 """
 
 from __future__ import annotations
@@ -31,8 +29,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from tests.cases import DEFAULTS
-from tests.shared import MypyCaches, Renders, node_modules_for
+from tests.shared import node_modules_for
 from tests.support import REPO_ROOT
 
 # The template's npm lock files (package.json, package-lock.json), as a product gets them: not
@@ -50,40 +47,17 @@ NPM_PACKAGES = (
 )
 
 
-def mypy_versions(items: list) -> list[str]:
-    """The Python versions whose warm mypy cache the collected tests read: the default for any
-    ``mypy_caches`` user, each ``make check`` case's own for ``warm_mypy``."""
-    versions: set[str] = set()
-    for item in items:
-        names = getattr(item, "fixturenames", ())
-        if "mypy_caches" in names:
-            versions.add(DEFAULTS["python_version"])
-        if "warm_mypy" in names and hasattr(item, "callspec"):
-            versions.add(item.callspec.params["answers"]["python_version"])
-    return sorted(versions)
-
-
-def seeds_npm(items: list) -> bool:
-    return any("seed_npm" in getattr(item, "fixturenames", ()) for item in items)
-
-
 def wanted(items: list) -> bool:
-    """Whether the collected tests use anything prewarmed (most runs of a few files do not)."""
-    return seeds_npm(items) or bool(mypy_versions(items))
+    """Whether a collected test seeds node_modules (most runs of a few files do not)."""
+    return any("seed_npm" in getattr(item, "fixturenames", ()) for item in items)
 
 
 def jobs(items: list, run_root: Path, template: Path) -> list[list[str]]:
     """The prewarm commands (arguments after ``python -m tests.prewarm``) the tests need."""
-    commands = []
-    if seeds_npm(items):
-        for package_json, lock in NPM_PACKAGES:
-            root = str(run_root / "npm")
-            commands.append(["npm", root, str(template / package_json), str(template / lock)])
-    for version in mypy_versions(items):
-        commands.append(
-            ["mypy", str(run_root / "mypy"), str(run_root / "renders"), str(template), version]
-        )
-    return commands
+    if not wanted(items):
+        return []
+    root = str(run_root / "npm")
+    return [[root, str(template / package), str(template / lock)] for package, lock in NPM_PACKAGES]
 
 
 def start(items: list, run_root: Path, template: Path) -> list[subprocess.Popen[bytes]]:
@@ -104,7 +78,7 @@ def start(items: list, run_root: Path, template: Path) -> list[subprocess.Popen[
                         cwd=REPO_ROOT,
                         stdout=log,
                         stderr=subprocess.STDOUT,
-                        start_new_session=True,  # stop() ends its npm, uv and mypy too
+                        start_new_session=True,  # stop() ends its npm too
                     )
                 )
         return processes
@@ -122,13 +96,6 @@ def stop(processes: list[subprocess.Popen[bytes]], timeout_s: float = 600) -> No
             process.wait()
 
 
-def python_available(version: str) -> bool:
-    found = subprocess.run(
-        ["uv", "python", "find", "--no-project", version], capture_output=True, check=False
-    )
-    return found.returncode == 0
-
-
 def _npm(root: str, package_json: str, lock: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         shutil.copy2(package_json, Path(folder) / "package.json")
@@ -136,11 +103,5 @@ def _npm(root: str, package_json: str, lock: str) -> None:
         node_modules_for(Path(root), Path(folder))
 
 
-def _mypy(root: str, renders: str, template: str, version: str) -> None:
-    if python_available(version):
-        MypyCaches(Path(root), Path(template), Renders(Path(renders))).warm(version)
-
-
 if __name__ == "__main__":
-    kind, *arguments = sys.argv[1:]
-    {"npm": _npm, "mypy": _mypy}[kind](*arguments)
+    _npm(*sys.argv[1:])

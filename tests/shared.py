@@ -33,7 +33,7 @@ import pytest
 from filelock import FileLock
 
 from tests import bytecode
-from tests.cases import CHECK_CASES, DEFAULTS
+from tests.cases import CHECK_CASES
 from tests.support import copy_product, run
 
 
@@ -138,17 +138,6 @@ def seed_node_modules(root: Path, package_dir: Path) -> None:
     (target / ".package-lock.json").touch()
 
 
-def niceness(version: str) -> list[str]:
-    """A command prefix for a mypy warm-up: none for the default Python version, whose cache
-    most products' checks read and the longest check (the SPA's, started first) waits for;
-    a lower CPU priority for another version, whose one ``make check`` case is shorter and
-    waits for it. On two cores the warm-ups run beside each other and beside the run's first
-    ``npm ci`` (tests/prewarm.py); at equal priority they all finished late, the default's
-    included, and the SPA case waited for it (issue 25). A priority, never a wait: on an idle
-    core the lower one runs at full speed."""
-    return [] if version == DEFAULTS["python_version"] else ["nice", "-n", "10"]
-
-
 class MypyCaches:
     """Warm mypy caches for the products whose ``make check`` a test runs, one per Python
     version, made before the first such check of that version needs one (``warm``).
@@ -200,12 +189,11 @@ class MypyCaches:
             shutil.rmtree(work, ignore_errors=True)
             try:
                 renders.product_copy(template, work, answers, skip_tasks=False)
-                run([*niceness(version), "uv", "run", "--locked", "mypy"], cwd=work)
+                run(["uv", "run", "--locked", "mypy"], cwd=work)
                 shutil.copytree(work / ".mypy_cache", target)
                 # The same venv's bytecode, for every venv uv makes after it (tests/bytecode.py):
                 # collecting the tests imports what a product's processes import.
-                collect = ["uv", "run", "--locked", "pytest", "--collect-only", "-q"]
-                run([*niceness(version), *collect], cwd=work)
+                run(["uv", "run", "--locked", "pytest", "--collect-only", "-q"], cwd=work)
                 bytecode.publish(work / ".venv")
             finally:
                 shutil.rmtree(work, ignore_errors=True)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests import prewarm
-from tests.cases import CHECK_CASES, DEFAULTS
+from tests.cases import CHECK_CASES
 from tests.shared import Renders
 
 
@@ -27,16 +27,10 @@ def test_the_prewarmed_npm_lock_is_the_one_a_product_gets(
     )
 
 
-def test_only_what_the_collected_tests_use_is_prewarmed(request: pytest.FixtureRequest) -> None:
-    """A run of fast tests starts nothing; a make check case warms its own version's mypy
-    cache, a test of the default cache the default's; seeding node_modules installs the locks."""
-    assert not prewarm.wanted([request.node])
-    case = SimpleNamespace(  # what prewarm reads of a collected make check case
-        fixturenames=["warm_mypy", "seed_npm"],
-        callspec=SimpleNamespace(params={"answers": CHECK_CASES["python_version=3.13"]}),
-    )
-    assert prewarm.mypy_versions([case]) == ["3.13"]
-    default = SimpleNamespace(fixturenames=["mypy_caches"])
-    assert prewarm.mypy_versions([case, default]) == sorted(["3.13", DEFAULTS["python_version"]])
-    kinds = [job[0] for job in prewarm.jobs([case], Path("/run"), Path("/template"))]
-    assert kinds == ["npm", "npm", "mypy"]
+def test_only_a_run_that_seeds_node_modules_installs_them(request: pytest.FixtureRequest) -> None:
+    """A run of fast tests starts nothing; one with a test that seeds node_modules installs
+    both of the template's lock files."""
+    assert not prewarm.jobs([request.node], Path("/run"), Path("/template"))
+    case = SimpleNamespace(fixturenames=["seed_npm"])  # what prewarm reads of a collected test
+    locks = [job[2] for job in prewarm.jobs([request.node, case], Path("/run"), Path("/t"))]
+    assert locks == [f"/t/{lock}" for _, lock in prewarm.NPM_PACKAGES]

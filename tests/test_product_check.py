@@ -34,14 +34,12 @@ def render_git_product(template: Path, dst: Path, answers: dict[str, str]) -> Pa
 
 
 @pytest.fixture
-def warm_mypy(answers: dict[str, str], mypy_cache_store: MypyCaches) -> MypyCaches:
+def warm_mypy(answers: dict[str, str], mypy_caches: MypyCaches) -> MypyCaches:
     """The run's warm mypy cache for this case's Python version, made in set-up (once per run
-    and version, usually already under way in tests/prewarm.py's background job): the case's
-    own ``make check`` then never runs a cold mypy. Only this version's: a 3.13 case does not
-    wait for the default version's warm-up."""
+    and version): the case's own ``make check`` then never runs a cold mypy."""
     if python_available(answers["python_version"]):
-        mypy_cache_store.warm(answers["python_version"])
-    return mypy_cache_store
+        mypy_caches.warm(answers["python_version"])
+    return mypy_caches
 
 
 @pytest.mark.slow(reason="the product's whole make check (uv, npm, mypy, pytest, browser tests)")
