@@ -188,7 +188,7 @@ def install(source: str, cwd: Path, env: dict[str, str]) -> tuple[str, dict[str,
     no uv setting of the product (uv.toml, [tool.uv], .python-version) applies to it; and the
     environment to run it in, as uvx would (its commands first on PATH). Every run after this
     one starts that command directly: a second uvx resolved the same source again (git fetch,
-    interpreter discovery: ~0.35 CPU-s and ~35 processes) only to reach this environment."""
+    interpreter discovery: ~0.35 CPU-s and ~50 processes) only to reach this environment."""
     located = subprocess.run(  # noqa: S603
         ["uvx", "--isolated", "--quiet", "--from", source, "python", "-c", SCRIPTS_FOLDER],  # noqa: S607
         cwd=cwd,
@@ -197,10 +197,12 @@ def install(source: str, cwd: Path, env: dict[str, str]) -> tuple[str, dict[str,
         text=True,
         check=False,
     )
-    scripts = located.stdout.strip()
-    command = shutil.which("paved-road", path=scripts) if located.returncode == 0 else None
-    if command is None:
+    if located.returncode != 0:
         raise CannotCheck(f"cannot install paved-road from {source}: {last_line(located.stderr)}")
+    scripts = located.stdout.strip()
+    command = shutil.which("paved-road", path=scripts)
+    if command is None:
+        raise CannotCheck(f"cannot install paved-road from {source}: it has no paved-road command")
     run_env = {**env, "PATH": os.pathsep.join([scripts, env.get("PATH", "")])}
     # The checker starts: a broken one is exit 2 (cannot check), never read as violations.
     started = checker(command, "--version", cwd=cwd, env=run_env, capture_output=True, text=True)
@@ -211,11 +213,11 @@ def install(source: str, cwd: Path, env: dict[str, str]) -> tuple[str, dict[str,
 
 def last_line(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1] if lines else "no paved-road command in it"
+    return lines[-1] if lines else "?"
 
 
 def checker(command: str, *args: str, cwd: Path, env: dict[str, str], **kwargs):
-    """The installed `paved-road ARGS` (install), from outside the product."""
+    """`paved-road ARGS`, COMMAND as `install` found it, run from outside the product."""
     return subprocess.run([command, *args], cwd=cwd, env=env, check=False, **kwargs)  # noqa: S603
 
 
