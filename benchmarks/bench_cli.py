@@ -7,6 +7,7 @@ a fresh process on one default product:
 
 - `--version`, a usage mistake (`drift --format nope`) and `update --help`: what the
   command-line layer costs when nothing is checked;
+- `update --data nope`: an update refused before it renders (here a malformed `--data`);
 - `drift`, warm: the render cached on disk (`PAVED_ROAD_CACHE_DIR`), as `make drift` runs it;
 - `drift`, cold: no render cache, as CI runs it.
 
@@ -78,6 +79,7 @@ def main() -> None:
         "--version": ([road, "--version"], {}, (0,)),
         "drift --format nope": ([road, "drift", "--format", "nope"], {}, (2,)),
         "update --help": ([road, "update", "--help"], {}, (0,)),
+        "update, refused": ([road, "update", "--defaults", "--data", "nope"], {}, (2,)),
         "drift, warm": (drift, {"PAVED_ROAD_CACHE_DIR": str(work / "cache")}, (0,)),
         "drift, cold": (drift, {}, (0,)),
     }
