@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     from ..drift.versions import Behind
 
 # copier, plumbum, pydantic (answers, versions) and drift's check are imported by the steps
-# that use them, not with this module: `update --help`, a usage mistake and every refusal
-# before the render (a dirty tree, a bad --data, no product here) then cost about 0.05 s of
-# CPU, not 0.5. Each of those steps runs inside `run`'s signal handling, as before.
+# that use them, not with this module: `update --help` and a usage mistake then cost about
+# 0.1 s of CPU, a refusal before the render (no product here, a dirty tree, a bad --data) 0.1
+# to 0.2, not 0.5. Each of those steps runs inside `run`'s signal handling, as before.
 
 EXIT_OK, EXIT_CONFLICTS, EXIT_REFUSED, EXIT_DRIFT = 0, 1, 2, 3
 DELETED_NOTE = (
