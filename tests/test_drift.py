@@ -218,6 +218,30 @@ def test_a_poisoned_render_cache_entry_is_rendered_again(
     assert (code, err) == (1, ""), "the entry was not replaced by a sound one"
 
 
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_render_cache_entry_holding_a_symlink_is_rendered_again(
+    product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    """A symlink whose target holds the very bytes the manifest hashed is still refused: what
+    it points at can change after the check verified it."""
+    cache = tmp_path / "cache"
+    render_module.clear_memory_cache()
+    assert drift(capsys, product, "--cache-dir", str(cache))[0] == 0
+    [entry] = render_entries(cache)
+    moved = entry / "files" / (".pre-commit-config.yaml" if what == "file" else ".paved-road")
+    elsewhere = tmp_path / "elsewhere"
+    moved.rename(elsewhere)
+    moved.symlink_to(elsewhere)
+    render_module.clear_memory_cache()  # as a new process would start
+
+    code, out, err = drift(capsys, product, "--cache-dir", str(cache))
+
+    assert code == 0, out
+    assert err.startswith(f"paved-road drift: render cache entry {entry} cannot be trusted")
+    assert "(it holds a symlink)" in err
+    assert not moved.is_symlink(), "the entry was not replaced by a sound one"
+
+
 @pytest.mark.parametrize("via", ["path", "symlink"])
 def test_a_render_cache_inside_the_product_is_refused(
     via: str, product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
