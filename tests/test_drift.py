@@ -124,6 +124,23 @@ def test_conflict_markers_in_any_file_and_untracked_rej_files(
     assert "reject-file     notes.txt.rej" in out
 
 
+def test_conflict_markers_past_the_scan_limit_are_not_looked_for_even_in_compared_files(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The comparison reads a rendered file whole and the conflict scan reuses that read: the
+    scan still stops at 2 MB (drift/conflicts.py), as when it read the file itself."""
+    config = product / ".pre-commit-config.yaml"  # guarded: compared, so read whole first
+    marker = "<<<<<<< before updating\nx\n=======\n>>>>>>> after\n"
+    config.write_text(config.read_text() + marker + "#" * 2_000_001 + "\n")
+    app = next((product / "src").rglob("main.py"))  # under the limit: still found
+    app.write_text(app.read_text() + marker)
+    code, out, _ = drift(capsys, product)
+    assert code == 1
+    assert "modified        .pre-commit-config.yaml" in out
+    assert "conflict-marker .pre-commit-config.yaml" not in out
+    assert f"conflict-marker {app.relative_to(product).as_posix()}:" in out
+
+
 # --- versions ------------------------------------------------------------------------------
 
 
