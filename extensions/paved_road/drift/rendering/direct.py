@@ -142,12 +142,12 @@ def _refuse_left_out(env: Any, folder: Path) -> None:
 def _plain_values_as_is(env: Any) -> None:
     """Copier's ``_ask`` renders each question's type, choices' names, ``when``, ``ask`` and
     validator as a Jinja template (``Question.render_value``: ``from_string`` then
-    ``render``), some 40 renders per product, each building a context and running the
-    template's context hook on it. Most of those values are plain text (``str``, a choice's
-    name, an empty validator), which renders to itself (``_plain``): the template Jinja
-    compiles for one still comes back, with a ``render`` that returns the text without
-    building a context. A context hook is pure (``_Context``): nothing but its result, which
-    plain text never reads, could differ."""
+    ``render``), and the answers file's name too: 90 renders per product here, each
+    building a context and running the template's context hook on it. Most of those values
+    are plain text (``str``, a choice's name, an empty validator): 5 are not. Plain text
+    renders to itself (``_plain``): the template Jinja compiles for one still comes back,
+    with a ``render`` that returns the text without building a context. A context hook is
+    pure (``_Context``): nothing but its result, which plain text never reads, could differ."""
     original = env.from_string
 
     def from_string(source: Any, globals: Any = None, template_class: Any = None) -> Any:
