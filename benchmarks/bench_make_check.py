@@ -51,6 +51,8 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     "pytest": (["uv", "run", "--locked", "pytest", "-q"], {}),
     # The browser tests alone (server UI: tests/browser/), Chromium included.
     "browser tests": (["uv", "run", "--locked", "pytest", "-q", "-m", "browser"], {}),
+    # `make check`'s last step alone: the checker installed by uv, then run (its renders cached).
+    "make drift": (["make", "drift"], {}),
 }
 DEV = "make dev (until /healthz answers)"
 

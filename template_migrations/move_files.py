@@ -27,6 +27,7 @@ always has copier installed; the product's own environment may not exist yet.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -44,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
 MARKER_LABELS = ("before updating", "last update", "after updating")
 # Set by `paved-road update` (paved_road.copier_worker.OLD_RENDER_ENV): a folder holding copier's
 # render of the old version in this update (in ``files``), the same render ``old_render`` makes,
-# and ``complete`` when copier left out no file that render has.
+# ``complete`` when copier left out no file that render has, and ``for`` the sha256 of the
+# committed answers file it was rendered for (trusted only for those very answers).
 OLD_RENDER_ENV = "PAVED_ROAD_OLD_RENDER"
 
 
@@ -77,6 +79,18 @@ def old_render(template: str, version: str, answers_file: str, target: Path) -> 
     return target
 
 
+def kept_render(answers_file: str) -> Path | None:
+    """The update's kept render of the old version, if it was made for the answers (and so the
+    version) this product has committed; else None, and the old version is rendered afresh."""
+    folder = os.environ.get(OLD_RENDER_ENV)
+    answers = committed(answers_file)
+    if not folder or answers is None:
+        return None
+    label = Path(folder) / "for"
+    made_for = label.read_text(encoding="utf-8").strip() if label.is_file() else None
+    return Path(folder) if made_for == hashlib.sha256(answers).hexdigest() else None
+
+
 class OldVersion:
     """The product's files as the template rendered them at the old version: read from the
     update's kept render when there is one, else from a fresh render, made once, on demand.
@@ -86,8 +100,8 @@ class OldVersion:
     def __init__(self, template: str, version: str, answers_file: str, scratch: Path) -> None:
         self._render_args = (template, version, answers_file, scratch / "old")
         self._rendered: Path | None = None
-        kept = Path(os.environ.get(OLD_RENDER_ENV) or scratch / "none")
-        self._kept = kept / "files" if (kept / "files").is_dir() else None
+        kept = kept_render(answers_file)
+        self._kept = kept / "files" if kept is not None and (kept / "files").is_dir() else None
         self._complete = self._kept is not None and (kept / "complete").is_file()
 
     def read(self, path: str) -> bytes | None:

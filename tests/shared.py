@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from tests import bytecode
 from tests.cases import CHECK_CASES
 from tests.support import copy_product, run
 
@@ -153,7 +154,8 @@ class MypyCaches:
     the default answers at that Python version (``uv sync``, then mypy on it), once per run
     under a lock: no product's ``make check`` pays a cold mypy (16 CPU-s under load against
     1.7 warm), and two workers never both run one. Without them (a test of the cache itself),
-    ``keep(product)`` offers a checked product's cache instead."""
+    ``keep(product)`` offers a checked product's cache instead. The warm-up also hands that
+    venv's bytecode to every venv made after it, through uv's cache (``tests/bytecode.py``)."""
 
     def __init__(
         self, root: Path, template: Path | None = None, renders: Renders | None = None
@@ -189,6 +191,10 @@ class MypyCaches:
                 renders.product_copy(template, work, answers, skip_tasks=False)
                 run(["uv", "run", "--locked", "mypy"], cwd=work)
                 shutil.copytree(work / ".mypy_cache", target)
+                # The same venv's bytecode, for every venv uv makes after it (tests/bytecode.py):
+                # collecting the tests imports what a product's processes import.
+                run(["uv", "run", "--locked", "pytest", "--collect-only", "-q"], cwd=work)
+                bytecode.publish(work / ".venv")
             finally:
                 shutil.rmtree(work, ignore_errors=True)
 

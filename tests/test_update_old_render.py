@@ -10,6 +10,7 @@ left out nothing such a render has (the new version's ``_exclude`` is added to i
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -103,6 +104,9 @@ def test_the_migrations_get_copiers_render_of_the_old_version(
     }
     assert (product / "seen-complete").read_text() == str(complete)
     assert kept.is_dir()  # the caller's to remove (paved-road update removes it after copier)
+    # Labelled with the answers it was rendered for: the product's, as committed before.
+    before = git(product, "show", "HEAD:.copier-answers.yml").stdout
+    assert (kept / "for").read_text() == hashlib.sha256(before.encode()).hexdigest() + "\n"
 
 
 def _move_files(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
@@ -115,14 +119,29 @@ def _move_files(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return module
 
 
+ANSWERS = b"_commit: v1.0.0\n_src_path: template\nname: shop\n"
+
+
+def _kept_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made_for: bytes) -> Path:
+    """A product whose committed answers are ANSWERS (the migrations run in it), and a kept
+    render of its old version labelled as made for ``made_for``."""
+    product = tmp_path / "product"
+    write_files(product, {".copier-answers.yml": ANSWERS.decode()})
+    init_repo(product, "product")
+    monkeypatch.chdir(product)
+    kept = tmp_path / "kept"
+    (kept / "files" / "tests").mkdir(parents=True)
+    (kept / "files" / "tests" / "test_items.py").write_bytes(b"kept\n")
+    (kept / "for").write_text(hashlib.sha256(made_for).hexdigest() + "\n")
+    return kept
+
+
 @pytest.mark.parametrize("complete", [True, False])
 def test_a_migration_renders_only_what_the_kept_render_cannot_answer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, complete: bool
 ) -> None:
     move_files = _move_files(monkeypatch)
-    kept = tmp_path / "kept"
-    (kept / "files" / "tests").mkdir(parents=True)
-    (kept / "files" / "tests" / "test_items.py").write_bytes(b"kept\n")
+    kept = _kept_render(tmp_path, monkeypatch, made_for=ANSWERS)
     if complete:
         (kept / "complete").touch()
     renders: list[str] = []
@@ -147,4 +166,35 @@ def test_a_migration_renders_only_what_the_kept_render_cannot_answer(
     renders.clear()
     assert plain.read("tests/test_items.py") is None
     assert plain.read("only-fresh.txt") == b"fresh\n"
+    assert renders == ["v1.0.0"]
+
+
+@pytest.mark.parametrize(
+    "made_for",
+    [ANSWERS.replace(b"v1.0.0", b"v0.9.0"), ANSWERS.replace(b"shop", b"bakery"), None],
+    ids=["another-version", "other-answers", "unlabelled"],
+)
+def test_a_kept_render_made_for_other_answers_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made_for: bytes | None
+) -> None:
+    """A PAVED_ROAD_OLD_RENDER left in a shell (another product's update, another version)
+    must not become the merge base of this product's `copier update`: with it, an edited file
+    equal to the stale base would count as unedited and the edits be dropped."""
+    move_files = _move_files(monkeypatch)
+    kept = _kept_render(tmp_path, monkeypatch, made_for=made_for or b"")
+    if made_for is None:
+        (kept / "for").unlink()
+    (kept / "complete").touch()
+    renders: list[str] = []
+
+    def fresh(_template: str, version: str, _answers: str, target: Path) -> Path:
+        renders.append(version)
+        (target / "tests").mkdir(parents=True)
+        (target / "tests" / "test_items.py").write_bytes(b"fresh\n")
+        return target
+
+    monkeypatch.setattr(move_files, "old_render", fresh)
+    monkeypatch.setenv(move_files.OLD_RENDER_ENV, str(kept))
+    old = move_files.OldVersion("template", "v1.0.0", ".copier-answers.yml", tmp_path / "s")
+    assert old.read("tests/test_items.py") == b"fresh\n"
     assert renders == ["v1.0.0"]

@@ -18,7 +18,9 @@ Where copier's internals are not the ones read here, copier's own behaviour is k
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import subprocess
 from contextvars import ContextVar
 from functools import cached_property
 from pathlib import Path
@@ -39,9 +41,12 @@ from .compile_memo import remember_compiles
 # Where the template's migrations find the kept render of the old version (the name is the
 # template's too: template_migrations/move_files.py reads it, and renders afresh without it):
 # its files in FILES; COMPLETE there when they are every file a plain render of that version
-# makes (a path missing from them is then missing from that render too).
+# makes (a path missing from them is then missing from that render too); FOR the sha256 of the
+# product's answers file as committed when the update started, whose old version and answers
+# the render is: a migration trusts the folder only for those (a stale PAVED_ROAD_OLD_RENDER
+# left in a shell must not become the merge base of another product's plain `copier update`).
 OLD_RENDER_ENV = "PAVED_ROAD_OLD_RENDER"
-FILES, COMPLETE = "files", "complete"
+FILES, COMPLETE, FOR = "files", "complete", "for"
 # The folder the next render in this update copies itself to: copier's first render in an
 # update is always the old version's (``Worker._apply_update``), then the product, then the new.
 _keep_next_render: ContextVar[Path | None] = ContextVar("_keep_next_render", default=None)
@@ -186,8 +191,11 @@ def run_update(
     new renders of an update are Workers of this class too (copier copies its Worker).
     ``keep_old_render``: a folder (not there yet) to copy copier's render of the old version
     to, named to the template's migrations in ``OLD_RENDER_ENV``; the caller removes it."""
+    env: dict[str, str] = {}
+    if keep_old_render is not None:
+        _label(keep_old_render, Path(dst_path), options.get("answers_file"))
+        env = {OLD_RENDER_ENV: str(keep_old_render)}
     token = _keep_next_render.set(keep_old_render)
-    env = {OLD_RENDER_ENV: str(keep_old_render)} if keep_old_render is not None else {}
     try:
         # plumbum's environment: the one copier gives its tasks and migrations.
         with local.env(**env), _worker(dst_path=Path(dst_path), data=data, **options) as worker:
@@ -195,3 +203,17 @@ def run_update(
     finally:
         _keep_next_render.reset(token)
     return worker
+
+
+def _label(keep: Path, product: Path, answers_file: str | None) -> None:
+    """Write ``keep``/FOR: the sha256 of the answers file committed at ``product``'s HEAD, the
+    bytes the template's migrations read back (``git show HEAD:./<answers file>``)."""
+    shown = subprocess.run(
+        ["git", "show", f"HEAD:./{answers_file or '.copier-answers.yml'}"],
+        cwd=product,
+        capture_output=True,
+        check=False,
+    )
+    keep.mkdir(parents=True)
+    if shown.returncode == 0:  # no committed answers: no label, so no migration trusts it
+        (keep / FOR).write_text(hashlib.sha256(shown.stdout).hexdigest() + "\n")
