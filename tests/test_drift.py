@@ -124,6 +124,23 @@ def test_conflict_markers_in_any_file_and_untracked_rej_files(
     assert "reject-file     notes.txt.rej" in out
 
 
+def test_conflict_markers_past_the_scan_limit_are_not_looked_for_even_in_compared_files(
+    product: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The comparison reads a rendered file whole and the conflict scan reuses that read: the
+    scan still stops at 2 MB (drift/conflicts.py), as when it read the file itself."""
+    config = product / ".pre-commit-config.yaml"  # guarded: compared, so read whole first
+    marker = "<<<<<<< before updating\nx\n=======\n>>>>>>> after\n"
+    config.write_text(config.read_text() + marker + "#" * 2_000_001 + "\n")
+    app = next((product / "src").rglob("main.py"))  # under the limit: still found
+    app.write_text(app.read_text() + marker)
+    code, out, _ = drift(capsys, product)
+    assert code == 1
+    assert "modified        .pre-commit-config.yaml" in out
+    assert "conflict-marker .pre-commit-config.yaml" not in out
+    assert f"conflict-marker {app.relative_to(product).as_posix()}:" in out
+
+
 # --- versions ------------------------------------------------------------------------------
 
 
@@ -216,6 +233,30 @@ def test_a_poisoned_render_cache_entry_is_rendered_again(
     render_module.clear_memory_cache()
     code, out, err = drift(capsys, product, "--cache-dir", str(cache))
     assert (code, err) == (1, ""), "the entry was not replaced by a sound one"
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_render_cache_entry_holding_a_symlink_is_rendered_again(
+    product: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    """A symlink whose target holds the very bytes the manifest hashed is still refused: what
+    it points at can change after the check verified it."""
+    cache = tmp_path / "cache"
+    render_module.clear_memory_cache()
+    assert drift(capsys, product, "--cache-dir", str(cache))[0] == 0
+    [entry] = render_entries(cache)
+    moved = entry / "files" / (".pre-commit-config.yaml" if what == "file" else ".paved-road")
+    elsewhere = tmp_path / "elsewhere"
+    moved.rename(elsewhere)
+    moved.symlink_to(elsewhere)
+    render_module.clear_memory_cache()  # as a new process would start
+
+    code, out, err = drift(capsys, product, "--cache-dir", str(cache))
+
+    assert code == 0, out
+    assert err.startswith(f"paved-road drift: render cache entry {entry} cannot be trusted")
+    assert "(it holds a symlink)" in err
+    assert not moved.is_symlink(), "the entry was not replaced by a sound one"
 
 
 @pytest.mark.parametrize("via", ["path", "symlink"])

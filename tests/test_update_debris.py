@@ -24,6 +24,7 @@ from tests.update_support import (
     _env,
     tiny_product,
     tiny_template,
+    tree_state,
     update,
 )
 
@@ -91,32 +92,58 @@ def test_sigkill_leaves_no_process_and_no_temporary_folder(
 _INTERRUPT_WHILE_IMPORTING = """
 import os, signal, sys
 
+signal_name, module = sys.argv[1], sys.argv[2]
+
 class InterruptWhileImporting:
     def find_spec(self, name, path=None, target=None):
-        if name == "copier":  # the update command's heaviest import
+        if name == module:
             sys.meta_path.remove(self)
-            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+            os.kill(os.getpid(), getattr(signal, signal_name))
         return None
 
 sys.meta_path.insert(0, InterruptWhileImporting())
 from paved_road.cli import main
-sys.exit(main(["update", "--defaults"]))
+sys.exit(main(["update", *sys.argv[3:], "--defaults"]))
 """
 
 
-@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
-def test_a_signal_during_start_up_imports_is_one_line(tmp_path: Path, name: str) -> None:
-    """The signal arrives for real (os.kill) while copier is being imported."""
-    result = subprocess.run(
-        [sys.executable, "-c", _INTERRUPT_WHILE_IMPORTING, name],
-        cwd=tmp_path,
+def _interrupted_while_importing(
+    cwd: Path, name: str, module: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """The update, with the signal sent for real (os.kill) when ``module`` is first imported."""
+    return subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_WHILE_IMPORTING, name, module, *args],
+        cwd=cwd,
         env=_env(),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_start_up_imports_is_one_line(tmp_path: Path, name: str) -> None:
+    """The signal arrives while the command's own module is being imported."""
+    result = _interrupted_while_importing(tmp_path, name, "paved_road.update.command")
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
         f"paved-road update: interrupted by {name} while starting: nothing was done"
     ]
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_copier_is_imported_leaves_the_product_unchanged(
+    tmp_path: Path, name: str
+) -> None:
+    """Copier, the update's heaviest import, loads only once the update gets to its render
+    (refusals before it cost no copier): a signal then is the run's one line, nothing changed."""
+    template = tiny_template(tmp_path / "template")
+    product = tiny_product(template, tmp_path / "product")
+    before = tree_state(product)
+    result = _interrupted_while_importing(product, name, "copier", LOCAL)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"paved-road update: interrupted by {name}: product unchanged, run it again"
+    ]
+    assert tree_state(product) == before

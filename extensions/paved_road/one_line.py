@@ -8,8 +8,10 @@ push the line past the terminal's width), and counts as one column when a line i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .yaml_file import FileProblem
+if TYPE_CHECKING:  # a type only: importing yaml_file loads PyYAML, which most lines never need
+    from .yaml_file import FileProblem
 
 
 def shown_path(path: Path | str) -> str:

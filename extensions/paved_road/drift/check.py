@@ -24,6 +24,7 @@ from .history import history_findings
 from .lookalikes import lookalike_findings
 from .places import added_findings, forbidden_findings
 from .policy import BehindLimits, WaiverRules, load_policy
+from .product_file import reads_kept
 from .provenance import ignored_answer_findings, release_finding, source_finding
 from .rendering import render_as_asked, rendered_files
 from .report import Finding, Kind, Report, Severity, Template
@@ -123,6 +124,7 @@ def _status(used: bool, applies: bool, refused: str | None) -> WaiverState:
     return "active" if used else "unused"
 
 
+@reads_kept()  # each product file read whole once, however many of its checks ask
 def run_check(
     product: Path,
     *,

@@ -8,10 +8,7 @@ import sys
 from pathlib import Path
 
 from ..one_line import shown_path
-from .check import run_check
 from .formats import FORMATS, cannot_check_line
-from .identity import stamp
-from .report import Report
 
 APPROVE_RECORDED = "--approve-recorded-source was given"
 
@@ -98,6 +95,12 @@ def unusable_option(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not with the module: the parser needs none of it, and `drift --help` or a
+    # usage mistake then costs no pydantic, PyYAML or finding modules (about 0.2 s).
+    from .check import run_check  # noqa: PLC0415
+    from .identity import stamp  # noqa: PLC0415
+    from .report import Report  # noqa: PLC0415
+
     if (problem := unusable_option(args)) is not None:
         product = str(args.path.resolve())
         report = Report(product=product, status="error", exit_code=2, error=problem)

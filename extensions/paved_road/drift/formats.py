@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..one_line import shown_path
-from .report import Finding, Report, Severity
+from .kinds import Severity
+
+if TYPE_CHECKING:  # pydantic's models: `paved-road drift`'s arguments list FORMATS without them
+    from .report import Finding, Report
 
 _LABEL = {Severity.ERROR: "FAIL", Severity.WAIVED: "WAIVED", Severity.INFO: "info"}
 

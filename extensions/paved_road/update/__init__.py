@@ -11,8 +11,9 @@ failed, product unchanged; 3 updated without conflicts, but the drift check fail
 
 The command is imported only when used: the template's migrations import
 ``paved_road.update.lockfile`` with nothing but copier's own Python packages installed.
-That import (copier's, mostly) takes a moment: a signal during it is one line, exit 2, like
-a signal at any later moment before the product is changed, never a traceback.
+A signal during that import is one line, exit 2, like a signal at any later moment before the
+product is changed, never a traceback. Copier itself (about half a second) is imported by the
+run once it gets to the render, so ``--help``, a usage mistake or a refusal never pays for it.
 """
 
 from __future__ import annotations

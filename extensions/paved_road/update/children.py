@@ -41,8 +41,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from plumbum import local
-
 _PR_SET_PDEATHSIG = 1
 SH = "/bin/sh"
 # $0 is the expected parent; dash and bash set $PPID from getppid() when they start, which is
@@ -140,6 +138,10 @@ def _children_die_with_this_process() -> Iterator[None]:
 @contextlib.contextmanager
 def contained(tmp: Path) -> Iterator[None]:
     """Children die with this process; temporary files go to ``tmp``."""
+    # Imported here (copier's process layer, not needed before), and before TMPDIR is set:
+    # plumbum copies the environment when first imported, and must not keep this ``tmp``.
+    from plumbum import local  # noqa: PLC0415
+
     previous_tempdir, previous_env = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = os.environ["TMPDIR"] = str(tmp)
     try:

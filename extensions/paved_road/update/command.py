@@ -9,14 +9,9 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from copier.errors import UserMessageError
-from plumbum import local
-
-from ..answers import AnswerError, answers_from_data
-from ..drift import run_check
 from ..drift.formats import text
-from ..drift.versions import Behind, behind
 from ..one_line import shown_path
 from ..template_source import resolve_src
 from . import apply, brief, changelog, recovery, stages
@@ -37,6 +32,14 @@ from .product import (
 )
 from .scratch import Run, discard, run_folder, scratch_clone, temporary_folder, update_lock
 from .template_repo import has_commit, open_template, read_at, tags
+
+if TYPE_CHECKING:
+    from ..drift.versions import Behind
+
+# copier, plumbum, pydantic (answers, versions) and drift's check are imported by the steps
+# that use them, not with this module: `update --help` and a usage mistake then cost about
+# 0.1 s of CPU, a refusal before the render (no product here, a dirty tree, a bad --data) 0.1
+# to 0.2, not 0.5. Each of those steps runs inside `run`'s signal handling, as before.
 
 EXIT_OK, EXIT_CONFLICTS, EXIT_REFUSED, EXIT_DRIFT = 0, 1, 2, 3
 DELETED_NOTE = (
@@ -132,6 +135,8 @@ def _update(product: Path, args: argparse.Namespace) -> int:
                 f"{shown_path(product)} has {len(dirty)} uncommitted change(s) ({listed}): "
                 "commit or stash"
             )
+        from ..answers import AnswerError, answers_from_data  # noqa: PLC0415 - pydantic
+
         try:
             args.answers = answers_from_data(args.data)
         except AnswerError as error:
@@ -246,6 +251,8 @@ def _prepare(
         outcome, lock_note = _outcome_with_lock(scratch.product)
         after = read_answers(scratch.product)
         notes = read_at(repo, after.commit, "CHANGELOG.md") or ""
+        from ..drift.versions import behind  # noqa: PLC0415 - pydantic, loaded by copier
+
         lag = behind(after.commit, tags(repo))
         if not dirty_paths(scratch.root):
             return None
@@ -305,6 +312,9 @@ def _run_copier(scratch: Path, product: Path, args: argparse.Namespace, old: Pat
     """Copier with inline conflicts, in the scratch clone; any failure is a refusal (the
     product was never touched). ``old`` holds copier's render of the old version while it
     runs: the template's migrations read it instead of rendering that version again."""
+    from copier.errors import UserMessageError  # noqa: PLC0415
+    from plumbum import local  # noqa: PLC0415
+
     from ..copier_worker import run_update  # noqa: PLC0415 - copier's, sharing compiled Jinja
 
     try:
@@ -362,6 +372,8 @@ def _drift(product: Path, args: argparse.Namespace) -> int:
     # The update just rendered the recorded source, approved as `check_source` approved it;
     # the note says so only when an option of this run trusted it. It may be at a commit that
     # is no release (--vcs-ref): rendered anyway, and reported as such.
+    from ..drift import run_check  # noqa: PLC0415
+
     trusted = "`paved-road update --local-template` was given" if args.local_template else None
     report = run_check(
         product,

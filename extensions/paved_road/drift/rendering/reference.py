@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import shutil
 import tempfile
 from multiprocessing import util
@@ -178,9 +179,20 @@ def rendered_files(root: Path) -> list[str]:
 
 @functools.lru_cache(maxsize=64)  # a render never changes; a fleet lists it once per product
 def _rendered_files(root: Path) -> tuple[str, ...]:
-    return tuple(
-        sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if not path.is_dir())
-    )
+    # What ``root.rglob("*")`` finds that is no folder, walked with strings (a Path per file
+    # and product was most of it): folders are entered unless symlinked, and a symlink to a
+    # folder is left out.
+    found = []
+    folders = [("", str(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{prefix}{entry.name}/", entry.path))
+                elif not entry.is_dir():
+                    found.append(f"{prefix}{entry.name}")
+    return tuple(sorted(found))
 
 
 def clear_memory_cache() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import secrets
 import shutil
 import sys
@@ -28,14 +29,25 @@ FILES = "files"
 
 
 def _digests(root: Path) -> dict[str, str] | None:
-    """SHA-256 of every file under root by relative POSIX path; None if any is a symlink."""
+    """SHA-256 of every file under root by relative POSIX path; None if any is a symlink.
+
+    Walked with ``os.scandir`` and strings: a fleet hashes every render it stores, and a
+    ``Path`` per file was most of that."""
     found = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_symlink():
-            return None
-        if path.is_file():
-            found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+    folders = [("", str(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    with open(entry.path, "rb") as handle:  # noqa: PTH123 - no Path per file
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                    found[f"{prefix}{entry.name}"] = digest
+    return dict(sorted(found.items()))
 
 
 def entry_problem(entry: Path, key: str) -> str | None:
