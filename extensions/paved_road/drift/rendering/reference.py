@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import shutil
 import tempfile
 from multiprocessing import util
@@ -179,20 +178,8 @@ def rendered_files(root: Path) -> list[str]:
 
 @functools.lru_cache(maxsize=64)  # a render never changes; a fleet lists it once per product
 def _rendered_files(root: Path) -> tuple[str, ...]:
-    # What ``root.rglob("*")`` finds that is no folder, walked with strings (a Path per file
-    # and product was most of it): folders are entered unless symlinked, and a symlink to a
-    # folder is left out.
-    found = []
-    folders = [("", str(root))]
-    while folders:
-        prefix, folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((f"{prefix}{entry.name}/", entry.path))
-                elif not entry.is_dir():
-                    found.append(f"{prefix}{entry.name}")
-    return tuple(sorted(found))
+    # What ``root.rglob("*")`` finds that is no folder: a symlink to a folder is left out.
+    return tuple(sorted(path for path, entry in store.entries_under(root) if not entry.is_dir()))
 
 
 def clear_memory_cache() -> None:

@@ -19,7 +19,7 @@ import secrets
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import CannotCheck
@@ -28,25 +28,31 @@ MANIFEST = "manifest.json"
 FILES = "files"
 
 
-def _digests(root: Path) -> dict[str, str] | None:
-    """SHA-256 of every file under root by relative POSIX path; None if any is a symlink.
-
-    Walked with ``os.scandir`` and strings: a fleet hashes every render it stores, and a
-    ``Path`` per file was most of that."""
-    found = {}
+def entries_under(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry under ``root`` but its real folders (files, and symlinks of any kind), with
+    its relative POSIX path; real folders are entered, symlinked ones are not. Walked with
+    ``os.scandir`` and strings: a fleet hashes every render it stores and lists it for every
+    product, and a ``Path`` per file was most of that."""
     folders = [("", str(root))]
     while folders:
         prefix, folder = folders.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_symlink():
-                    return None
                 if entry.is_dir(follow_symlinks=False):
                     folders.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    with open(entry.path, "rb") as handle:  # noqa: PTH123 - no Path per file
-                        digest = hashlib.sha256(handle.read()).hexdigest()
-                    found[f"{prefix}{entry.name}"] = digest
+                else:
+                    yield f"{prefix}{entry.name}", entry
+
+
+def _digests(root: Path) -> dict[str, str] | None:
+    """SHA-256 of every file under root by relative POSIX path; None if any is a symlink."""
+    found = {}
+    for relpath, entry in entries_under(root):
+        if entry.is_symlink():
+            return None
+        if entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb") as handle:  # noqa: PTH123 - no Path per file
+                found[relpath] = hashlib.sha256(handle.read()).hexdigest()
     return dict(sorted(found.items()))
 
 
