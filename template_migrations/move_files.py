@@ -83,12 +83,13 @@ def kept_render(answers_file: str) -> Path | None:
     """The update's kept render of the old version, if it was made for the answers (and so the
     version) this product has committed; else None, and the old version is rendered afresh."""
     folder = os.environ.get(OLD_RENDER_ENV)
-    answers = committed(answers_file)
-    if not folder or answers is None:
+    label = Path(folder or ".") / "for"
+    if not folder or not label.is_file():  # a plain `copier update`: no git process asked
         return None
-    label = Path(folder) / "for"
-    made_for = label.read_text(encoding="utf-8").strip() if label.is_file() else None
-    return Path(folder) if made_for == hashlib.sha256(answers).hexdigest() else None
+    answers = committed(answers_file)
+    made_for = label.read_text(encoding="utf-8").strip()
+    matches = answers is not None and made_for == hashlib.sha256(answers).hexdigest()
+    return Path(folder) if matches else None
 
 
 class OldVersion:
