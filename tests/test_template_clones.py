@@ -87,6 +87,49 @@ def test_renders_and_an_update_clone_each_commit_once(tmp_path: Path, clones: li
     assert "_commit: v2.0.0" in (product / ".copier-answers.yml").read_text(encoding="utf-8")
 
 
+def test_a_run_asks_git_each_question_once_and_the_next_run_asks_again(
+    tmp_path: Path, clones: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:  # ``clones``: forgets the clones of other tests first
+    """Copier makes five Templates of two commits in an update to the newest tag: git is asked
+    for that tag and for each commit's clone key once in the run, and again in the next run,
+    which finds a release tagged in between."""
+    template = _small_template(tmp_path / "template")
+    product = tmp_path / "product"
+    _render(copier_worker.run_copy, template, product, "v1.0.0")
+    git(product, "init", "--quiet")
+    commit_all(product, "product")
+    asked: list[tuple[str, ...]] = []
+    identity, latest = template_clones._identity, copier_worker.get_latest_tag
+
+    def identity_asked(repo: Path, ref: str) -> tuple[str, ...] | None:
+        asked.append(("identity", ref))
+        return identity(repo, ref)
+
+    def latest_asked(*args: Any) -> str:
+        asked.append(("newest tag",))
+        return latest(*args)
+
+    monkeypatch.setattr(template_clones, "_identity", identity_asked)
+    monkeypatch.setattr(copier_worker, "get_latest_tag", latest_asked)
+
+    def update() -> str:
+        asked.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier_worker.run_update(product, defaults=True, overwrite=True, quiet=True)
+        commit_all(product, "update")
+        return (product / ".copier-answers.yml").read_text(encoding="utf-8")
+
+    assert "_commit: v2.0.0" in update()
+    assert sorted(asked) == [("identity", "v1.0.0"), ("identity", "v2.0.0"), ("newest tag",)]
+    (template / "NOTES.md").write_text("notes\n", encoding="utf-8")
+    commit_all(template, "v3: notes")
+    git(template, "tag", "v3.0.0")
+    assert "_commit: v3.0.0" in update()
+    assert sorted(asked) == [("identity", "v2.0.0"), ("identity", "v3.0.0"), ("newest tag",)]
+    assert (product / "NOTES.md").read_text(encoding="utf-8") == "notes\n"
+
+
 def test_a_dirty_head_renders_its_changes_and_a_new_commit_is_seen(
     tmp_path: Path, clones: list[str]
 ) -> None:

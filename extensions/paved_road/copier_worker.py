@@ -10,6 +10,8 @@ functions with this Worker, and write the same files with the same modes:
   and a git process per file cost seconds in an update;
 - a local template repository is cloned once per commit and process (``template_clones``),
   not once per Worker (five times in an update), and the clone is not deleted after each;
+  within one run (``run_copy``, ``run_update``) git is asked once for the newest tag and for
+  each commit's clone key, not once per copier Template (five in an update);
 - an update can keep a copy of copier's own render of the old version (``run_update``'s
   ``keep_old_render``) for the template's migrations, which otherwise render that version
   again, each in a process of its own (``template_migrations/move_files.py``).
@@ -59,7 +61,10 @@ class SharedCloneTemplate(Template):
     @cached_property
     def local_abspath(self) -> Path:
         if self.vcs == "git":
-            ref = self.ref or get_latest_tag(self.url_expanded, self.use_prereleases)
+            ref = self.ref or template_clones.once_per_run(
+                ("latest tag", self.url_expanded, self.use_prereleases),
+                lambda: get_latest_tag(self.url_expanded, self.use_prereleases),
+            )
             shared = template_clones.lease(self.url_expanded, ref)
             if shared is not None:
                 self._shared_clone = shared
@@ -175,7 +180,10 @@ def run_copy(
     src_path: str, dst_path: Path | str = ".", data: dict[str, Any] | None = None, **options: Any
 ) -> Worker:
     """``copier.run_copy`` with the remembering Worker (same keyword options)."""
-    with _worker(src_path=src_path, dst_path=Path(dst_path), data=data, **options) as worker:
+    with (
+        template_clones.one_run(),
+        _worker(src_path=src_path, dst_path=Path(dst_path), data=data, **options) as worker,
+    ):
         worker.run_copy()
     return worker
 
@@ -198,7 +206,11 @@ def run_update(
     token = _keep_next_render.set(keep_old_render)
     try:
         # plumbum's environment: the one copier gives its tasks and migrations.
-        with local.env(**env), _worker(dst_path=Path(dst_path), data=data, **options) as worker:
+        with (
+            local.env(**env),
+            template_clones.one_run(),
+            _worker(dst_path=Path(dst_path), data=data, **options) as worker,
+        ):
             worker.run_update()
     finally:
         _keep_next_render.reset(token)

@@ -27,14 +27,18 @@ its run folder, so they go with it), and the key holds that folder too.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import shutil
 import subprocess
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _KEPT = 6  # unused clones kept per process: an update uses two commits, a test module a few
 
@@ -48,6 +52,31 @@ class _Clone:
 
 _CLONES: OrderedDict[tuple[str, ...], _Clone] = OrderedDict()
 _LOCK = threading.Lock()
+# What git said about the template during one copier run (``one_run``): an update makes five
+# Templates of two commits, and each asked git for the newest tag (``ls-remote``: three
+# processes) and for its clone's key (three more), answers that stay the same within the run.
+_RUN: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("_RUN", default=None)
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """Within this block (one copier run), ask git each question about a template once. A
+    later run asks again, so a commit or tag added between two runs is seen at once."""
+    token = _RUN.set({})
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def once_per_run(key: tuple[Any, ...], answer: Callable[[], Any]) -> Any:
+    """``answer()``, remembered under ``key`` for the rest of the run (outside one: asked)."""
+    answers = _RUN.get()
+    if answers is None:
+        return answer()
+    if key not in answers:
+        answers[key] = answer()
+    return answers[key]
 
 
 def _git(repo: Path, *args: str) -> str | None:
@@ -91,7 +120,9 @@ def lease(url: str, ref: str) -> Path | None:
     """A shared clone of the local repository ``url`` checked out at ``ref`` (copier's clone),
     or None where copier must clone for itself. Give it back with ``release``."""
     repo = _local_repo(url)
-    identity = None if repo is None else _identity(repo, ref)
+    identity = None
+    if repo is not None:
+        identity = once_per_run(("identity", repo, ref), lambda: _identity(repo, ref))
     if repo is None or identity is None:
         return None
     key = (tempfile.gettempdir(), str(repo), *identity)
