@@ -20,7 +20,8 @@ and git, count as wall time of the call that waits for them).
 `--baseline CHECKOUT` also runs another checkout's `paved-road update` (its own
 `.venv/bin/paved-road`, e.g. a `git worktree` of main with `scripts/bootstrap.sh` run in it)
 on the same products, interleaved with this one's, and prints this checkout's CPU median as
-a ratio of the baseline's: the side-by-side figure a change to the update is judged by.
+a ratio of the baseline's, and each round's ratio (the two ran back to back, under the same
+load) with their median: the side-by-side figures a change to the update is judged by.
 The template's migrations run from the new version's checkout, so with the default `--from
 previous` the baseline updates a product of its own: made and customised by its own code, to a
 release of its own checkout (a change to template_migrations/ counts where it belongs).
@@ -111,6 +112,22 @@ def profile(product: Path, stats: Path) -> None:
 PAVED_ROAD_UPDATE = ["update", "--defaults", "--local-template"]
 
 
+def _print_baseline(cpus: dict[str, list[float]]) -> None:
+    """This checkout's CPU against the baseline's: the ratio of medians, and each round's."""
+    for name in [name for name in cpus if name.startswith("baseline: ")]:
+        ours, theirs = statistics.median(cpus[name[10:]]), statistics.median(cpus[name])
+        ratio = ours / theirs
+        print(f"  cpu {name[10:]}: {ours:.2f} s here, {theirs:.2f} s baseline ({ratio:.2f}x)")
+        # Each round ran both one after the other, so a round's ratio shares its load.
+        paired = [mine / base for mine, base in zip(cpus[name[10:]], cpus[name], strict=True)]
+        print(
+            f"    paired per round: {', '.join(f'{r:.2f}' for r in paired)}  "
+            f"median {statistics.median(paired):.2f}x  (cpu here: "
+            f"{', '.join(f'{v:.2f}' for v in cpus[name[10:]])}; baseline: "
+            f"{', '.join(f'{v:.2f}' for v in cpus[name])})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -199,10 +216,7 @@ def main() -> None:
             f"runs: {', '.join(f'{v:.2f}' for v in values)}  "
             f"cpu median {statistics.median(cpus[name]):6.2f} s"
         )
-    for name in [name for name in cpus if name.startswith("baseline: ")]:
-        ours, theirs = statistics.median(cpus[name[10:]]), statistics.median(cpus[name])
-        ratio = ours / theirs
-        print(f"  cpu {name[10:]}: {ours:.2f} s here, {theirs:.2f} s baseline ({ratio:.2f}x)")
+    _print_baseline(cpus)
 
 
 if __name__ == "__main__":
