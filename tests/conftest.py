@@ -112,7 +112,8 @@ def mypy_caches(
     """``mypy_caches.seed(product)`` before a product's ``make check``: its mypy starts from a
     real copy of the run's warm cache of the same Python version (tests/shared.py says why the
     verdict stays exact). The default version's is warmed here, in set-up, once per run;
-    another version's with ``mypy_caches.warm(version)`` in a test's own set-up."""
+    another version's only if a fixture calls ``mypy_caches.warm(version)`` (worth it when
+    several checks read it) or a passed check offers its cache (``mypy_caches.keep``)."""
     caches = MypyCaches(run_root(tmp_path_factory) / "mypy", template_repo, renders)
     caches.warm(DEFAULTS["python_version"])
     return caches

@@ -150,12 +150,15 @@ class MypyCaches:
     checked again for real; the third-party libraries (FastAPI, SQLAlchemy, pydantic), most of
     the cold run, are not.
 
-    With a ``template`` and its ``renders``, a missing cache is warmed on a pristine product of
-    the default answers at that Python version (``uv sync``, then mypy on it), once per run
-    under a lock: no product's ``make check`` pays a cold mypy (16 CPU-s under load against
-    1.7 warm), and two workers never both run one. Without them (a test of the cache itself),
-    ``keep(product)`` offers a checked product's cache instead. The warm-up also hands that
-    venv's bytecode to every venv made after it, through uv's cache (``tests/bytecode.py``)."""
+    With a ``template`` and its ``renders``, ``warm(version)`` makes a missing cache on a
+    pristine product of the default answers at that Python version (``uv sync``, then mypy on
+    it), once per run under a lock: the many products of the default version never pay a cold
+    mypy (16 CPU-s under load against 1.7 warm), and two workers never both run one. A version
+    only one product's check reads (3.11, 3.13: their ``test_product_check`` cases) is not
+    warmed: that check's own cold mypy costs what the warm-up's would, without a second product
+    to render, sync and collect. ``keep(product)`` offers a checked product's cache to the
+    checks after it. The warm-up also hands that venv's bytecode to every venv made after it,
+    through uv's cache (``tests/bytecode.py``)."""
 
     def __init__(
         self, root: Path, template: Path | None = None, renders: Renders | None = None
@@ -202,11 +205,10 @@ class MypyCaches:
         return True
 
     def seed(self, product: Path) -> bool:
-        """Copy the warm cache for the product's Python version in (warming it first when this
-        run has none and can make one)."""
-        version = self.python_version(product)
-        self.warm(version)
-        key = self._key(version)
+        """Copy the warm cache for the product's Python version in, when the run has one (the
+        default version's is warmed in set-up; another version's only by ``warm`` or ``keep``).
+        False when it has none: the product's mypy then runs cold, as the warm-up would have."""
+        key = self._key(self.python_version(product))
         if not (self.root / f"{key}.ready").exists():
             return False
         shutil.copytree(self.root / key, product / ".mypy_cache", dirs_exist_ok=True)

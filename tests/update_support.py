@@ -14,6 +14,7 @@ from packaging.version import Version
 from paved_road.update.changelog import sections
 
 from tests.drift_support import recorded_source
+from tests.shared import built_once, run_root
 from tests.support import REPO_ROOT, commit_all, git, init_repo, run, snapshot_template, tool_env
 
 MIGRATION_SCRIPT = "template_migrations/move_files.py"
@@ -186,11 +187,24 @@ def tree_state(product: Path) -> tuple[str, str]:
     return head, status
 
 
+def shared_versions(root: Path, key: str, old_ref: str, old_tag: str) -> Versions:
+    """``build_versions`` once per run (``built_once``), shared by every worker: tests read and
+    clone the repo (a later release is a clone of it), never commit or tag in it."""
+
+    def build(target: Path) -> None:
+        built = build_versions(target / "template", old_ref, old_tag)
+        (target / "tags").write_text(f"{built.old} {built.new}\n")
+
+    folder = built_once(root, key, build)
+    old, new = (folder / "tags").read_text().split()
+    return Versions(folder / "template", old, new)
+
+
 @pytest.fixture(scope="session")
 def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
-    """The previous release and this checkout, released, in one template repo."""
+    """The previous release and this checkout, released, in one template repo (once per run)."""
     ref, tag = previous_release()
-    return build_versions(tmp_path_factory.mktemp("update") / "template", ref, tag)
+    return shared_versions(run_root(tmp_path_factory) / "shared", "update-versions", ref, tag)
 
 
 @pytest.fixture(scope="session")
@@ -199,9 +213,8 @@ def migration_versions(versions: Versions, tmp_path_factory: pytest.TempPathFact
     release exists)."""
     if versions.old == "v0.0.1":
         return versions
-    return build_versions(
-        tmp_path_factory.mktemp("migration") / "template", before_the_move(), "v0.0.1"
-    )
+    root = run_root(tmp_path_factory) / "shared"
+    return shared_versions(root, "migration-versions", before_the_move(), "v0.0.1")
 
 
 # A small template of two releases: a real `copier update` with a merge, a conflict, an added
