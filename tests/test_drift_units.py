@@ -70,6 +70,32 @@ def test_strictest_entry_wins() -> None:
     assert policy.behind == BehindLimits(max_major=0, max_minor=None)
 
 
+def test_the_first_entry_in_policy_order_owns_a_path_whether_literal_or_glob() -> None:
+    # Literal paths are looked up by path (drift.policy's index): a glob listed before a literal
+    # of the same path still wins, a later one does not, and a literal matches only itself.
+    policy = parse_policy(
+        "version: 1\n"
+        "guarded: ['src/*.py', 'a.txt']\n"
+        "shared: ['src/app.py', 'a.txt', 'docs/**']\n"
+        "seeded: ['docs/index.md', '**']\n"
+    )
+    owned = {
+        path: (owner[0], owner[1].path) if (owner := policy.owner(path)) else None
+        for path in ("src/app.py", "a.txt", "docs/index.md", "a.txt/b", "x/a.txt", "src/a/b.py")
+    }
+    assert owned == {
+        "src/app.py": ("guarded", "src/*.py"),
+        "a.txt": ("guarded", "a.txt"),
+        "docs/index.md": ("shared", "docs/**"),
+        "a.txt/b": ("seeded", "**"),
+        "x/a.txt": ("seeded", "**"),
+        "src/a/b.py": ("seeded", "**"),
+    }
+    literal = parse_policy("version: 1\nguarded: ['a.b[c]']\n")
+    assert literal.owner("a.b[c]") is not None
+    assert literal.owner("aXb[c]") is None and literal.owner("a.bc") is None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -62,6 +62,9 @@ class _Session:
     entries: list[tuple[str, bool, int]] = field(default_factory=list)  # (path, is_dir, mode)
     parts: dict[str, Any] = field(default_factory=dict)  # path part -> compiled template
     root: Path | None = None  # the template_copy_root the entries were scanned from
+    # destination -> whether the template holds "<destination><suffix>": its files never
+    # change within a session, and most destinations are the same for every product
+    templated: dict[str, bool] = field(default_factory=dict)
 
 
 def forget() -> None:
@@ -288,8 +291,7 @@ def _destinations(
         destination = _destination(session, parts, rendered, context, answers_relpath)
         if destination is None:
             continue
-        sibling = local / f"{destination}{suffix}"  # copier looks from the template root
-        if destination != answers_relpath and not is_template and sibling.exists():
+        if destination != answers_relpath and not is_template and _templated(session, destination):
             continue
         if worker.match_exclude(Path(destination)):
             continue
@@ -299,6 +301,17 @@ def _destinations(
     if len(files) != len(set(files)):
         raise Unsupported("two template files render to one path")
     return found
+
+
+def _templated(session: _Session, destination: str) -> bool:
+    """Whether the template also holds ``destination`` with the templates suffix (copier
+    looks from the template root, not the copy root), which then renders it instead."""
+    known = session.templated.get(destination)
+    if known is None:
+        template = session.template
+        sibling = template.local_abspath / f"{destination}{template.templates_suffix}"
+        known = session.templated[destination] = sibling.exists()
+    return known
 
 
 def _destination(
