@@ -30,7 +30,12 @@ FINDING = "overlay production deploys Deployment/demo-shop with"
 
 @pytest.fixture
 def product(rendered, tmp_path: Path) -> Path:
-    return git_copy(rendered("kubernetes-sqlite"), tmp_path)
+    """A product whose own overlay differs from the render's (by a comment): a deploy/ that is
+    the render's builds nothing at all (test_drift_effective_renders.py)."""
+    product = git_copy(rendered("kubernetes-sqlite"), tmp_path)
+    overlay = product / OVERLAY
+    overlay.write_text(overlay.read_text() + "# ours\n")
+    return product
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from copier.errors import UserMessageError
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from paved_road.answers import DESCRIPTION_MAX, PACKAGE_MAX, PRODUCT_NAME_MAX, SLUG_MAX, TEAM_MAX
+from paved_road.drift import effective
 from paved_road.reserved import IGNORED_NAMES, STARTUP_MODULES, YAML_WORDS
 
 from tests.cases import ALL_CASES, CHECK_CASES, DEFAULTS, sampled, tiered
@@ -83,6 +84,9 @@ def _assert_manifests_build(product: Path) -> None:
         slug = yaml.safe_load((product / ".copier-answers.yml").read_text())["project_slug"]
         names = {doc["metadata"]["name"] for doc in yaml.safe_load_all(result.stdout)}
         assert slug in names, names
+    # Whatever the names, the render deploys nothing drift would find: drift builds nothing
+    # for a product that deploys it unchanged (test_drift_effective_renders.py).
+    assert effective.built_findings(product, product) == []
 
 
 def _assert_imports(product: Path, venv_python: Path) -> None:

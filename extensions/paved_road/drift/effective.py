@@ -175,9 +175,31 @@ def overlays(product: Path) -> list[Path]:
     return found
 
 
+def ships_unchanged(render: Path, product: Path) -> bool:
+    """Whether the product's ``deploy/`` is the render's, byte for byte (same paths, same
+    bytes, no symlink), and no kustomization in it reads anything outside it
+    (``kustomize_cache``'s key): then every build of the product is the render's own."""
+    ours = kustomize_cache.inputs_digest(product / "deploy")
+    return ours is not None and ours == kustomize_cache.inputs_digest(render / "deploy")
+
+
 def effective_findings(render: Path, product: Path, cache_dir: Path | None = None) -> list[Finding]:
     """Findings for every product overlay whose build breaks the base's invariants (builds
-    kept in ``cache_dir`` when one is in use: ``kustomize_cache``)."""
+    kept in ``cache_dir`` when one is in use: ``kustomize_cache``).
+
+    A product deploying exactly what the platform shipped for its answers builds nothing:
+    its overlays are the render's, every input of the judgement (builds, base, own registry)
+    is then the render's, and the template's suite holds every render to having no finding
+    (tests/test_drift_effective_renders.py), so kubectl need not start to say so."""
+    if not (render / BASE).is_file() or not (product / OVERLAYS).is_dir():
+        return []
+    if ships_unchanged(render, product):
+        return []
+    return built_findings(render, product, cache_dir)
+
+
+def built_findings(render: Path, product: Path, cache_dir: Path | None = None) -> list[Finding]:
+    """Every overlay of the product built and held to the render's base, whatever it holds."""
     if not (render / BASE).is_file() or not (product / OVERLAYS).is_dir():
         return []
     own = registry_path(render) or ""

@@ -38,12 +38,17 @@ NAMES = ".paved-road-drift-names"
 PART_END = "\u241f"
 _ASIDE = ".paved-road-drift-aside"
 _STATEMENTS = re.compile(r"\{%[-+]?\s*(set|yield|extends|import|from|macro|include|block)\b")
+# Always rendered, seeded or not: a product whose deploy/ is the render's, byte for byte,
+# deploys what the platform shipped, and drift then builds none of it (drift/effective.py).
+WHOLE = "deploy/"
 
 
 def only_seeded(policy: Policy, path: str) -> bool:
     """True when the policy's only word on ``path`` is that the product owns it (seeded, not
     required): no finding can come from it. Any other rule that names the path (whatever the
-    policy version calls it) keeps it rendered."""
+    policy version calls it) keeps it rendered, and so does all of ``deploy/`` (``WHOLE``)."""
+    if path.startswith(WHOLE):
+        return False
     owner = policy.owner(path)
     if owner is None or owner[0] != "seeded" or getattr(owner[1], "required", False):
         return False
