@@ -317,6 +317,8 @@ def test_every_yaml_toml_and_json_file_reads_hostile_answers_as_text(
                            skip_tasks=True)  # fmt: skip
     expected = _swap(benign_render(case), _pairs(answers))
     assert _structured_files(product) == expected
+    if ALL_CASES[case]["deploy_target"] == "kubernetes":  # what drift then builds nothing for
+        assert effective.built_findings(product, product) == []
 
 
 def test_platform_constants_cannot_be_set_from_outside(template_repo: Path, tmp_path: Path) -> None:
