@@ -20,7 +20,12 @@ from tests.support import snapshot_template
 # The update tests' template releases (versions, migration_versions, tiny): registered once
 # here, so a session fixture is built once per worker, not once per module that imports it.
 # The longest tests start first under xdist, so the run does not end on one busy worker.
-pytest_plugins = ["tests.suite_timing", "tests.update_support", "tests.suite_order"]
+pytest_plugins = [
+    "tests.suite_timing",
+    "tests.update_support",
+    "tests.suite_order",
+    "tests.xdist_groups",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -157,3 +157,40 @@ def test_durations_from_a_report_merge_into_the_durations_file(
     assert document["tests"] == {
         "tests/test_drift.py::test_b": 1.0, "tests/test_update.py::test_a": 12.3
     }  # fmt: skip
+
+
+# Six tests sharing one module-scoped fixture, kept on one worker by their group.
+GROUPED = """
+import os, pytest
+
+@pytest.fixture(scope="module")
+def built():
+    with open("builds.log", "a") as log:
+        log.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+
+@pytest.mark.xdist_group("shared-fixture")
+@pytest.mark.parametrize("n", range(6))
+def test_grouped(built, n):
+    pass
+"""
+
+
+def test_a_group_runs_on_one_worker_and_builds_its_module_fixture_once(tmp_path: Path) -> None:
+    """``--dist loadgroup`` with two workers: the group's tests all run on one worker, so the
+    module-scoped fixture they share is built once (tests/xdist_groups.py; without it, pytest
+    9.2 with pytest-xdist 3.8 handed the six tests to both workers, and both built it)."""
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.xdist_groups"]\n')
+    env = {"PYTHONPATH": str(REPO_ROOT)}
+    env |= {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "-v", "--rootdir", str(tmp_path), "--basetemp", str(tmp_path / "demo-tmp"),
+         "-n", "2", "--dist", "loadgroup", "test_grouped.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    workers = {line.split("]")[0] for line in result.stdout.splitlines() if "PASSED" in line}
+    assert len(workers) == 1, result.stdout
+    assert len((tmp_path / "builds.log").read_text().split()) == 1
+    assert "test_grouped.py::test_grouped[0]@shared-fixture" in result.stdout
