@@ -75,7 +75,8 @@ class StdoutHandler(logging.Handler):
     """Writes each line to `sys.stdout` as it is at that moment, as logging's own last resort
     does with stderr. A handler holding the stream it was made with would, under a test runner
     that swaps stdout per test (pytest's capsys), write later lines into a stream closed since:
-    they were lost, each with a "Logging error" traceback. In a process, the same stdout."""
+    they were lost, each with a "Logging error" traceback. Outside tests stdout never changes,
+    so the app logs exactly as before."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
