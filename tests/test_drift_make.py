@@ -4,6 +4,7 @@ checker from the template source and commit its answers file records, with uv, o
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,14 @@ import pytest
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import flip_one_byte, recorded_source
-from tests.support import commit_all, copy_product, init_repo, run, snapshot_template
+from tests.support import (
+    commit_all,
+    copy_product,
+    init_repo,
+    run,
+    snapshot_template,
+    tool_env,
+)
 from tests.update_support import PAVED_ROAD
 
 pytestmark = pytest.mark.slow(reason="make drift installs the checker with uv into a fresh cache")
@@ -57,6 +65,64 @@ def test_make_drift_passes_on_a_fresh_product_and_fails_on_a_guarded_edit(produc
         assert made.returncode == 2  # make's own code for a failed recipe
     finally:
         config.write_bytes(original)
+
+
+def uvx_that_logs(folder: Path, refuse: str = "") -> tuple[dict[str, str], Path]:
+    """A `uvx` first on PATH that logs each call's arguments and runs uv's own; a call with the
+    option REFUSE fails as uv's does when its cache cannot serve the checker (`--offline`: a
+    first run) or that Python cannot run it (`--python`). The environment to run with it, and
+    the log."""
+    real = shutil.which("uvx", path=tool_env()["PATH"])
+    assert real is not None
+    log, script = folder / "uvx.log", folder / "bin" / "uvx"
+    script.parent.mkdir()
+    refused = f'case " $* " in *" {refuse} "*) echo "error: refused" >&2; exit 2;; esac'
+    lines = ["#!/bin/sh", f'printf "%s\\n" "$*" >> "{log}"', refused if refuse else "",
+             f'exec "{real}" "$@"']  # fmt: skip
+    script.write_text("\n".join(lines) + "\n")
+    script.chmod(0o755)
+    return {"PATH": os.pathsep.join([str(script.parent), tool_env()["PATH"]])}, log
+
+
+@pytest.mark.parametrize(
+    ("refuse", "calls"),
+    [
+        ("", [{"--offline", "--python"}]),
+        ("--offline", [{"--offline", "--python"}, {"--python"}]),
+        ("--python", [{"--offline", "--python"}, {"--python"}, set()]),
+    ],
+    ids=["served-by-uv-cache", "not-in-uv-cache", "not-on-this-python"],
+)
+def test_make_drift_installs_the_checker_from_uvs_cache_first_then_as_before(
+    product: Path, tmp_path: Path, refuse: str, calls: list[set[str]]
+) -> None:
+    """Locally the checker comes from uv's cache alone first, on the Python the script runs
+    on (no index asked over the network, no interpreter looked for): a second run needs
+    nothing else. When the cache cannot serve it, uvx resolves it on that Python (filling the
+    cache); when that Python cannot run it, uvx resolves it as it always did. The verdict is
+    the same."""
+    first = drift_script(product)  # the first run on this Python may fill uv's cache
+    assert first.returncode == 0, first.stdout + first.stderr
+    env, log = uvx_that_logs(tmp_path, refuse)
+    result = drift_script(product, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "result: in policy" in result.stdout
+    made = [set(call.split()) & {"--offline", "--python"} for call in log.read_text().splitlines()]
+    assert made == calls
+
+
+def test_ci_installs_the_checker_as_before_never_from_the_cache_alone(
+    product: Path, template: Path, tmp_path: Path
+) -> None:
+    """CI's drift job starts from an empty uv cache: one uvx, resolved afresh, on the Python
+    uv finds (not the one the product's `.python-version` gave the script)."""
+    env, log = uvx_that_logs(tmp_path)
+    ci = ["--ci", "--template-source", str(template)]
+    script = ["uv", "run", "--quiet", "--script", ".paved-road/drift.py", *ci]
+    result = run(script, product, check=False, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [call] = log.read_text().splitlines()
+    assert "--offline" not in call.split() and "--python" not in call.split()
 
 
 def test_in_github_actions_it_annotates_and_writes_the_job_summary(
