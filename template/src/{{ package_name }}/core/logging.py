@@ -71,9 +71,25 @@ class TextFormatter(logging.Formatter):
 SQL_LOGGERS = ("sqlalchemy", "aiosqlite", "psycopg")
 
 
+class StdoutHandler(logging.Handler):
+    """Writes each line to `sys.stdout` as it is at that moment, as logging's own last resort
+    does with stderr. A handler holding the stream it was made with would, under a test runner
+    that swaps stdout per test (pytest's capsys), write later lines into a stream closed since:
+    they were lost, each with a "Logging error" traceback. Outside tests stdout never changes,
+    so the app logs exactly as before."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            stream = sys.stdout
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:  # noqa: BLE001 - logging's own rule: a failed line never raises
+            self.handleError(record)
+
+
 def configure_logging(level: str, *, log_sql: bool = False, readable: bool = False) -> None:
     """Log to stdout: JSON lines, or readable text (``readable``: development's default)."""
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.setFormatter(TextFormatter() if readable else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
