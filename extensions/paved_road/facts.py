@@ -10,6 +10,7 @@ reads them with these filters (pure: a render calls them once per file)::
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -24,9 +25,16 @@ except ImportError:  # pragma: no cover
 _HELP = re.compile(r"^([a-z][a-z0-9-]*):[^=\n]*?## (.+)$", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=4)
+def _policy(policy_text: str) -> Any:
+    """The parsed policy; AGENTS.md asks for three kinds of entry of one policy text, so it
+    is parsed once (only read: ``policy_entries`` copies what it returns)."""
+    return yaml.load(policy_text, Loader=_Loader) or {}
+
+
 def policy_entries(policy_text: str, kind: str) -> list[dict[str, Any]]:
     """The entries of one kind of the rendered policy, each a mapping with ``path``."""
-    data = yaml.load(policy_text, Loader=_Loader) or {}
+    data = _policy(str(policy_text))
     return [
         {"path": entry} if isinstance(entry, str) else dict(entry) for entry in data.get(kind) or []
     ]

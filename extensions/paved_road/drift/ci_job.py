@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .fast_yaml import safe_load
+from .fast_yaml import load_shared
 from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
@@ -31,7 +31,7 @@ PLATFORM_JOBS = {
 
 def _load(data: bytes | None) -> dict[str, Any] | None:
     try:
-        parsed = safe_load(data.decode("utf-8")) if data is not None else None
+        parsed = load_shared(data) if data is not None else None  # shared: only read here
     except (yaml.YAMLError, UnicodeDecodeError, ValueError):
         return None
     return parsed if isinstance(parsed, dict) else None

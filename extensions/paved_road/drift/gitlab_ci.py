@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from .fast_yaml import load_shared
 from .product_file import read_product_file
 from .report import Finding, Kind, Severity
 
@@ -72,7 +73,7 @@ def _load(data: bytes | None) -> Any:
     if data is None:
         return None
     try:
-        return yaml.load(data.decode("utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        return load_shared(data, _Loader)  # parsed once per process: only read here
     except (yaml.YAMLError, UnicodeDecodeError, ValueError):
         return _UNREADABLE
 

@@ -103,10 +103,15 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._prefix = f"{root}{os.sep}"
 
     def path(self, entry: Entry) -> Path:
+        return Path(self.name(entry))
+
+    def name(self, entry: Entry) -> str:
+        """``path`` as a string: a snapshot asks it for each of its files (no Path each)."""
         suffix = ".x" if entry.mode == EXECUTABLE else ""
-        return self.root / entry.sha[:2] / f"{entry.sha[2:]}{suffix}"
+        return f"{self._prefix}{entry.sha[:2]}{os.sep}{entry.sha[2:]}{suffix}"
 
     def find(self, content: bytes, executable: bool) -> Path | None:
         """The blob holding ``content`` in that mode, if the store has it (git's SHA-1 object
@@ -121,7 +126,7 @@ class BlobStore:
         """Write the blobs of ``entries`` the store lacks, read from git in one batch."""
         missing: dict[str, set[str]] = {}  # sha -> the modes it is wanted in
         for entry in entries:
-            if entry.mode != SUBMODULE and not self.path(entry).exists():
+            if entry.mode != SUBMODULE and not os.path.exists(self.name(entry)):  # noqa: PTH110
                 missing.setdefault(entry.sha, set()).add(entry.mode)
         if not missing:
             return
@@ -172,16 +177,16 @@ class BlobStore:
             return
         written.unlink()
 
-    def link(self, entry: Entry, dest: Path) -> None:
+    def link(self, entry: Entry, dest: str) -> None:
         """``dest`` as a hard link to the blob, or a copy where links are refused."""
-        source = self.path(entry)
+        source = self.name(entry)
         try:
-            dest.hardlink_to(source)
+            os.link(source, dest)
         except OSError as error:
             if error.errno not in {errno.EMLINK, errno.EXDEV, errno.EPERM, errno.ENOTSUP}:
                 raise
             shutil.copyfile(source, dest)
-            dest.chmod(stat.S_IMODE(source.stat().st_mode))
+            os.chmod(dest, stat.S_IMODE(os.stat(source).st_mode))  # noqa: PTH101, PTH116
 
 
 # Linux's unnamed files (O_TMPFILE): written whole, then given their name in one step, so no
@@ -224,22 +229,41 @@ def _publish_unnamed(target: Path, data: bytes, mode: int) -> bool:
 
 def _lay_out(git_dir: Path, entries: list[Entry], store: BlobStore, dest: Path) -> None:
     store.add_missing(git_dir, entries)
-    made: set[Path] = set()
-    # Symlinks last: no file is ever written through a link the product committed.
+    root = str(dest)
+    os.makedirs(root, exist_ok=True)  # noqa: PTH103 - strings throughout, see below
+    made = {""}  # folders made, relative to ``dest``: each once, with no failed mkdir
+    # Symlinks last: no file is ever written through a link the product committed. Paths are
+    # strings: a Path per file was most of a layout's Python (docs/fleet.md, "How fast").
     for entry in sorted(entries, key=lambda e: e.mode == SYMLINK):
-        target = dest / entry.path
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+        folder = entry.path.rpartition("/")[0]
+        if folder not in made:
+            _make_folders(root, folder, made)
+        target = f"{root}/{entry.path}"
         try:
             if entry.mode == SUBMODULE:
-                target.mkdir()  # what a checkout leaves for an uninitialised submodule
+                os.mkdir(target)  # noqa: PTH102 - what a checkout leaves for a submodule
             elif entry.mode == SYMLINK:
-                target.symlink_to(store.path(entry).read_bytes().decode())
+                os.symlink(Path(store.name(entry)).read_bytes().decode(), target)  # noqa: PTH211
             else:
                 store.link(entry, target)
         except FileExistsError:
             raise CannotFetch(f"the tree holds {entry.path!r} twice") from None
+
+
+def _make_folders(root: str, folder: str, made: set[str]) -> None:
+    """``root/folder`` and the folders above it not made yet (a path git lists as a file
+    and as a folder fails as ``os.makedirs`` would: FileExistsError or NotADirectoryError)."""
+    missing = []
+    while folder not in made:
+        missing.append(folder)
+        folder = folder.rpartition("/")[0]
+    for path in reversed(missing):
+        try:
+            os.mkdir(f"{root}/{path}")  # noqa: PTH102
+        except FileExistsError:
+            if not os.path.isdir(f"{root}/{path}"):  # noqa: PTH112
+                raise
+        made.add(path)
 
 
 def snapshot(git_dir: Path, commit: str, dest: Path, store: BlobStore) -> None:

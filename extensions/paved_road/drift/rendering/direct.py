@@ -29,6 +29,7 @@ fleet check a written file may instead be a hard link to the same bytes already 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import warnings
@@ -46,6 +47,7 @@ from .plan import only_seeded
 _SCOPES_KEPT = 8  # template identities kept per process, as compiled.py does
 _SESSIONS: OrderedDict[Hashable, _Session] = OrderedDict()
 FALLBACKS: list[str] = []  # why copier rendered a product itself, in order (for benchmarks)
+_PLAIN = object()  # in ``_Session.parts``: a path part Jinja renders to itself
 
 
 class Unsupported(Exception):
@@ -60,11 +62,12 @@ class _Session:
     env: Any  # the Jinja environment copier built for it
     folder: Path  # the template's files
     entries: list[tuple[str, bool, int]] = field(default_factory=list)  # (path, is_dir, mode)
-    parts: dict[str, Any] = field(default_factory=dict)  # path part -> compiled template
+    parts: dict[str, Any] = field(default_factory=dict)  # path part -> compiled, or _PLAIN
     root: Path | None = None  # the template_copy_root the entries were scanned from
     # destination -> whether the template holds "<destination><suffix>": its files never
     # change within a session, and most destinations are the same for every product
     templated: dict[str, bool] = field(default_factory=dict)
+    copied: dict[str, bytes] = field(default_factory=dict)  # source -> bytes of a plain file
 
 
 def forget() -> None:
@@ -215,14 +218,14 @@ def _plain(env: Any, text: str) -> bool:
 
 
 def _render_part(session: _Session, part: str, context: _Context) -> str:
-    if "yield" in part:
-        raise Unsupported("a path part uses yield")
-    if _plain(session.env, part):
-        return part
     compiled = session.parts.get(part)
-    if compiled is None:
-        compiled = session.parts[part] = bytecode.from_string(session.env, part)
-    return context.render(compiled)
+    if compiled is None:  # first met in this session: whether plain is the same every time
+        if "yield" in part:
+            raise Unsupported("a path part uses yield")
+        plain = _plain(session.env, part)
+        compiled = _PLAIN if plain else bytecode.from_string(session.env, part)
+        session.parts[part] = compiled
+    return part if compiled is _PLAIN else context.render(compiled)
 
 
 class _Context:
@@ -342,7 +345,11 @@ def _destination(
 
 def _content(session: _Session, source: str, context: _Context) -> bytes:
     if not source.endswith(session.template.templates_suffix):
-        return (session.template.local_abspath / source).read_bytes()
+        # Copied as it is, for every product: read once per session (the template's files
+        # never change within one, as ``_templated`` relies on too).
+        if source not in session.copied:
+            session.copied[source] = (session.template.local_abspath / source).read_bytes()
+        return session.copied[source]
     from copier._jinja_ext import get_yield_context  # noqa: PLC0415
 
     try:
@@ -362,10 +369,12 @@ def render_direct(
     recorded: Recorded,
     scope: Hashable | None,
     cache_dir: Path | None = None,
-) -> None:
+) -> dict[str, str]:
     """Render the template in ``folder`` (a plain folder: the commit's files) into ``dst`` as
     ``copier copy`` with the recorded answers does, minus the files the policy only seeds.
-    Raises Unsupported (``dst`` then holds nothing) for what copier must render itself."""
+    Returns the SHA-256 of each file by relative path (the render cache's manifest: no
+    second read of the files just written). Raises Unsupported (``dst`` then holds nothing)
+    for what copier must render itself."""
     from copier._main import _operation  # noqa: PLC0415
     from copier._types import Phase  # noqa: PLC0415
 
@@ -384,11 +393,13 @@ def render_direct(
         _operation.reset(token)
     if not written:
         raise Unsupported("the render is empty")
+    return dict(sorted(written.items()))
 
 
 def _write(
     session: _Session, found: list[tuple[str, str, bool, int]], dst: Path, context: _Context
-) -> int:
+) -> dict[str, str]:
+    """Each file copier would write, written (or linked: ``reuse``), with its SHA-256."""
     skipped: set[str] = set()
     policy_at = [index for index, item in enumerate(found) if item[1] == POLICY_FILE]
     if len(policy_at) == 1:
@@ -405,7 +416,7 @@ def _write(
             }
     dst.mkdir(parents=True, exist_ok=True)
     made = {dst}
-    written = 0
+    written: dict[str, str] = {}
     for source, destination, is_dir, mode in found:
         target = dst / destination
         if is_dir or destination in skipped:
@@ -420,7 +431,7 @@ def _write(
                 handle.write(content)
             if (target.stat().st_mode) != mode:
                 target.chmod(mode)
-        written += 1
+        written[destination] = hashlib.sha256(content).hexdigest()
     for _, destination, is_dir, _ in found:  # copier also makes the folders it leaves empty
         if is_dir and dst / destination not in made:
             (dst / destination).mkdir(parents=True, exist_ok=True)

@@ -55,25 +55,27 @@ def _immutable_commit(commit: str, tags: dict[str, str]) -> str | None:
 
 def _render_into(
     recorded: Recorded, pinned: str | None, dst: Path, cache_dir: Path | None = None
-) -> None:
+) -> dict[str, str] | None:
     """The direct render (``direct``) from this process's copy of a pinned commit's files;
     where it cannot reproduce copier, or the commit is not pinned, copier renders. With a
-    cache folder, compiled templates persist in it (``bytecode``)."""
+    cache folder, compiled templates persist in it (``bytecode``). Returns the direct
+    render's file digests (None: copier rendered, the store reads them)."""
     if pinned is not None and (
         folder := tree.shared_tree(recorded.src_path, recorded.commit, pinned)
     ):
         scope = template_scope(recorded.src_path, pinned)
         try:
             with compiles_remembered(scope):
-                direct.render_direct(
+                digests = direct.render_direct(
                     folder, dst, recorded=recorded, scope=scope, cache_dir=cache_dir
                 )
         except Exception as error:  # copier renders it instead, and says what is wrong
             direct.FALLBACKS.append(f"{type(error).__name__}: {error}"[:300])
             shutil.rmtree(dst, ignore_errors=True)
         else:
-            return
+            return digests
     _render_by_copier(recorded, pinned, dst)
+    return None
 
 
 def _render_by_copier(recorded: Recorded, pinned: str | None, dst: Path) -> None:

@@ -88,9 +88,10 @@ def _discard(entry: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def cached(cache_dir: Path, key: str, render_into: Callable[[Path], None]) -> Path:
+def cached(cache_dir: Path, key: str, render_into: Callable[[Path], dict[str, str] | None]) -> Path:
     """The render of ``key`` from the cache, verified; rendered (and stored) when absent or
-    untrustworthy."""
+    untrustworthy. ``render_into`` may return the digests of what it wrote (the manifest
+    then records them without reading the files again), else None."""
     entry = cache_dir / key[:32]
     try:
         if entry.exists() or entry.is_symlink():
@@ -107,8 +108,8 @@ def cached(cache_dir: Path, key: str, render_into: Callable[[Path], None]) -> Pa
         fresh = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
     except OSError as error:
         raise CannotCheck(f"render cache {cache_dir}: {error.strerror}") from None
-    render_into(fresh / FILES)
-    digests = _digests(fresh / FILES)
+    written = render_into(fresh / FILES)
+    digests = written if written is not None else _digests(fresh / FILES)
     (fresh / MANIFEST).write_text(json.dumps({"key": key, "files": digests}, indent=1))
     try:
         fresh.rename(entry)
