@@ -201,6 +201,9 @@ def test_renders_cached_on_disk_are_reused_by_a_later_process(
     def no_render(*_: object) -> None:
         raise AssertionError("rendered again despite the on-disk cache")
 
+    # Both renders, the direct one and copier's, start in ``_render_into``: an entry whose
+    # manifest (the direct render's own digests) did not match its files would render again.
+    monkeypatch.setattr(render_module, "_render_into", no_render)
     monkeypatch.setattr(render_module, "copier_render", no_render)
     flip_one_byte(product / ".pre-commit-config.yaml")
     code, out, _ = drift(capsys, product, "--cache-dir", str(cache))
