@@ -15,7 +15,7 @@ import pytest
 
 from tests.cases import CHECK_CASES, DEFAULTS
 from tests.deploy_support import load_yaml
-from tests.shared import MypyCaches
+from tests.shared import MypyCaches, Renders
 from tests.spa_support import assert_spa_checked, screenshot_dir
 from tests.support import commit_all, copy_product, free_port, git, run, tool_env
 
@@ -25,9 +25,17 @@ def python_available(version: str) -> bool:
     return found.returncode == 0
 
 
-def render_git_product(template: Path, dst: Path, answers: dict[str, str]) -> Path:
-    """A product as an engineer gets it: rendered with tasks (uv.lock), in a git repo."""
-    copy_product(template, dst, answers)
+def render_git_product(
+    template: Path, dst: Path, answers: dict[str, str], renders: Renders | None = None
+) -> Path:
+    """A product as an engineer gets it: rendered with tasks (uv.lock), in a git repo. With the
+    run's ``renders``, a copy of its one render with tasks for these answers (the same files:
+    copier and ``uv lock`` are deterministic), so checks of the same answers (the default
+    case, ``make dev``, the mypy warm-up, the probe tests) pay the render and lock once."""
+    if renders is None:
+        copy_product(template, dst, answers)
+    else:
+        renders.product_copy(template, dst, answers, skip_tasks=False)
     git(dst, "init", "--quiet", "--initial-branch=main")
     commit_all(dst, "Initial product from the paved road")
     return dst
@@ -43,13 +51,14 @@ def test_make_check_passes_out_of_the_box(
     *,
     seed_npm: Callable[[Path], None],
     mypy_caches: MypyCaches,
+    renders: Renders,
 ) -> None:
     if not python_available(answers["python_version"]):
         pytest.skip(f"Python {answers['python_version']} is not installed on this machine")
     env: dict[str, str] = {}
     if answers["database"] == "postgres":
         env = request.getfixturevalue("postgres_env_for")(answers)
-    product = render_git_product(template_repo, tmp_path / "product", answers)
+    product = render_git_product(template_repo, tmp_path / "product", answers, renders)
     seed_npm(product)  # the run's npm ci for this lock (make setup's own runs in the dev test)
     # A copy of the run's warm cache (mypy still checks this product's code), for the default
     # Python version; the one case of another version runs its mypy cold, then offers its cache.
@@ -77,14 +86,14 @@ def test_make_check_passes_out_of_the_box(
 
 @pytest.mark.slow(reason="two products' uv sync and mypy runs")
 def test_a_seeded_mypy_cache_keeps_the_verdict(
-    template_repo: Path, tmp_path: Path, mypy_caches: MypyCaches
+    template_repo: Path, tmp_path: Path, mypy_caches: MypyCaches, renders: Renders
 ) -> None:
     """The run's cache, warmed in set-up on another product, is what a seeded product's mypy
     reads (its third-party modules are not checked cold again); and another product's warm
     cache passes a clean product and still finds a type error in a module whose entry in that
     cache is clean: mypy checks what changed for real."""
     answers = {**CHECK_CASES["default"], "ui": "none"}
-    first = render_git_product(template_repo, tmp_path / "first", answers)
+    first = render_git_product(template_repo, tmp_path / "first", answers, renders)
     assert mypy_caches.seed(first)  # warmed by the fixture's set-up, on a default product
     warm = run(["uv", "run", "--locked", "mypy", "--verbose"], cwd=first)
     # mypy's log for a module whose cached entry it keeps: "Metadata fresh", or "Updating
@@ -94,7 +103,7 @@ def test_a_seeded_mypy_cache_keeps_the_verdict(
     caches = MypyCaches(tmp_path / "caches")
     caches.keep(first)
     other = {**answers, "product_name": "Other Place"}
-    second = render_git_product(template_repo, tmp_path / "second", other)
+    second = render_git_product(template_repo, tmp_path / "second", other, renders)
     assert caches.seed(second)
 
     clean = run(["uv", "run", "--locked", "mypy"], cwd=second)
@@ -127,8 +136,10 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.slow(reason="make setup then make dev serving the product")
-def test_make_dev_serves_healthz(template_repo: Path, tmp_path: Path) -> None:
-    product = render_git_product(template_repo, tmp_path / "product", CHECK_CASES["default"])
+def test_make_dev_serves_healthz(template_repo: Path, tmp_path: Path, renders: Renders) -> None:
+    product = render_git_product(
+        template_repo, tmp_path / "product", CHECK_CASES["default"], renders
+    )
     run(["make", "setup"], cwd=product)
     port = free_port()
     server = subprocess.Popen(
