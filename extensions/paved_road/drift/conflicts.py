@@ -33,8 +33,20 @@ def _git(product: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None
 
 
 def is_git_worktree(product: Path) -> bool:
+    if not _git_can_find_a_repository(product):
+        return False  # what git would answer, without starting it (a check of a copy, a test)
     result = _git(product, "rev-parse", "--is-inside-work-tree")
     return result is not None and result.stdout.strip() == b"true"
+
+
+def _git_can_find_a_repository(product: Path) -> bool:
+    """Whether git, run in ``product``, could find a repository: a ``.git`` (folder, file or
+    link) there or in a folder above, or the environment naming one. Without either git
+    answers that it is in none."""
+    if _GIT_ENV.get("GIT_DIR") or _GIT_ENV.get("GIT_WORK_TREE"):
+        return True
+    product = product.absolute()
+    return any(os.path.lexists(folder / ".git") for folder in (product, *product.parents))
 
 
 def product_files(product: Path, git: bool) -> list[str]:

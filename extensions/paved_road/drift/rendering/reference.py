@@ -17,7 +17,7 @@ from multiprocessing import util
 from pathlib import Path
 
 from ... import platform
-from .. import effective, policy
+from .. import effective, git_remote, policy
 from ..answers_file import ANSWERS_FILE, Recorded
 from ..errors import CannotCheck
 from ..fast_yaml import safe_load
@@ -198,3 +198,4 @@ def clear_memory_cache() -> None:
     effective.project_slug.cache_clear()
     effective.base_build.cache_clear()
     effective.forget_builds()
+    git_remote.forget()
