@@ -23,10 +23,17 @@ import pytest
 import yaml
 from paved_road.update.stages import PAUSE_ENV
 
-from tests.cases import CHECK_CASES
-from tests.support import copy_product, git, init_repo
+from tests.support import git
 from tests.update_customisations import customise
-from tests.update_support import LOCAL, PAVED_ROAD, Versions, _env, tree_state, update
+from tests.update_support import (
+    LOCAL,
+    PAVED_ROAD,
+    DefaultProducts,
+    Versions,
+    _env,
+    tree_state,
+    update,
+)
 
 WAIT_SECONDS = 600  # a loaded machine: generous, and never part of an assertion
 
@@ -35,14 +42,10 @@ WAIT_SECONDS = 600  # a loaded machine: generous, and never part of an assertion
 def customised(
     versions: Versions,
     tmp_path_factory: pytest.TempPathFactory,
+    default_products: DefaultProducts,
 ) -> Path:
-    product = copy_product(
-        versions.repo,
-        tmp_path_factory.mktemp("atomic") / "product",
-        CHECK_CASES["default"],
-        vcs_ref=versions.old,
-    )
-    init_repo(product)
+    where = tmp_path_factory.mktemp("atomic") / "product"
+    product = default_products.copy(versions, versions.repo, versions.old, where)
     customise(
         product, yaml.safe_load((product / ".copier-answers.yml").read_text())["package_name"]
     )

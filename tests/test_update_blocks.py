@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cases import CHECK_CASES
-from tests.support import commit_all, copy_product, git, init_repo, run
-from tests.update_support import GIT_IDENTITY, Versions, later_release, update
+from tests.support import commit_all, git, run
+from tests.update_support import GIT_IDENTITY, DefaultProducts, Versions, later_release, update
 
 pytestmark = pytest.mark.slow(
     reason="real updates (copier, uv lock) and drift; one installs paved-road"
@@ -25,12 +24,6 @@ NEW_RULE = "platform's checks (`make check`, `make drift`, CI) enforce them"
 TEAM_NOTE = "\nWe deploy on Tuesdays; ask #shop-oncall first.\n"
 
 
-def _product(template: Path, at: str, dst: Path) -> Path:
-    product = copy_product(template, dst, CHECK_CASES["default"], vcs_ref=at)
-    init_repo(product)
-    return product
-
-
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
@@ -40,6 +33,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_a_block_the_template_changed_merges_with_product_edits_around_it(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     template = later_release(
         versions,
@@ -50,7 +44,7 @@ def test_a_block_the_template_changed_merges_with_product_edits_around_it(
             (MAKEFILE, '$(UV_RUN) pytest -m "not browser"', '$(UV_RUN) pytest -m "not browser" -x'),
         ),
     )
-    product = _product(template, versions.new, tmp_path / "product")
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     agents, makefile = product / "AGENTS.md", product / "Makefile"
     agents.write_text("Read me first.\n" + agents.read_text() + TEAM_NOTE)
     _edit(
@@ -75,6 +69,7 @@ def test_a_block_the_template_changed_merges_with_product_edits_around_it(
 def test_conflicts_leave_a_brief_listing_exactly_them(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     template = later_release(
         versions,
@@ -86,7 +81,7 @@ def test_conflicts_leave_a_brief_listing_exactly_them(
             (AGENTS, OLD_RULE, NEW_RULE),
         ),
     )
-    product = _product(template, versions.new, tmp_path / "product")
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     _edit(product / "Makefile", "PORT ?= 8000", "PORT ?= 8080")
     _edit(product / "README.md", "# Demo Shop\n", "# Demo Shop (our edition)\n")
     (product / "AGENTS.md").write_text((product / "AGENTS.md").read_text() + TEAM_NOTE)

@@ -18,6 +18,7 @@ from tests.update_support import (
     MIGRATION_SCRIPT,
     MOVED_FROM,
     MOVED_TO,
+    DefaultProducts,
     Versions,
     copier_update,
     drift,
@@ -40,21 +41,16 @@ def _floor(package: str, pyproject: Path) -> Version:
     return Version(found[1])
 
 
-def _product(template: Path, at: str, dst: Path) -> Path:
-    product = copy_product(template, dst, CHECK_CASES["default"], vcs_ref=at)
-    init_repo(product)
-    return product
-
-
 @pytest.mark.slow(reason="a real update with conflicts, then drift until resolved")
 def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     template = _later_release(
         versions, tmp_path, (MAKEFILE, "PORT ?= 8000", "PORT ?= 8001"), "v99.0.0"
     )
-    product = _product(template, versions.new, tmp_path / "product")
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     makefile = product / "Makefile"
     makefile.write_text(makefile.read_text().replace("PORT ?= 8000", "PORT ?= 8080"))
     commit_all(product, "serve on 8080")
@@ -86,6 +82,7 @@ def test_overlapping_edit_leaves_markers_fails_and_drift_fails_until_resolved(
 def test_plain_copier_update_fails_while_conflict_markers_remain(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     """Copier itself exits 0 on inline conflicts; the template's last migration
     (finish_update.py) makes `copier update` fail, so automation trusting the exit code
@@ -93,7 +90,7 @@ def test_plain_copier_update_fails_while_conflict_markers_remain(
     template = _later_release(
         versions, tmp_path, (MAKEFILE, "PORT ?= 8000", "PORT ?= 8001"), "v99.0.0"
     )
-    product = _product(template, versions.new, tmp_path / "product")
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     makefile = product / "Makefile"
     makefile.write_text(makefile.read_text().replace("PORT ?= 8000", "PORT ?= 8080"))
     commit_all(product, "serve on 8080")
@@ -112,8 +109,11 @@ def test_plain_copier_update_fails_while_conflict_markers_remain(
 def test_moved_file_keeps_the_products_edits(
     migration_versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
-    product = _product(migration_versions.repo, migration_versions.old, tmp_path / "product")
+    product = default_products.copy(
+        migration_versions, migration_versions.repo, migration_versions.old, tmp_path / "product"
+    )
     moved = product / MOVED_FROM
     moved.write_text(moved.read_text().replace('"First"', '"Primero"') + "\n# ours\n")
     commit_all(product, "our items tests")
@@ -156,8 +156,11 @@ def test_moved_file_keeps_the_products_edits(
 def test_unedited_moved_file_just_moves(
     migration_versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
-    product = _product(migration_versions.repo, migration_versions.old, tmp_path / "product")
+    product = default_products.copy(
+        migration_versions, migration_versions.repo, migration_versions.old, tmp_path / "product"
+    )
     fresh = copy_product(
         migration_versions.repo,
         tmp_path / "fresh",
@@ -175,6 +178,7 @@ def test_unedited_moved_file_just_moves(
 def test_moved_file_edit_overlapping_the_template_gives_markers(
     migration_versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     """The template moved the file and changed a line the product also changed."""
     template = _later_release(
@@ -183,7 +187,9 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
         (f"template/{MOVED_TO}", '"First"', '"Initial"'),
         "v99.0.0",
     )
-    product = _product(template, migration_versions.old, tmp_path / "product")
+    product = default_products.copy(
+        migration_versions, template, migration_versions.old, tmp_path / "product"
+    )
     moved = product / MOVED_FROM
     moved.write_text(moved.read_text().replace('"First"', '"Primero"'))
     commit_all(product, "our items tests")
@@ -216,6 +222,7 @@ def test_moved_file_edit_overlapping_the_template_gives_markers(
 def test_failure_half_way_leaves_the_product_unchanged(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     """A migration that changes a file and then fails: copier stops half-way; the product
     is put back exactly as it was (HEAD, index, working tree)."""
@@ -231,7 +238,7 @@ def test_failure_half_way_leaves_the_product_unchanged(
     template = _later_release(
         versions, tmp_path, ("copier.yml", "_migrations:\n", f"_migrations:\n{broken}"), "v99.0.0"
     )
-    product = _product(template, versions.new, tmp_path / "product")
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     before = tree_state(product)
 
     result = update(product, "--defaults")
@@ -250,6 +257,7 @@ DEPENDENCY = "alembic"
 def test_conflicted_pyproject_holds_back_the_lock(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     """Both sides raise the same dependency floor differently: pyproject.toml conflicts, and
     uv.lock is put back to the product's own lock and listed too, since it can only be
@@ -267,7 +275,7 @@ def test_conflicted_pyproject_holds_back_the_lock(
         ),
         "v99.0.0",
     )
-    product = _product(template, versions.new, tmp_path / "product")
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     pyproject = product / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace(f'"{DEPENDENCY}>={floor}",', f'"{DEPENDENCY}>={ours}",')
@@ -302,3 +310,36 @@ def test_conflicted_pyproject_holds_back_the_lock(
     assert Version(package["version"]) >= Version(raised), package["version"]
     assert not git(product, "ls-files", "-u").stdout
     assert drift(product).returncode == 0
+
+
+def _tree(product: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file but git's own: its mode and bytes."""
+    return {
+        str(path.relative_to(product)): (path.stat().st_mode, path.read_bytes())
+        for path in sorted(product.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(product).parts
+    }
+
+
+def test_a_shared_default_product_is_the_render_it_stands_for(
+    versions: Versions,
+    tmp_path: Path,
+    default_products: DefaultProducts,
+) -> None:
+    """The tests above take a copy of one render (``DefaultProducts``) for their own
+    template's: it must be what copier renders from that template, file for file, and
+    committed the same (the tree an update starts from)."""
+    template = _later_release(
+        versions, tmp_path, (MAKEFILE, "PORT ?= 8000", "PORT ?= 8001"), "v99.0.0"
+    )
+    rendered = copy_product(
+        template, tmp_path / "rendered", CHECK_CASES["default"], vcs_ref=versions.new
+    )
+    init_repo(rendered)
+
+    copied = default_products.copy(versions, template, versions.new, tmp_path / "copied")
+
+    assert f"_src_path: {template}\n" in (copied / ".copier-answers.yml").read_text()
+    assert _tree(copied) == _tree(rendered)
+    tree = "HEAD^{tree}"
+    assert git(copied, "rev-parse", tree).stdout == git(rendered, "rev-parse", tree).stdout

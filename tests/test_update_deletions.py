@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cases import CHECK_CASES
-from tests.support import commit_all, copy_product, git, init_repo
-from tests.update_support import Versions, copier_update, later_release, update
+from tests.support import commit_all, git
+from tests.update_support import DefaultProducts, Versions, copier_update, later_release, update
 
 CHANGED, UNCHANGED = "renovate.json", "compose.yaml"
 OUR_LINE = '  "timezone": "Europe/Madrid",\n'
@@ -24,6 +23,7 @@ OUR_LINE = '  "timezone": "Europe/Madrid",\n'
 def product(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> Path:
     template = later_release(
         versions,
@@ -31,10 +31,7 @@ def product(
         "v99.0.0",
         deletions=(f"template/{CHANGED}.jinja", f"template/{UNCHANGED}.jinja"),
     )
-    product = copy_product(
-        template, tmp_path / "product", CHECK_CASES["default"], vcs_ref=versions.new
-    )
-    init_repo(product)
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     renovate = product / CHANGED
     renovate.write_text(renovate.read_text().replace("{\n", "{\n" + OUR_LINE, 1))
     commit_all(product, "renovate: our timezone")

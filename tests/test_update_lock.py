@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from tests.cases import CHECK_CASES
-from tests.support import commit_all, copy_product, init_repo, run, tool_env
-from tests.update_support import Versions, copier_update, later_release, update
+from tests.support import commit_all, run, tool_env
+from tests.update_support import DefaultProducts, Versions, copier_update, later_release, update
 
 PINNED, RAISED = "2.0.36", "2.0.40"
 
@@ -57,6 +56,7 @@ def test_raised_lower_bound_is_locked(
     tool: str,
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     template = later_release(
         versions,
@@ -70,10 +70,7 @@ def test_raised_lower_bound_is_locked(
             ),
         ),
     )
-    product = copy_product(
-        template, tmp_path / "product", CHECK_CASES["default"], vcs_ref=versions.new
-    )
-    init_repo(product)
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
     run(["uv", "lock", "--quiet", "--upgrade-package", f"sqlalchemy=={PINNED}"], cwd=product)
     commit_all(product, f"pin sqlalchemy {PINNED}")
     before = _locked(product)

@@ -20,7 +20,7 @@ from paved_road.drift.versions import behind
 
 from tests.cases import CHECK_CASES
 from tests.support import commit_all, copy_product, git, init_repo, run
-from tests.update_support import Versions, drift, update
+from tests.update_support import DefaultProducts, Versions, drift, update
 
 GRACE_DAYS = 90  # template/.paved-road/policy.yml.jinja
 
@@ -96,13 +96,11 @@ def test_previous_major_has_a_grace_period_from_the_tag_date(
 def test_update_to_an_intermediate_release_notes_the_lag(
     versions: Versions,
     tmp_path: Path,
+    default_products: DefaultProducts,
 ) -> None:
     minor, major = _next(versions.new)
     template = _template(versions, tmp_path, [(minor, 20), (major, 10)])
-    product = copy_product(
-        template, tmp_path / "product", CHECK_CASES["default"], vcs_ref=versions.new
-    )
-    init_repo(product)
+    product = default_products.copy(versions, template, versions.new, tmp_path / "product")
 
     result = update(product, "--defaults", "--vcs-ref", minor)
 

@@ -10,12 +10,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.version import Version
 from paved_road.update.changelog import sections
 
+from tests.cases import CHECK_CASES
 from tests.drift_support import recorded_source
-from tests.shared import built_once, run_root
-from tests.support import REPO_ROOT, commit_all, git, init_repo, run, snapshot_template, tool_env
+from tests.shared import built_once, digest, run_root
+from tests.support import (
+    REPO_ROOT,
+    commit_all,
+    copy_product,
+    git,
+    init_repo,
+    run,
+    snapshot_template,
+    tool_env,
+)
 
 MIGRATION_SCRIPT = "template_migrations/move_files.py"
 MOVED_FROM, MOVED_TO = "tests/test_items.py", "tests/api/test_items.py"
@@ -215,6 +226,50 @@ def migration_versions(versions: Versions, tmp_path_factory: pytest.TempPathFact
         return versions
     root = run_root(tmp_path_factory) / "shared"
     return shared_versions(root, "migration-versions", before_the_move(), "v0.0.1")
+
+
+def _commit(repo: Path, ref: str) -> str:
+    return git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").stdout.strip()
+
+
+@dataclass(frozen=True)
+class DefaultProducts:
+    """The default product (tasks run: ``uv.lock`` made) rendered once per run for each
+    release of a template repo, handed to each test as a copy of its own.
+
+    Many update tests render that same product from a ``later_release`` clone (or the repo
+    itself) at one of its two releases, then change it. The render depends on the commit and
+    the answers; the only trace of which repository it came from is ``_src_path`` in the
+    answers file (``test_update_conflicts.py`` holds a copy equal to a real render). So the
+    render is made once from the base repo and each copy gets its own template's path: a
+    copy (``cp -a``) instead of copier's render and ``uv lock`` per test."""
+
+    root: Path
+
+    def copy(self, base: Versions, template: Path, ref: str, dst: Path) -> Path:
+        """The default product of ``template`` at ``ref`` (a commit ``base.repo`` has too),
+        at ``dst``, committed as ``init_repo`` commits a render."""
+        commit = _commit(template, ref)
+        assert commit == _commit(base.repo, ref), f"{ref} of {template} is not in {base.repo}"
+
+        def render(target: Path) -> None:
+            copy_product(base.repo, target, CHECK_CASES["default"], vcs_ref=ref)
+
+        rendered = built_once(self.root, f"default-{digest(str(base.repo), ref, commit)}", render)
+        subprocess.run(["cp", "-a", "--", str(rendered), str(dst)], check=True)
+        answers = dst / ".copier-answers.yml"
+        text = answers.read_text()
+        recorded = yaml.safe_dump({"_src_path": str(base.repo)})
+        assert text.count(recorded) == 1, text  # one line, as copier wrote it
+        answers.write_text(text.replace(recorded, yaml.safe_dump({"_src_path": str(template)})))
+        init_repo(dst)
+        return dst
+
+
+@pytest.fixture(scope="session")
+def default_products(tmp_path_factory: pytest.TempPathFactory) -> DefaultProducts:
+    """Default products rendered once per run, shared by every worker (``DefaultProducts``)."""
+    return DefaultProducts(run_root(tmp_path_factory) / "shared")
 
 
 # A small template of two releases: a real `copier update` with a merge, a conflict, an added
