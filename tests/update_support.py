@@ -16,11 +16,10 @@ from paved_road.update.changelog import sections
 
 from tests.cases import CHECK_CASES
 from tests.drift_support import recorded_source
-from tests.shared import built_once, digest, run_root
+from tests.shared import Renders, built_once, run_root
 from tests.support import (
     REPO_ROOT,
     commit_all,
-    copy_product,
     git,
     init_repo,
     run,
@@ -234,29 +233,26 @@ def _commit(repo: Path, ref: str) -> str:
 
 @dataclass(frozen=True)
 class DefaultProducts:
-    """The default product (tasks run: ``uv.lock`` made) rendered once per run for each
-    release of a template repo, handed to each test as a copy of its own.
+    """The default product (tasks run: ``uv.lock`` made) of a release of a template repo,
+    handed to each test as a copy of the run's one render (``Renders``).
 
     Many update tests render that same product from a ``later_release`` clone (or the repo
     itself) at one of its two releases, then change it. The render depends on the commit and
     the answers; the only trace of which repository it came from is ``_src_path`` in the
     answers file (``test_update_conflicts.py`` holds a copy equal to a real render). So the
     render is made once from the base repo and each copy gets its own template's path: a
-    copy (``cp -a``) instead of copier's render and ``uv lock`` per test."""
+    copy instead of copier's render and ``uv lock`` per test."""
 
-    root: Path
+    renders: Renders
 
     def copy(self, base: Versions, template: Path, ref: str, dst: Path) -> Path:
         """The default product of ``template`` at ``ref`` (a commit ``base.repo`` has too),
         at ``dst``, committed as ``init_repo`` commits a render."""
         commit = _commit(template, ref)
         assert commit == _commit(base.repo, ref), f"{ref} of {template} is not in {base.repo}"
-
-        def render(target: Path) -> None:
-            copy_product(base.repo, target, CHECK_CASES["default"], vcs_ref=ref)
-
-        rendered = built_once(self.root, f"default-{digest(str(base.repo), ref, commit)}", render)
-        subprocess.run(["cp", "-a", "--", str(rendered), str(dst)], check=True)
+        self.renders.product_copy(
+            base.repo, dst, CHECK_CASES["default"], vcs_ref=ref, skip_tasks=False
+        )
         answers = dst / ".copier-answers.yml"
         text = answers.read_text()
         recorded = yaml.safe_dump({"_src_path": str(base.repo)})
@@ -267,9 +263,9 @@ class DefaultProducts:
 
 
 @pytest.fixture(scope="session")
-def default_products(tmp_path_factory: pytest.TempPathFactory) -> DefaultProducts:
+def default_products(renders: Renders) -> DefaultProducts:
     """Default products rendered once per run, shared by every worker (``DefaultProducts``)."""
-    return DefaultProducts(run_root(tmp_path_factory) / "shared")
+    return DefaultProducts(renders)
 
 
 # A small template of two releases: a real `copier update` with a merge, a conflict, an added
