@@ -243,7 +243,7 @@ def _lay_out(git_dir: Path, entries: list[Entry], store: BlobStore, dest: Path) 
             if entry.mode == SUBMODULE:
                 os.mkdir(target)  # noqa: PTH102 - what a checkout leaves for a submodule
             elif entry.mode == SYMLINK:
-                os.symlink(Path(store.name(entry)).read_bytes().decode(), target)  # noqa: PTH211
+                os.symlink(store.path(entry).read_bytes().decode(), target)  # noqa: PTH211
             else:
                 store.link(entry, target)
         except FileExistsError:
