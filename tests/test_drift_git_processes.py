@@ -82,3 +82,22 @@ def test_a_folder_in_no_repository_is_no_worktree_without_asking_git(
     init_repo(repo)
     assert conflicts.is_git_worktree(repo / "deep" / "product")
     assert not conflicts.is_git_worktree(repo / ".git")  # git's own answer: inside, no worktree
+
+
+def test_a_tag_linked_elsewhere_is_listed_by_git_every_time(tmp_path: Path, spied: list) -> None:
+    """A tag ref that is a symbolic link (to another ref, a folder, anything): what it lists
+    depends on what it points to, so it is never read through and never kept."""
+    repo = tmp_path / "template"
+    repo.mkdir()
+    (repo / "README.md").write_text("one\n")
+    init_repo(repo)
+    git(repo, "tag", "v1.0.0")
+    (repo / ".git/refs/tags/v1.1.0").symlink_to(repo / ".git/refs/tags/v1.0.0")
+    (tmp_path / "elsewhere").mkdir()
+    (repo / ".git/refs/tags/v2.0.0").symlink_to(tmp_path / "elsewhere")
+
+    for _ in range(2):
+        assert git_remote.remote_tags(str(repo)) == _listed_by_git(str(repo))
+    assert set(git_remote.remote_tags(str(repo))) == {"v1.0.0", "v1.1.0"}
+    listings = [args for args in spied if args[:2] == ["git", "ls-remote"]]
+    assert len(listings) == 5, "each listing asked git: two by the test, three by drift"

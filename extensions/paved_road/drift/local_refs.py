@@ -31,8 +31,10 @@ def refs_digest(url: str) -> str | None:
         dirs.sort()
         for name in sorted(files):
             path = Path(root, name)
+            if path.is_symlink():
+                return None  # git is asked: never read through a link (a folder, a pipe)
             data = path.read_bytes()
-            if path.is_symlink() or data.startswith(b"ref:"):
+            if data.startswith(b"ref:"):
                 return None  # a symbolic tag: what it lists depends on another ref
             digest.update(path.relative_to(git_dir).as_posix().encode() + b"\0" + data + b"\0")
         if any(Path(root, name).is_symlink() for name in dirs):
