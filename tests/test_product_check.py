@@ -17,7 +17,7 @@ from tests.cases import CHECK_CASES, DEFAULTS
 from tests.deploy_support import load_yaml
 from tests.shared import MypyCaches, Renders
 from tests.spa_support import assert_spa_checked, screenshot_dir
-from tests.support import commit_all, copy_product, free_port, git, run, tool_env
+from tests.support import commit_all, free_port, git, run, tool_env
 
 
 def python_available(version: str) -> bool:
@@ -26,16 +26,13 @@ def python_available(version: str) -> bool:
 
 
 def render_git_product(
-    template: Path, dst: Path, answers: dict[str, str], renders: Renders | None = None
+    template: Path, dst: Path, answers: dict[str, str], renders: Renders
 ) -> Path:
-    """A product as an engineer gets it: rendered with tasks (uv.lock), in a git repo. With the
-    run's ``renders``, a copy of its one render with tasks for these answers (the same files:
-    copier and ``uv lock`` are deterministic), so checks of the same answers (the default
-    case, ``make dev``, the mypy warm-up, the probe tests) pay the render and lock once."""
-    if renders is None:
-        copy_product(template, dst, answers)
-    else:
-        renders.product_copy(template, dst, answers, skip_tasks=False)
+    """A product as an engineer gets it: rendered with tasks (uv.lock), in a git repo. A copy
+    of the run's one render with tasks for these answers (the same files: copier and
+    ``uv lock`` are deterministic), so checks of the same answers (the default case,
+    ``make dev``, the mypy warm-up, the probe tests, the hooks) pay the render and lock once."""
+    renders.product_copy(template, dst, answers, skip_tasks=False)
     git(dst, "init", "--quiet", "--initial-branch=main")
     commit_all(dst, "Initial product from the paved road")
     return dst

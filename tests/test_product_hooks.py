@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases import CHECK_CASES
+from tests.shared import Renders
 from tests.support import git, run
 from tests.test_product_check import render_git_product
 
@@ -15,10 +16,14 @@ MARKERS = "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updatin
 
 
 @pytest.fixture(scope="module")
-def product(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def product(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory, renders: Renders
+) -> Path:
     # ui=none: the hooks do not depend on the UI, and this skips npm.
     answers = CHECK_CASES["ui=none"]
-    product = render_git_product(template_repo, tmp_path_factory.mktemp("hooks") / "p", answers)
+    product = render_git_product(
+        template_repo, tmp_path_factory.mktemp("hooks") / "p", answers, renders
+    )
     run(["uv", "sync", "--locked", "--quiet"], cwd=product)
     return product
 
@@ -90,10 +95,14 @@ UI_GUARDRAILS = {
 @pytest.mark.slow(reason="runs the design guardrail hooks (npm, stylelint or biome)")
 @pytest.mark.parametrize("ui", UI_GUARDRAILS)
 def test_design_guardrail_runs_as_a_hook(
-    template_repo: Path, tmp_path: Path, ui: str, seed_npm: Callable[[Path], None]
+    template_repo: Path,
+    tmp_path: Path,
+    ui: str,
+    seed_npm: Callable[[Path], None],
+    renders: Renders,
 ) -> None:
     answers = {**CHECK_CASES["default"], "ui": ui}
-    product = render_git_product(template_repo, tmp_path / "p", answers)
+    product = render_git_product(template_repo, tmp_path / "p", answers, renders)
     run(["uv", "sync", "--locked", "--quiet"], cwd=product)
     seed_npm(product)  # stylelint (server UI) or biome (SPA), from the run's npm ci
     clean = run(["uv", "run", "--locked", "pre-commit", "run", "--all-files"], product, check=False)
