@@ -9,6 +9,8 @@ import argparse
 import os
 from pathlib import Path
 
+from .machine import usable_cpus
+
 # collect: products' CI checks on every push and weekly; an older report is not today's verdict.
 MAX_AGE_DAYS = 7
 
@@ -75,8 +77,8 @@ def add_fleet_options(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         "-j",
         type=int,
-        default=os.cpu_count() or 1,
-        help="products checked at once (default: the number of CPUs)",
+        default=usable_cpus(),
+        help="products checked at once (default: the CPUs this process may use)",
     )
     parser.add_argument(
         "--approved-source",
