@@ -280,6 +280,14 @@ def _use(code: str | None) -> str:
     return f"code of {code}" if code else "this checkout"
 
 
+# Why no timed run follows the removal of an earlier run's cache: a cold fleet check of 200
+# products creates about 25,000 inodes (blobs, snapshot and render folders), and removing that
+# cache frees as many. This machine's ext4 has no journal, and then its inode allocator passes
+# over every inode freed in the last minute (``recently_deleted``, up to five minutes while the
+# inode table is not written back), reading the inode table to find each one: a run started
+# right after the removal paid 30 to 60% more system CPU (docs/fleet.md, "How fast").
+# No real cold run follows the mass removal of its own previous cache, so the caches of every
+# round stay until the bench's folder is removed at the end (about 125 MiB each on disk).
 def bench_check(root: Path, fleet: Path, products: list[Path], args) -> float:
     """Cold fleet check against one product's cold drift, in paired interleaved rounds (each
     round times every code variant: this checkout, and --compare's); then a warm re-check of
@@ -312,8 +320,7 @@ def bench_check(root: Path, fleet: Path, products: list[Path], args) -> float:
             got["whole"].append(seconds)
             got["whole_mem"].append(peak)
             fleet_cmds[code] = cmd
-            if round_number < args.repeat - 1:
-                shutil.rmtree(cache)
+            # Kept until the bench ends, not removed before the next timed run: see above.
     print(f"1. cold, {args.repeat} paired interleaved rounds (--jobs {args.jobs}):")
     for code in variants:
         label, got = _use(code), runs[code]
@@ -321,6 +328,9 @@ def bench_check(root: Path, fleet: Path, products: list[Path], args) -> float:
         paired = median([w / o for w, o in zip(got["whole"], got["one"], strict=True)])
         paired_cpu = median([w / o for w, o in zip(got["cpu"], got["one_cpu"], strict=True)])
         cpu = median(got["cpu"])
+        # CPU over wall: how many of the machine's cores the run kept busy on average (on a
+        # shared machine, at most the share the others left it).
+        busy = median([c / w for c, w in zip(got["cpu"], got["whole"], strict=True)])
         print(f"   {label}:")
         print(
             f"     one product, paved-road drift: {median(got['one']):7.2f} s  "
@@ -329,7 +339,7 @@ def bench_check(root: Path, fleet: Path, products: list[Path], args) -> float:
         print(
             f"     {count} products, fleet check: {median(got['whole']):7.2f} s  {cpu:.1f} s CPU "
             f"({cpu / count:.3f} s CPU per product)  peak {mib(max(got['whole_mem']))} "
-            "(all processes)"
+            f"(all processes); {busy:.2f} cores busy on average"
         )
         print(
             f"     ratio fleet / one product: {paired:.1f}x wall, {paired_cpu:.1f}x CPU "
@@ -353,11 +363,11 @@ def bench_growth(root: Path, products: list[Path], sizes: list[int], args) -> No
     paved_road = str(BIN / "paved-road")
     approve = ["--approved-source", str(root / "template")]
     print("2. growth, one cold fleet check per size:")
-    for code in [None, *([args.compare] if args.compare else [])]:
+    for variant, code in enumerate([None, *([args.compare] if args.compare else [])]):
         print(f"   {_use(code)}:")
         for size in sizes:
             fleet = write_fleet(root / f"fleet-{size}.yml", products[:size])
-            cache = root / f"cache-growth-{size}"
+            cache = root / f"cache-growth-{size}-{variant}"  # each cold: kept, never shared
             cmd = [paved_road, "fleet", "check", str(fleet), "--jobs", str(args.jobs), *approve]
             seconds, peak = timed([*cmd, "--cache-dir", str(cache)], root)
             cpu = CPU_SECONDS[-1]
@@ -365,8 +375,7 @@ def bench_growth(root: Path, products: list[Path], sizes: list[int], args) -> No
                 f"     {size:5d} products: {seconds:7.1f} s  {cpu:7.1f} s CPU  "
                 f"({cpu / size:.3f} s CPU per product)  peak {mib(peak)}  "
                 f"load average {os.getloadavg()[0]:.1f}"
-            )
-            shutil.rmtree(cache)
+            )  # kept until the bench ends, as in bench_check
     _use(None)
 
 
