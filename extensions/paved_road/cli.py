@@ -13,8 +13,11 @@ modules cheap to import for the same reason: heavy imports go inside the handler
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import difflib
 import importlib
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -146,9 +149,35 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    as_script = argv is None  # the console script; a caller passing arguments gets a return
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
-    return int(args.handler(args))
+    code = int(args.handler(args))
+    if as_script and getattr(args, "exit_at_once", False):
+        exit_at_once(code)
+    return code
+
+
+def exit_at_once(code: int) -> None:
+    """End the process now that its work is done and said: the exit handlers run (they
+    remove the scratch folders: ``multiprocessing.util.Finalize``, ``atexit``), the output
+    is flushed, and the interpreter's teardown (freeing every module and object, a tenth of
+    a second or more after a cold ``drift``) is left to the system. Returns, for the usual
+    exit, while another thread runs or when the output cannot be flushed (the usual exit
+    then reports it)."""
+    threading = sys.modules.get("threading")  # a thread is started through it
+    if threading is not None and threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()  # what the interpreter's exit runs first
+    with contextlib.suppress(OSError, ValueError):  # a handler's output, as the usual exit
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
