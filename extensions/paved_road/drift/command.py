@@ -69,8 +69,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also accept waivers signed by the keys of this allowed-signers file (repeatable; "
         "the platform's keys ship with paved-road)",
     )
-    # A cold check ends with no work left but the interpreter's teardown: skip it (cli.py).
-    parser.set_defaults(handler=run, exit_at_once=True)
+    # One check per process: the console script tunes the process for it (cli.py).
+    parser.set_defaults(handler=run, one_shot=True)
 
 
 def unusable_option(args: argparse.Namespace) -> str | None:
