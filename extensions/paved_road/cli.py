@@ -13,8 +13,12 @@ modules cheap to import for the same reason: heavy imports go inside the handler
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import difflib
+import gc
 import importlib
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -146,9 +150,42 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    as_script = argv is None  # the console script; a caller passing arguments gets a return
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
-    return int(args.handler(args))
+    one_shot = as_script and getattr(args, "one_shot", False)
+    if one_shot:
+        # A process that does one short job and ends: the cyclic garbage collector's youngest
+        # generation collected every 100,000 allocations instead of 700 (imports, Jinja's
+        # parser and pydantic allocate millions). It then holds at most 100,000 objects: a
+        # cold check of the default product peaked 0.2 MB higher, for 5% less CPU.
+        gc.set_threshold(100_000, *gc.get_threshold()[1:])
+    code = int(args.handler(args))
+    if one_shot:
+        exit_at_once(code)
+    return code
+
+
+def exit_at_once(code: int) -> None:
+    """End the process now that its work is done and said: the exit handlers run (they
+    remove the scratch folders: ``multiprocessing.util.Finalize``, ``atexit``), the output
+    is flushed, and the interpreter's teardown (freeing every module and object, a tenth of
+    a second or more after a cold ``drift``) is left to the system. Returns, for the usual
+    exit, while another thread runs or when the output cannot be flushed (the usual exit
+    then reports it)."""
+    threading = sys.modules.get("threading")  # a thread is started through it
+    if threading is not None and threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()  # what the interpreter's exit runs first
+    with contextlib.suppress(OSError, ValueError):  # a handler's output, as the usual exit
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also accept waivers signed by the keys of this allowed-signers file (repeatable; "
         "the platform's keys ship with paved-road)",
     )
-    parser.set_defaults(handler=run)
+    # One check per process: the console script tunes the process for it (cli.py).
+    parser.set_defaults(handler=run, one_shot=True)
 
 
 def unusable_option(args: argparse.Namespace) -> str | None:

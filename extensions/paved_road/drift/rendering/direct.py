@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import io
 import os
+import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
@@ -83,6 +84,25 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def renderer_imported() -> bool:
+    """Whether this process already imported what a render needs (``import_renderer``)."""
+    return "copier._main" in sys.modules
+
+
+def import_renderer() -> None:
+    """Import copier and the Jinja modules this module uses (about a quarter of a second in a
+    fresh process), so that the caller can do other work meanwhile."""
+    import copier._jinja_ext  # noqa: PLC0415
+    import copier._main  # noqa: PLC0415
+    import copier._settings  # noqa: PLC0415
+    import copier._template  # noqa: PLC0415
+    import copier._tools  # noqa: PLC0415
+    import copier._types  # noqa: F401, PLC0415
+    import jinja2.ext  # noqa: PLC0415
+    import jinja2.loaders  # noqa: PLC0415
+    import jinja2.runtime  # noqa: F401, PLC0415
+
+
 def _worker(
     folder: Path, dst: Path, recorded: Recorded, scope: Hashable | None, cache_dir: Path | None
 ) -> Any:
@@ -107,6 +127,8 @@ def _worker(
     session = _SESSIONS.get(scope) if scope is not None else None
     if session is None or session.folder != folder:
         template = Template(url=str(folder), ref=None, use_prereleases=False)
+        if _plain_folder(folder):
+            template.__dict__["vcs"] = None  # what copier finds, without its 3 git processes
         worker.__dict__["template"] = template  # copier's cached_property, set ahead
         session = _Session(template=template, env=worker.jinja_env, folder=folder)
         _refuse_left_out(session.env, folder)
@@ -124,6 +146,17 @@ def _worker(
         worker.__dict__["jinja_env"] = session.env
     worker.__dict__["_paved_road_session"] = session
     return worker
+
+
+def _plain_folder(folder: Path) -> bool:
+    """Whether copier will find ``folder`` is no git repository, so its ``Template.vcs`` is
+    None (no clone, modes from the files). Copier asks git whether the folder is a
+    repository's root, then whether it is a bundle file: it is a folder ``tree`` wrote, with
+    no ``.git`` in it (git never writes one from a commit), and git takes it for a root only
+    through ``GIT_DIR`` or ``GIT_WORK_TREE``: with either set, copier's own test decides."""
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return False
+    return folder.is_dir() and not os.path.lexists(folder / ".git")
 
 
 def _refuse_left_out(env: Any, folder: Path) -> None:
@@ -153,16 +186,27 @@ def _plain_values_as_is(env: Any) -> None:
     are plain text (``str``, a choice's name, an empty validator): 5 are not. Plain text
     renders to itself (``_plain``): the template Jinja compiles for one still comes back,
     with a ``render`` that returns the text without building a context. A context hook is
-    pure (``_Context``): nothing but its result, which plain text never reads, could differ."""
+    pure (``_Context``): nothing but its result, which plain text never reads, could differ.
+    Plain text is not even compiled (``_PlainText``): Jinja would compile it to code that
+    outputs the text, and copier only calls ``render`` on what ``from_string`` returns."""
     original = env.from_string
 
     def from_string(source: Any, globals: Any = None, template_class: Any = None) -> Any:
-        template = original(source, globals, template_class)
         if isinstance(source, str) and _plain(env, source):
-            template.render = lambda *_args, **_kwargs: source
-        return template
+            return _PlainText(source)
+        return original(source, globals, template_class)
 
     env.from_string = from_string
+
+
+class _PlainText:
+    """What ``from_string`` gives for plain text (``_plain``): its ``render`` is the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def render(self, *_args: Any, **_kwargs: Any) -> str:
+        return self.text
 
 
 def _scan(session: _Session, root: Path) -> list[tuple[str, bool, int]]:

@@ -13,8 +13,10 @@ import dataclasses
 import functools
 import shutil
 import tempfile
+import threading
 from multiprocessing import util
 from pathlib import Path
+from typing import Any
 
 from ... import platform
 from .. import effective, git_remote, policy
@@ -61,7 +63,7 @@ def _render_into(
     cache folder, compiled templates persist in it (``bytecode``). Returns the direct
     render's file digests (None: copier rendered, the store reads them)."""
     if pinned is not None and (
-        folder := tree.shared_tree(recorded.src_path, recorded.commit, pinned)
+        folder := _tree_while_importing(recorded.src_path, recorded.commit, pinned)
     ):
         scope = template_scope(recorded.src_path, pinned)
         try:
@@ -76,6 +78,35 @@ def _render_into(
             return digests
     _render_by_copier(recorded, pinned, dst)
     return None
+
+
+def _tree_while_importing(src_path: str, commit: str, pinned: str) -> Path | None:
+    """``tree.shared_tree``: in a process that has not imported copier yet (a cold
+    ``paved-road drift``), git writes the template's files from a thread while this one
+    imports what the render needs (``direct.import_renderer``, a quarter of a second): the
+    thread mostly waits on git's processes, so the two overlap on a machine with two cores.
+    The same files and errors either way. A process that already imported copier (an
+    update), or that runs other threads (a fleet's worker, whose watchdog may stop the check
+    at any moment: git's processes are then stopped with it), writes them here, no thread."""
+    if direct.renderer_imported() or threading.active_count() > 1:
+        return tree.shared_tree(src_path, commit, pinned)
+    outcome: dict[str, Any] = {}
+
+    def write() -> None:
+        try:
+            outcome["tree"] = tree.shared_tree(src_path, commit, pinned)
+        except BaseException as error:  # raised again below, in the caller's thread
+            outcome["error"] = error
+
+    writer = threading.Thread(target=write, name="paved-road template files", daemon=True)
+    writer.start()
+    try:
+        direct.import_renderer()
+    finally:
+        writer.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["tree"]
 
 
 def _render_by_copier(recorded: Recorded, pinned: str | None, dst: Path) -> None:

@@ -55,15 +55,20 @@ def _git(
     )
 
 
-def _repo_root(src_path: str) -> Path | None:
-    """The local repository whose root ``src_path`` is (copier's own test), else None."""
+def _local_commit(src_path: str, commit: str) -> tuple[Path, str | None] | None:
+    """When ``src_path`` is a local repository's root (copier's own test): that root and the
+    SHA of ``commit`` there (None: no such commit). One git process answers both: it prints
+    the top level, then the commit (never read as an option: it is the product's to write)."""
     path = Path(src_path)
     if not path.is_dir():
         return None
-    top = _git("rev-parse", "--show-toplevel", cwd=path)
-    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != path.resolve():
+    verify = ("--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}")
+    found = _git("rev-parse", "--show-toplevel", *verify, cwd=path)
+    lines = found.stdout.rstrip("\n")
+    top, sha = lines.rpartition("\n")[::2] if found.returncode == 0 else (lines, None)
+    if not top.strip() or Path(top.strip()).resolve() != path.resolve():
         return None
-    return path
+    return path, sha
 
 
 def _write_files(git: list[str], treeish: str, dst: Path, *, whole: bool, cwd: Path | None) -> bool:
@@ -114,12 +119,12 @@ def _checkout(tree: list[str], paths: list[str], cwd: Path | None, env: dict[str
     return done.returncode == 0
 
 
-def _from_local(repo: Path, src_path: str, commit: str, dst: Path, *, whole: bool) -> None:
-    verify = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}")
-    found = _git(*verify, cwd=repo)  # the commit is the product's to write: never an option
-    if found.returncode != 0:
+def _from_local(
+    repo: Path, sha: str | None, src_path: str, commit: str, dst: Path, *, whole: bool
+) -> None:
+    if not sha:
         raise CannotCheck(f"template commit {commit!r} does not exist in {src_path}")
-    if not _write_files([], found.stdout.strip(), dst, whole=whole, cwd=repo):
+    if not _write_files([], sha, dst, whole=whole, cwd=repo):
         raise CannotCheck(f"cannot read template {commit} from {src_path}")
 
 
@@ -151,9 +156,9 @@ def template_tree(
     ``pinned`` is the SHA the commit names, when known (from the remote's tags or the
     recorded commit itself); only a full one can be fetched alone."""
     dst.mkdir(parents=True)
-    repo = _repo_root(src_path)
-    if repo is not None:
-        _from_local(repo, src_path, commit, dst, whole=whole)
+    local = _local_commit(src_path, commit)
+    if local is not None:
+        _from_local(*local, src_path, commit, dst, whole=whole)
         return dst
     if pinned is not None and len(pinned) in _FULL_SHA_LENGTHS:
         if _from_remote(src_path, pinned, dst, whole=whole):
