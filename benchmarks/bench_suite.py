@@ -114,11 +114,28 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def fresh_ram_folder() -> Path | None:
+    """A new folder for one run's temporary files and uv cache where scripts/test would keep
+    them in RAM (/dev/shm a tmpfs with 8 GiB free): its default folder there lives between
+    runs, and a run measured with the last run's uv cache would not be CI's fresh machine."""
+    shm = Path("/dev/shm")
+    try:
+        mounts = Path("/proc/mounts").read_text().split("\n")
+        usage = os.statvfs(shm)
+    except OSError:
+        return None
+    tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts if line)
+    if not tmpfs or usage.f_bavail * usage.f_frsize < 8 * 1024**3:
+        return None
+    return Path(tempfile.mkdtemp(prefix="bench-suite-", dir=shm))
+
+
 def run_suite(
     commit: str, marker: str | None, pytest_args: list[str], keep: bool, report_copy: Path | None
 ) -> SuiteRun:
     """Clone ``commit`` into a fresh folder and run `.ci/run` there, as CI does."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-suite-"))
+    ram = fresh_ram_folder()
     clone = scratch / "paved-road"
     try:
         subprocess.run(
@@ -128,6 +145,8 @@ def run_suite(
         git("checkout", "--quiet", "--detach", commit, cwd=clone)
         report = scratch / "suite-report.json"
         env = {**os.environ, "PAVED_ROAD_SUITE_REPORT": str(report)}
+        if ram is not None:
+            env["PAVED_ROAD_TEST_TMP"] = str(ram)
         for inherited in ("VIRTUAL_ENV", "PYENV_VERSION", "COPIER_SETTINGS_PATH"):
             env.pop(inherited, None)
         args = [*(["-m", marker] if marker else []), *pytest_args]
@@ -168,6 +187,8 @@ def run_suite(
             print(f"kept {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+        if ram is not None:  # RAM: never kept
+            shutil.rmtree(ram, ignore_errors=True)
 
 
 def record(result: SuiteRun, note: str) -> None:
