@@ -127,7 +127,9 @@ def fresh_ram_folder() -> Path | None:
     tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts if line)
     if not tmpfs or usage.f_bavail * usage.f_frsize < 8 * 1024**3:
         return None
-    return Path(tempfile.mkdtemp(prefix="bench-suite-", dir=shm))
+    folder = Path(tempfile.mkdtemp(prefix="bench-suite-", dir=shm))
+    folder.chmod(0o755)  # as scripts/test's own: other users (postgres) pass through it
+    return folder
 
 
 def run_suite(

@@ -17,11 +17,12 @@ import json, os, tempfile
 def test_where(tmp_path):
     with open(os.environ["WHERE_REPORT"], "w") as report:
         json.dump({"tempdir": tempfile.gettempdir(), "tmp_path": str(tmp_path),
+                   "mode": os.stat(tempfile.gettempdir()).st_mode & 0o7777,
                    "uv_cache": os.environ.get("UV_CACHE_DIR")}, report)
 """
 
 
-def where(tmp_path: Path, **env: str) -> dict[str, str | None]:
+def where(tmp_path: Path, **env: str) -> dict:
     """Run scripts/test on one test that reports where its temporary files go."""
     demo = tmp_path / "demo"
     demo.mkdir()
@@ -48,6 +49,9 @@ def test_a_named_folder_holds_the_temporary_files_and_uvs_cache(tmp_path: Path) 
     assert found["tempdir"] == str(ram / "tmp")
     assert Path(found["tmp_path"]).is_relative_to(ram / "tmp")
     assert found["uv_cache"] == str(ram / "uv-cache")
+    # Open to every user and sticky, as /tmp: under root, PostgreSQL's folder is the postgres
+    # user's, inside it.
+    assert found["mode"] == 0o1777
 
 
 def test_an_empty_setting_keeps_the_machines_places(tmp_path: Path) -> None:
