@@ -15,6 +15,10 @@ wall minus CPU (all from tests/suite_timing.py; the JSON report is kept with --r
     .venv/bin/python benchmarks/bench_suite.py --record-durations   # tests/suite_durations.json
     .venv/bin/python benchmarks/bench_suite.py --durations-from REPORT.json  # same, no run
 
+Where scripts/test keeps a run's temporary files in RAM (docs/testing.md), each run gets a
+fresh folder there, so its uv cache is as empty as on CI's fresh machine;
+`PAVED_ROAD_TEST_TMP= .venv/bin/python benchmarks/bench_suite.py` measures on the disk instead.
+
 With --baseline, the baseline and the subject run one after the other on the same machine
 (a suite takes minutes: two at once on two cores would measure contention), and the ratio is
 printed. The figures depend on how loaded the machine is: the load average before and after
@@ -117,7 +121,10 @@ def children_cpu() -> float:
 def fresh_ram_folder() -> Path | None:
     """A new folder for one run's temporary files and uv cache where scripts/test would keep
     them in RAM (/dev/shm a tmpfs with 8 GiB free): its default folder there lives between
-    runs, and a run measured with the last run's uv cache would not be CI's fresh machine."""
+    runs, and a run measured with the last run's uv cache would not be CI's fresh machine.
+    None too when the caller set PAVED_ROAD_TEST_TMP (empty: the disk, to compare)."""
+    if "PAVED_ROAD_TEST_TMP" in os.environ:
+        return None
     shm = Path("/dev/shm")
     try:
         mounts = Path("/proc/mounts").read_text().split("\n")
