@@ -119,22 +119,21 @@ def children_cpu() -> float:
 
 
 def fresh_ram_folder() -> Path | None:
-    """A new folder for one run's temporary files and uv cache where scripts/test would keep
-    them in RAM (/dev/shm a tmpfs with 8 GiB free): its default folder there lives between
-    runs, and a run measured with the last run's uv cache would not be CI's fresh machine.
-    None too when the caller set PAVED_ROAD_TEST_TMP (empty: the disk, to compare)."""
+    """A new folder for one run's temporary files and uv cache beside scripts/test's default
+    one in RAM (scripts/test_tmp.sh decides; None where it keeps them on the disk): the
+    default folder lives between runs, and a run measured with the last run's uv cache would
+    not be CI's fresh machine. None too when the caller set PAVED_ROAD_TEST_TMP (empty: the
+    disk, to compare)."""
     if "PAVED_ROAD_TEST_TMP" in os.environ:
         return None
-    shm = Path("/dev/shm")
-    try:
-        mounts = Path("/proc/mounts").read_text().split("\n")
-        usage = os.statvfs(shm)
-    except OSError:
+    asked = subprocess.run(
+        ["bash", "-c", 'source "$0"; ram_test_tmp', str(REPO_ROOT / "scripts" / "test_tmp.sh")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    default = asked.stdout.strip()
+    if not default:
         return None
-    tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts if line)
-    if not tmpfs or usage.f_bavail * usage.f_frsize < 8 * 1024**3:
-        return None
-    folder = Path(tempfile.mkdtemp(prefix="bench-suite-", dir=shm))
+    folder = Path(tempfile.mkdtemp(prefix="bench-suite-", dir=Path(default).parent))
     folder.chmod(0o755)  # as scripts/test's own: other users (postgres) pass through it
     return folder
 
